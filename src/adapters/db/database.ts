@@ -1,0 +1,95 @@
+/**
+ * Opens the database: an SQLite file (WAL) by default, PostgreSQL when a postgres:// URL is given.
+ * One set of migrations serves both (`./migrations`).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationResult } from 'kysely';
+import pg from 'pg';
+import * as core from './migrations/2026-11-26-0001-core.ts';
+import type { DB } from './schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export type DatabaseHandle = {
+  db: Kysely<DB>;
+  dialect: Dialect;
+  /** Where it is, with any password removed: for logs and `tonic` output. */
+  location: string;
+  close(): Promise<void>;
+};
+
+/** Every migration, in order. Names sort by date. */
+export const MIGRATIONS: Record<string, Migration> = {
+  '2026-11-26-0001-core': core,
+};
+
+export type OpenOptions = {
+  /** `postgres://…` or a file path for SQLite (":memory:" too). */
+  url: string;
+  /** PostgreSQL: the schema to use (created if missing); tests isolate themselves with it. */
+  schema?: string;
+  poolSize?: number;
+};
+
+export function dialectOf(url: string): Dialect {
+  return /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite';
+}
+
+export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
+  if (dialectOf(options.url) === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    });
+    if (options.schema) {
+      const client = await pool.connect();
+      try {
+        await client.query(`create schema if not exists "${options.schema.replaceAll('"', '')}"`);
+      } finally {
+        client.release();
+      }
+    }
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const location = redact(options.url) + (options.schema ? ` (schema ${options.schema})` : '');
+    return { db, dialect: 'postgres', location, close: () => db.destroy() };
+  }
+  if (options.url !== ':memory:') mkdirSync(dirname(options.url), { recursive: true });
+  const database = new SQLite(options.url);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database }) });
+  return { db, dialect: 'sqlite', location: options.url, close: () => db.destroy() };
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable url)';
+  }
+}
+
+export async function migrateToLatest(db: Kysely<DB>): Promise<MigrationResult[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${cause}`.replace('  ', ' '), { cause: error });
+  }
+  return results ?? [];
+}
+
+export async function migrateDown(db: Kysely<DB>): Promise<MigrationResult[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+  const { error, results } = await migrator.migrateDown();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return results ?? [];
+}

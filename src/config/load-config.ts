@@ -1,0 +1,170 @@
+/**
+ * Reads and validates tonic.config.yaml. Every problem is reported at once, each naming the file,
+ * the key path and what is wrong; nothing starts on an invalid file.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { FormatRegistry } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parseDocument } from 'yaml';
+import { DEFAULT_PIPELINE_SEVERITIES } from '../features/bugs/bug-rules.ts';
+import type { Severity } from '../features/bugs/bug-statuses.ts';
+import { ROLES, type Role } from '../features/identity/roles.ts';
+import { isValidTimeZone, minutesBetween } from '../features/schedule/schedule-rules.ts';
+import { ConfigSchema, type ConfigInput, type SystemConfigInput } from './config-schema.ts';
+
+export type SystemConfig = {
+  name: string;
+  title: string;
+  timeZone: string;
+  t1: string;
+  t2: string;
+  /** Absolute path of the system's git repository, when configured. */
+  repositoryPath: string | null;
+  environments: Record<'uat' | 'prod', { url: string; line: string }>;
+  modules: string[];
+  pipelineSeverities: Severity[];
+  people: Record<Role, string[]>;
+  allowSelfApproval: boolean;
+};
+
+export type TonicConfig = { file: string; systems: SystemConfig[] };
+
+if (!FormatRegistry.Has('uri')) {
+  FormatRegistry.Set('uri', (value) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  });
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(file: string, problems: string[]) {
+    super(`${file} is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Minimum gap between T1 and T2 so that people can validate (SEED.md: 1 to 2 hours). */
+export const MIN_T1_T2_GAP_MINUTES = 60;
+
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): TonicConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found (run `tonic init` to write a starter file)' : String(error);
+    throw new ConfigError(file, [reason]);
+  }
+  return parseConfig(text, file, env);
+}
+
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): TonicConfig {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(file, doc.errors.map((e) => `YAML syntax: ${e.message.split('\n')[0]}`));
+  }
+  const problems: string[] = [];
+  const raw = interpolate(doc.toJS(), '', env, problems);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+
+  if (!Value.Check(ConfigSchema, raw)) {
+    const reported = new Set<string>();
+    for (const e of Value.Errors(ConfigSchema, raw)) {
+      if (reported.has(e.path)) continue; // one problem per key is enough to act on
+      reported.add(e.path);
+      problems.push(`${keyPath(e.path)}: ${describe(e)}`);
+      if (problems.length >= 20) break;
+    }
+    throw new ConfigError(file, problems);
+  }
+  const input = raw as ConfigInput;
+  const baseDir = dirname(resolve(file));
+  const seen = new Set<string>();
+  const systems = input.systems.map((s, i) => {
+    const at = `systems[${i}]`;
+    if (seen.has(s.name)) problems.push(`${at}.name: "${s.name}" is declared twice; system names must be unique`);
+    seen.add(s.name);
+    checkSystem(s, at, problems);
+    return normalise(s, baseDir);
+  });
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return { file: resolve(file), systems };
+}
+
+function checkSystem(s: SystemConfigInput, at: string, problems: string[]): void {
+  if (!isValidTimeZone(s.timeZone)) {
+    problems.push(`${at}.timeZone: "${s.timeZone}" is not an IANA time zone (for example Asia/Hong_Kong, Europe/London)`);
+  }
+  const gap = (minutesBetween(s.schedule.t1, s.schedule.t2) + 24 * 60) % (24 * 60);
+  if (gap < MIN_T1_T2_GAP_MINUTES) {
+    problems.push(
+      `${at}.schedule: T1 ${s.schedule.t1} and T2 ${s.schedule.t2} are ${gap} minutes apart; ` +
+        `leave at least ${MIN_T1_T2_GAP_MINUTES} minutes for people to validate UAT`,
+    );
+  }
+  if (s.environments.uat.url === s.environments.prod.url) {
+    problems.push(`${at}.environments: uat and prod have the same url; they must be two environments`);
+  }
+  const modules = s.modules ?? [];
+  const dup = modules.find((m, i) => modules.indexOf(m) !== i);
+  if (dup) problems.push(`${at}.modules: "${dup}" is listed twice`);
+}
+
+function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
+  const people = Object.fromEntries(ROLES.map((r) => [r, [...(s.people?.[r] ?? [])]])) as Record<Role, string[]>;
+  return {
+    name: s.name,
+    title: s.title ?? s.name,
+    timeZone: s.timeZone,
+    t1: s.schedule.t1,
+    t2: s.schedule.t2,
+    repositoryPath: s.repository ? resolve(baseDir, s.repository.path) : null,
+    environments: { uat: { ...s.environments.uat }, prod: { ...s.environments.prod } },
+    modules: [...(s.modules ?? [])],
+    pipelineSeverities: [...new Set(s.severityPolicy?.pipeline ?? DEFAULT_PIPELINE_SEVERITIES)],
+    people,
+    allowSelfApproval: s.approvals?.allowSelfApproval ?? false,
+  };
+}
+
+/** `${NAME}` in a string value is replaced by that environment variable: secrets stay out of the file. */
+function interpolate(value: unknown, path: string, env: NodeJS.ProcessEnv, problems: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (_, name: string) => {
+      const v = env[name];
+      if (v === undefined) {
+        problems.push(`${path || '(root)'}: uses \${${name}} but the environment variable ${name} is not set`);
+        return '';
+      }
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, `${path}[${i}]`, env, problems));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, path ? `${path}.${k}` : k, env, problems)]));
+  }
+  return value;
+}
+
+/** "/systems/0/timeZone" → "systems[0].timeZone" */
+function keyPath(pointer: string): string {
+  if (!pointer) return '(root)';
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+}
+
+function describe(e: { message: string; value: unknown; schema: { format?: string; description?: string } }): string {
+  if (e.message === 'Unexpected property') return 'unknown key: remove it or check its spelling';
+  if (e.value === undefined) return `required key is missing${e.schema.description ? ` (${e.schema.description})` : ''}`;
+  const message = e.schema.format === 'uri' ? 'expected an http(s) URL' : e.message.toLowerCase();
+  const hint = e.schema.description ? ` (${e.schema.description})` : '';
+  return `${message}, got ${JSON.stringify(e.value)?.slice(0, 80)}${hint}`;
+}

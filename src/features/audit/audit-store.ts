@@ -1,0 +1,124 @@
+/**
+ * Appends audit events inside the caller's transaction and reads them back. Each system has its
+ * own chain ("stream"); identity changes go to the `_global` stream.
+ */
+import type { Reader, Tx } from '../../adapters/db/schema.ts';
+import type { Dialect } from '../../adapters/db/database.ts';
+import { GENESIS_HASH, hashEvent, verifyStream, type ChainBreak } from './audit-chain.ts';
+
+export const GLOBAL_STREAM = '_global';
+
+export type AuditInput = {
+  stream: string;
+  actor: string;
+  action: string;
+  /** What the event is about: "bug:12", "user:alice", "environment:shop/uat". */
+  subject: string;
+  data?: Record<string, unknown>;
+  at: Date;
+};
+
+export type AuditEvent = {
+  id: number;
+  stream: string;
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  data: Record<string, unknown>;
+  hash: string;
+};
+
+export function createAuditStore({ dialect }: { dialect: Dialect }) {
+  return {
+    /** Must run in the transaction of the change it records. */
+    async append(trx: Tx, input: AuditInput): Promise<void> {
+      // The head row serialises writers of one stream: on PostgreSQL by its row lock, on SQLite by
+      // the database's single writer.
+      await trx
+        .insertInto('audit_heads')
+        .values({ stream: input.stream, seq: 0, hash: GENESIS_HASH })
+        .onConflict((oc) => oc.column('stream').doNothing())
+        .execute();
+      let headQuery = trx.selectFrom('audit_heads').select(['seq', 'hash']).where('stream', '=', input.stream);
+      if (dialect === 'postgres') headQuery = headQuery.forUpdate();
+      const head = await headQuery.executeTakeFirstOrThrow();
+      const content = {
+        stream: input.stream,
+        seq: head.seq + 1,
+        at: input.at.toISOString(),
+        actor: input.actor,
+        action: input.action,
+        subject: input.subject,
+        data: JSON.stringify(input.data ?? {}),
+      };
+      const hash = hashEvent(content, head.hash);
+      await trx.insertInto('audit_events').values({ ...content, prev_hash: head.hash, hash }).execute();
+      await trx.updateTable('audit_heads').set({ seq: content.seq, hash }).where('stream', '=', input.stream).execute();
+    },
+
+    /** Newest first, paginated by id. */
+    async list(db: Reader, query: { stream?: string; subject?: string; before?: number; limit: number }): Promise<AuditEvent[]> {
+      let q = db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(query.limit);
+      if (query.stream) q = q.where('stream', '=', query.stream);
+      if (query.subject) q = q.where('subject', '=', query.subject);
+      if (query.before !== undefined) q = q.where('id', '<', query.before);
+      const rows = await q.execute();
+      return rows.map((r) => ({
+        id: r.id,
+        stream: r.stream,
+        seq: r.seq,
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        subject: r.subject,
+        data: JSON.parse(r.data) as Record<string, unknown>,
+        hash: r.hash,
+      }));
+    },
+
+    /**
+     * Walks every stream from its first event and checks each link, and that the head row agrees
+     * with the last event (so deleting the newest events is caught too).
+     */
+    async verify(db: Reader): Promise<{ ok: boolean; streams: number; events: number; breaks: ChainBreak[] }> {
+      const heads = await db.selectFrom('audit_heads').selectAll().orderBy('stream').execute();
+      const breaks: ChainBreak[] = [];
+      let events = 0;
+      const pageSize = 5000;
+      for (const head of heads) {
+        let last = { seq: 0, hash: GENESIS_HASH };
+        let broken: ChainBreak | null = null;
+        for (;;) {
+          const rows = await db
+            .selectFrom('audit_events')
+            .selectAll()
+            .where('stream', '=', head.stream)
+            .where('seq', '>', last.seq)
+            .orderBy('seq')
+            .limit(pageSize)
+            .execute();
+          if (rows.length === 0) break;
+          events += rows.length;
+          broken = verifyStream(rows.map((r) => ({ ...r, prevHash: r.prev_hash })), last);
+          if (broken) break;
+          const end = rows[rows.length - 1]!;
+          last = { seq: end.seq, hash: end.hash };
+        }
+        if (broken) breaks.push(broken);
+        else if (head.seq !== last.seq || head.hash !== last.hash) {
+          breaks.push({
+            stream: head.stream,
+            seq: head.seq,
+            id: 0,
+            problem: `the chain ends at seq ${last.seq} but its head records seq ${head.seq}: events were removed`,
+          });
+        }
+      }
+      return { ok: breaks.length === 0, streams: heads.length, events, breaks };
+    },
+  };
+}
+
+export type AuditStore = ReturnType<typeof createAuditStore>;

@@ -1,0 +1,162 @@
+/**
+ * The bug state machine and its guards: pure, no I/O, no clock.
+ * Every change of a bug's status goes through `assertTransition`.
+ */
+import { DomainError } from '../../shared/errors.ts';
+import type { FlowChoice } from '../environments/flow-rules.ts';
+import { FLOW_LABEL, type BugStatus, type FixFlow, type Severity } from './bug-statuses.ts';
+
+export const BUG_ACTIONS = [
+  'confirm',
+  'reject',
+  'start_analysis',
+  'record_plan',
+  'abort_analysis',
+  'deploy_uat',
+  'queue_prod',
+  'approve_prod',
+  'deploy_prod',
+  'approve_uat_merge',
+  'merge_uat',
+  'drop_from_release',
+  'hotfix_deploy',
+  'close',
+] as const;
+export type BugAction = (typeof BUG_ACTIONS)[number];
+
+export type Transition = {
+  from: readonly BugStatus[];
+  to: BugStatus;
+  /** Who takes the step: a person through the API, or the scheduled pipeline. */
+  by: 'person' | 'system';
+  /** The flow the bug must follow for this step; absent when both flows take it. */
+  flow?: FixFlow;
+};
+
+/** The whole workflow of SEED.md on one screen. */
+export const TRANSITIONS: Record<BugAction, Transition> = {
+  confirm: { from: ['submitted'], to: 'confirmed', by: 'person' },
+  reject: { from: ['submitted', 'confirmed', 'planned'], to: 'rejected', by: 'person' },
+  start_analysis: { from: ['confirmed', 'planned'], to: 'analyzing', by: 'system' },
+  record_plan: { from: ['analyzing'], to: 'planned', by: 'system' },
+  abort_analysis: { from: ['analyzing'], to: 'confirmed', by: 'system' },
+  deploy_uat: { from: ['confirmed', 'planned'], to: 'deployed_uat', by: 'system', flow: 'flow1' },
+  queue_prod: { from: ['confirmed', 'planned'], to: 'pending_prod', by: 'system', flow: 'flow2' },
+  approve_prod: { from: ['deployed_uat'], to: 'pending_prod', by: 'person', flow: 'flow1' },
+  deploy_prod: { from: ['pending_prod'], to: 'deployed_prod', by: 'system' },
+  approve_uat_merge: { from: ['deployed_prod'], to: 'pending_uat_merge', by: 'person', flow: 'flow2' },
+  merge_uat: { from: ['pending_uat_merge'], to: 'uat_merged', by: 'system', flow: 'flow2' },
+  drop_from_release: { from: ['deployed_uat'], to: 'confirmed', by: 'person', flow: 'flow1' },
+  hotfix_deploy: { from: ['submitted'], to: 'deployed_prod', by: 'person' },
+  close: {
+    from: ['submitted', 'confirmed', 'planned', 'deployed_uat', 'deployed_prod', 'uat_merged'],
+    to: 'closed',
+    by: 'person',
+  },
+};
+
+/** Statuses no action leads out of. */
+export const TERMINAL_STATUSES: readonly BugStatus[] = ['closed', 'rejected'];
+
+export function actionName(action: BugAction): string {
+  return action.replaceAll('_', '-');
+}
+
+type BugFacts = { id: number; status: BugStatus; fixFlow: FixFlow | null; severity: Severity };
+
+/**
+ * Returns the status `action` leads to from the bug's current one, or throws a DomainError that
+ * says what the bug is and what the action needs.
+ */
+export function assertTransition(bug: BugFacts, action: BugAction): BugStatus {
+  const t = TRANSITIONS[action];
+  const name = actionName(action);
+  if (!t.from.includes(bug.status)) {
+    const needs = t.from.join(' or ');
+    const flow = t.flow ? ` (${FLOW_LABEL[t.flow]})` : '';
+    const done = TERMINAL_STATUSES.includes(bug.status) ? '; it is finished and takes no further action' : '';
+    throw new DomainError('invalid_transition', `bug ${bug.id} is ${bug.status}${done}; ${name} needs ${needs}${flow}`, {
+      status: bug.status,
+      action: name,
+      needs: t.from,
+    });
+  }
+  if (t.flow && bug.fixFlow !== t.flow) {
+    const current = bug.fixFlow ? `follows ${FLOW_LABEL[bug.fixFlow]}` : 'has no flow chosen yet';
+    throw new DomainError('invalid_transition', `bug ${bug.id} ${current}; ${name} is a ${FLOW_LABEL[t.flow]} step`, {
+      status: bug.status,
+      action: name,
+      fixFlow: bug.fixFlow,
+      needsFlow: t.flow,
+    });
+  }
+  if (action === 'hotfix_deploy' && isPipelineSeverity(bug.severity)) {
+    throw new DomainError(
+      'invalid_transition',
+      `bug ${bug.id} is ${bug.severity}; emergency hotfixes are for high and critical bugs: confirm it into the pipeline instead`,
+    );
+  }
+  return t.to;
+}
+
+/** Statuses reachable from `status` in one step, with the action that takes each. */
+export function nextSteps(status: BugStatus): { action: BugAction; to: BugStatus }[] {
+  return (Object.entries(TRANSITIONS) as [BugAction, Transition][])
+    .filter(([, t]) => t.from.includes(status))
+    .map(([action, t]) => ({ action, to: t.to }));
+}
+
+export const DEFAULT_PIPELINE_SEVERITIES: readonly Severity[] = ['low', 'medium'];
+
+function isPipelineSeverity(severity: Severity, pipeline: readonly Severity[] = DEFAULT_PIPELINE_SEVERITIES): boolean {
+  return pipeline.includes(severity);
+}
+
+/** SEED.md's Severity Rules: high and critical never wait for a scheduled pipeline. */
+export function assertPipelineEligible(bug: { id: number; severity: Severity }, pipeline: readonly Severity[]): void {
+  if (!isPipelineSeverity(bug.severity, pipeline)) {
+    throw new DomainError(
+      'severity_requires_hotfix',
+      `bug ${bug.id} is ${bug.severity}: this system's pipeline takes ${pipeline.join(' and ')} bugs only. ` +
+        'High and critical bugs bypass the nightly pipeline: handle it as an emergency hotfix.',
+      { severity: bug.severity, pipelineSeverities: pipeline },
+    );
+  }
+}
+
+/** By default nobody approves a fix they attached (DESIGN.md, Roles). */
+export function assertNotSelfApproval(
+  bug: { id: number; fixAttachedBy: string | null },
+  approver: string,
+  allowSelfApproval: boolean,
+): void {
+  if (!allowSelfApproval && bug.fixAttachedBy !== null && bug.fixAttachedBy === approver) {
+    throw new DomainError(
+      'self_approval',
+      `bug ${bug.id}: ${approver} attached its fix and cannot also approve it; another manager or admin must approve`,
+    );
+  }
+}
+
+export type ConfirmInput = { flow: 'auto' | FixFlow; reason?: string };
+
+/**
+ * The flow a confirmation gives the bug. "auto" takes the version check's answer (which may be
+ * "none: wait"); naming a different flow is an override and needs a reason.
+ */
+export type FlowDecision = { flow: FixFlow | null; hold: string | null; override: { from: FixFlow | null; to: FixFlow; reason: string } | null };
+
+export function decideFlow(choice: FlowChoice, input: ConfirmInput): FlowDecision {
+  if (input.flow === 'auto') return { flow: choice.flow, hold: choice.flow ? null : choice.reason, override: null };
+  if (input.flow === choice.flow) return { flow: input.flow, hold: null, override: null };
+  const reason = input.reason?.trim();
+  if (!reason) {
+    const chosen = choice.flow ? `the version check chose ${choice.flow}` : 'the version check found no safe flow';
+    throw new DomainError('override_reason_required', `${chosen} (${choice.reason}); choosing ${input.flow} instead is an override: give a reason`, {
+      field: 'reason',
+      chosen: choice.flow,
+    });
+  }
+  return { flow: input.flow, hold: null, override: { from: choice.flow, to: input.flow, reason } };
+}
+

@@ -1,0 +1,267 @@
+/**
+ * The bug use cases: report, confirm (with flow selection), reject, approve (with the cutoff),
+ * close. Each runs in one transaction that also writes the bug's history, an audit event and the
+ * outbox message it calls for.
+ */
+import type { BugRow, Db, Reader } from '../../adapters/db/schema.ts';
+import type { SystemConfig } from '../../config/load-config.ts';
+import type { Clock } from '../../shared/clock.ts';
+import { DomainError, type ErrorCode } from '../../shared/errors.ts';
+import type { AuditStore } from '../audit/audit-store.ts';
+import type { EnvironmentService } from '../environments/environment-service.ts';
+import type { Actor, IdentityService } from '../identity/identity-service.ts';
+import { assertCan, type Permission } from '../identity/roles.ts';
+import type { OutboxEvent, OutboxStore } from '../outbox/outbox-store.ts';
+import { formatLocal, nextSlotAfter } from '../schedule/schedule-rules.ts';
+import type { SystemRegistry } from '../systems/system-registry.ts';
+import { assertNotSelfApproval, assertPipelineEligible, assertTransition, decideFlow, type BugAction, type ConfirmInput, type FlowDecision } from './bug-rules.ts';
+import type { EnvironmentName, Severity } from './bug-statuses.ts';
+import type { BugChanges, BugFilters, BugStore } from './bug-store.ts';
+import { decodeCursor, encodeCursor, toBugView, type BugView } from './bug-view.ts';
+
+type BugDeps = {
+  db: Db;
+  bugs: BugStore;
+  environments: EnvironmentService;
+  systems: SystemRegistry;
+  identity: IdentityService;
+  audit: AuditStore;
+  outbox: OutboxStore;
+  clock: Clock;
+};
+
+export type ReportInput = {
+  title: string;
+  description: string;
+  severity: Severity;
+  foundInEnv: EnvironmentName;
+  module?: string | null;
+  services?: string[];
+};
+
+/** What a caller knows about the bug it acts on: the version it saw (If-Match), if any. */
+export type Precondition = { expectedVersion?: number };
+
+export type BatchResult = { id: number; ok: true; bug: BugView } | { id: number; ok: false; error: { code: ErrorCode; message: string } };
+
+const MAX_BATCH = 100;
+
+export function createBugService({ db, bugs, environments, systems, identity, audit, outbox, clock }: BugDeps) {
+  function authorize(actor: Actor, system: string, permission: Permission): SystemConfig {
+    const config = systems.get(system);
+    assertCan({ username: actor.username, roles: identity.rolesOn(actor, system) }, permission, system);
+    return config;
+  }
+
+  async function load(trx: Reader, system: string, id: number, pre: Precondition): Promise<BugRow> {
+    const bug = await bugs.get(trx, system, id);
+    if (!bug) throw new DomainError('not_found', `bug ${id} does not exist on system ${system}`);
+    if (pre.expectedVersion !== undefined && pre.expectedVersion !== bug.version) {
+      throw new DomainError(
+        'precondition_failed',
+        `bug ${id} is at version ${bug.version}, not ${pre.expectedVersion} as the request expected: someone changed it; reload and decide again`,
+        { version: bug.version },
+      );
+    }
+    return bug;
+  }
+
+  type Step = {
+    action: BugAction;
+    event: OutboxEvent;
+    reason?: string | null;
+    /** Rules beyond the transition table, checked on the freshly read bug. */
+    guard?: (bug: BugView) => void;
+    /** Columns to change besides the status. */
+    changes?: (bug: BugView, at: Date) => BugChanges;
+    data?: (bug: BugView, at: Date) => Record<string, unknown>;
+  };
+
+  /** Reads the bug, checks every rule, and writes the change, history, audit and outbox together. */
+  async function transition(actor: Actor, system: string, id: number, pre: Precondition, step: Step): Promise<BugView> {
+    return db.transaction().execute(async (trx) => {
+      const timeZone = systems.get(system).timeZone;
+      const bug = toBugView(await load(trx, system, id, pre), timeZone);
+      const to = assertTransition(bug, step.action);
+      step.guard?.(bug);
+      const at = clock.now();
+      const changes: BugChanges = { runs_at: null, ...step.changes?.(bug, at), status: to };
+      if (!(await bugs.update(trx, bug.id, bug.version, changes, at))) {
+        throw new DomainError('stale_version', `bug ${id} was changed by someone else while this request ran; reload it and try again`);
+      }
+      const data = step.data?.(bug, at) ?? {};
+      const reason = step.reason ?? null;
+      const iso = at.toISOString();
+      await bugs.appendHistory(trx, bug.id, { action: step.action, from: bug.status, to, actor: actor.username, reason, data, at: iso });
+      await audit.append(trx, {
+        stream: system,
+        actor: actor.username,
+        action: `bug.${step.action}`,
+        subject: `bug:${bug.id}`,
+        data: { from: bug.status, to, reason, ...data },
+        at,
+      });
+      const after = await bugs.get(trx, system, bug.id);
+      const view = toBugView(after!, timeZone);
+      await outbox.enqueue(trx, {
+        system,
+        event: step.event,
+        payload: { bug: summary(view), actor: actor.username, reason, ...data },
+        idempotencyKey: `${step.event}:${bug.id}:v${view.version}`,
+        at,
+      });
+      return view;
+    });
+  }
+
+  function cutoff(config: SystemConfig, at: Date) {
+    const runsAt = nextSlotAfter(at, config.timeZone, config.t2);
+    return { runsAt: runsAt.toISOString(), runsAtLocal: formatLocal(runsAt, config.timeZone) };
+  }
+
+  function approval(action: 'approve_prod' | 'approve_uat_merge', event: OutboxEvent) {
+    return (actor: Actor, system: string, id: number, pre: Precondition = {}) => {
+      const config = authorize(actor, system, 'bugs.approve');
+      return transition(actor, system, id, pre, {
+        action,
+        event,
+        guard: (bug) => assertNotSelfApproval(bug, actor.username, config.allowSelfApproval),
+        changes: (_bug, at) => ({ runs_at: cutoff(config, at).runsAt }),
+        data: (_bug, at) => cutoff(config, at),
+      });
+    };
+  }
+
+  function batch(single: (actor: Actor, system: string, id: number) => Promise<BugView>) {
+    return async (actor: Actor, system: string, ids: readonly number[]): Promise<BatchResult[]> => {
+      systems.get(system);
+      if (ids.length === 0 || ids.length > MAX_BATCH) {
+        throw new DomainError('validation_failed', `ids must list 1 to ${MAX_BATCH} bugs; got ${ids.length}`);
+      }
+      const results: BatchResult[] = [];
+      for (const id of new Set(ids)) {
+        try {
+          results.push({ id, ok: true, bug: await single(actor, system, id) });
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          results.push({ id, ok: false, error: { code: error.code, message: error.message } });
+        }
+      }
+      return results;
+    };
+  }
+
+  const approveProd = approval('approve_prod', 'bug.approved_prod');
+  const approveUatMerge = approval('approve_uat_merge', 'bug.approved_uat_merge');
+
+  return {
+    async report(actor: Actor, system: string, input: ReportInput): Promise<BugView> {
+      const config = authorize(actor, system, 'bugs.report');
+      const module = input.module ?? null;
+      if (module !== null && !config.modules.includes(module)) {
+        const known = config.modules.length ? `known modules: ${config.modules.join(', ')}` : 'this system declares no modules';
+        throw new DomainError('validation_failed', `module "${module}" is not a module of ${system}; ${known}`, { field: 'module' });
+      }
+      return db.transaction().execute(async (trx) => {
+        const at = clock.now();
+        const iso = at.toISOString();
+        const row = await bugs.insert(trx, {
+          system,
+          title: input.title.trim(),
+          description: input.description,
+          severity: input.severity,
+          status: 'submitted',
+          found_in_env: input.foundInEnv,
+          module,
+          services: JSON.stringify([...new Set(input.services ?? [])]),
+          reporter: actor.username,
+          version: 1,
+          created_at: iso,
+          updated_at: iso,
+        });
+        await bugs.appendHistory(trx, row.id, { action: 'report', from: null, to: 'submitted', actor: actor.username, reason: null, data: null, at: iso });
+        const view = toBugView(row, config.timeZone);
+        await audit.append(trx, { stream: system, actor: actor.username, action: 'bug.reported', subject: `bug:${row.id}`, data: { title: view.title, severity: view.severity, foundInEnv: view.foundInEnv }, at });
+        await outbox.enqueue(trx, { system, event: 'bug.reported', payload: { bug: summary(view), actor: actor.username }, idempotencyKey: `bug.reported:${row.id}`, at });
+        return view;
+      });
+    },
+
+    async get(actor: Actor, system: string, id: number) {
+      const config = authorize(actor, system, 'bugs.read');
+      const bug = await load(db, system, id, {});
+      return { ...toBugView(bug, config.timeZone), history: await bugs.history(db, bug.id) };
+    },
+
+    async list(actor: Actor, system: string, query: Omit<BugFilters, 'beforeId' | 'limit'> & { cursor?: string; limit?: number }) {
+      const config = authorize(actor, system, 'bugs.read');
+      let beforeId: number | undefined;
+      if (query.cursor !== undefined) {
+        const decoded = decodeCursor(query.cursor);
+        if (decoded === null) throw new DomainError('validation_failed', 'cursor is not one this server issued: pass nextCursor from the previous page as it was', { field: 'cursor' });
+        beforeId = decoded;
+      }
+      const limit = query.limit ?? 50;
+      const rows = await bugs.list(db, system, { status: query.status, severity: query.severity, fixFlow: query.fixFlow, module: query.module, beforeId, limit: limit + 1 });
+      const page = rows.slice(0, limit).map((r) => toBugView(r, config.timeZone));
+      const last = page[page.length - 1];
+      return { items: page, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
+    },
+
+    async confirm(actor: Actor, system: string, id: number, input: ConfirmInput, pre: Precondition = {}): Promise<BugView> {
+      const config = authorize(actor, system, 'bugs.triage');
+      // Ancestry is git I/O: settle it before the transaction opens.
+      const choice = await environments.flowChoice(system);
+      let decision: FlowDecision = { flow: null, hold: null, override: null };
+      return transition(actor, system, id, pre, {
+        action: 'confirm',
+        event: 'bug.confirmed',
+        reason: input.reason?.trim() || null,
+        guard: (bug) => {
+          assertPipelineEligible(bug, config.pipelineSeverities);
+          decision = decideFlow(choice, input);
+          if (decision.override) {
+            assertCan({ username: actor.username, roles: identity.rolesOn(actor, system) }, 'flow.override', system);
+          }
+        },
+        changes: () => ({
+          fix_flow: decision.flow,
+          flow_reason: choice.reason,
+          flow_hold: decision.hold,
+          flow_override_reason: decision.override ? decision.override.reason : null,
+        }),
+        data: () => ({
+          fixFlow: decision.flow,
+          relation: choice.relation,
+          flowReason: choice.reason,
+          ...(choice.warning ? { warning: choice.warning } : {}),
+          ...(decision.hold ? { hold: decision.hold } : {}),
+          ...(decision.override ? { override: decision.override } : {}),
+        }),
+      });
+    },
+
+    reject(actor: Actor, system: string, id: number, input: { reason: string }, pre: Precondition = {}): Promise<BugView> {
+      authorize(actor, system, 'bugs.triage');
+      const reason = input.reason.trim();
+      if (!reason) throw new DomainError('validation_failed', 'reason must say why the bug is not valid', { field: 'reason' });
+      return transition(actor, system, id, pre, { action: 'reject', event: 'bug.rejected', reason });
+    },
+
+    close(actor: Actor, system: string, id: number, input: { reason?: string }, pre: Precondition = {}): Promise<BugView> {
+      authorize(actor, system, 'bugs.triage');
+      return transition(actor, system, id, pre, { action: 'close', event: 'bug.closed', reason: input.reason?.trim() || null });
+    },
+
+    approveProd,
+    approveUatMerge,
+    approveProdBatch: batch(approveProd),
+    approveUatMergeBatch: batch(approveUatMerge),
+  };
+}
+
+export type BugService = ReturnType<typeof createBugService>;
+
+function summary(bug: BugView) {
+  return { id: bug.id, title: bug.title, severity: bug.severity, status: bug.status, fixFlow: bug.fixFlow, module: bug.module, services: bug.services };
+}

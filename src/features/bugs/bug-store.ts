@@ -1,0 +1,84 @@
+/**
+ * Plain reads and writes of bugs and their history. Writes take a transaction; an update names
+ * the version it read and changes nothing if someone else changed the bug since.
+ */
+import type { BugRow, NewBugRow, Reader, Tx } from '../../adapters/db/schema.ts';
+import type { BugStatus } from './bug-statuses.ts';
+
+export type BugFilters = {
+  status?: string;
+  severity?: string;
+  fixFlow?: string;
+  module?: string;
+  /** Keyset pagination: only bugs with a smaller id (newest first). */
+  beforeId?: number;
+  limit: number;
+};
+
+export type BugChanges = Partial<Pick<BugRow, 'status' | 'fix_flow' | 'flow_reason' | 'flow_hold' | 'flow_override_reason' | 'runs_at' | 'fix_attached_by'>>;
+
+export type HistoryEntry = { action: string; from: BugStatus | null; to: BugStatus; actor: string; reason: string | null; data: Record<string, unknown> | null; at: string };
+
+export function createBugStore() {
+  return {
+    async insert(trx: Tx, row: NewBugRow): Promise<BugRow> {
+      return trx.insertInto('bugs').values(row).returningAll().executeTakeFirstOrThrow();
+    },
+
+    async get(db: Reader, system: string, id: number): Promise<BugRow | undefined> {
+      return db.selectFrom('bugs').selectAll().where('id', '=', id).where('system', '=', system).executeTakeFirst();
+    },
+
+    async list(db: Reader, system: string, f: BugFilters): Promise<BugRow[]> {
+      let q = db.selectFrom('bugs').selectAll().where('system', '=', system);
+      if (f.status) q = q.where('status', '=', f.status);
+      if (f.severity) q = q.where('severity', '=', f.severity);
+      if (f.fixFlow) q = q.where('fix_flow', '=', f.fixFlow);
+      if (f.module) q = q.where('module', '=', f.module);
+      if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);
+      return q.orderBy('id', 'desc').limit(f.limit).execute();
+    },
+
+    /** True when the bug was still at `version` and is now changed; false when it had moved on. */
+    async update(trx: Tx, id: number, version: number, changes: BugChanges, at: Date): Promise<boolean> {
+      const result = await trx
+        .updateTable('bugs')
+        .set({ ...changes, version: version + 1, updated_at: at.toISOString() })
+        .where('id', '=', id)
+        .where('version', '=', version)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async appendHistory(trx: Tx, bugId: number, entry: HistoryEntry): Promise<void> {
+      await trx
+        .insertInto('bug_history')
+        .values({
+          bug_id: bugId,
+          action: entry.action,
+          from_status: entry.from,
+          to_status: entry.to,
+          actor: entry.actor,
+          reason: entry.reason,
+          data: entry.data ? JSON.stringify(entry.data) : null,
+          at: entry.at,
+        })
+        .execute();
+    },
+
+    async history(db: Reader, bugId: number): Promise<HistoryEntry[]> {
+      const rows = await db.selectFrom('bug_history').selectAll().where('bug_id', '=', bugId).orderBy('id').execute();
+      return rows.map((r) => ({
+        action: r.action,
+        from: r.from_status as BugStatus | null,
+        to: r.to_status as BugStatus,
+        actor: r.actor,
+        reason: r.reason,
+        data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : null,
+        at: r.at,
+      }));
+    },
+  };
+}
+
+export type BugStore = ReturnType<typeof createBugStore>;

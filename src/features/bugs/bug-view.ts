@@ -1,0 +1,67 @@
+/** How a bug looks outside the database: camelCase, parsed JSON, typed statuses. */
+import type { BugRow } from '../../adapters/db/schema.ts';
+import { formatLocal } from '../schedule/schedule-rules.ts';
+import type { BugStatus, EnvironmentName, FixFlow, Severity } from './bug-statuses.ts';
+
+export type BugView = {
+  id: number;
+  system: string;
+  title: string;
+  description: string;
+  severity: Severity;
+  status: BugStatus;
+  foundInEnv: EnvironmentName;
+  module: string | null;
+  services: string[];
+  fixFlow: FixFlow | null;
+  flowReason: string | null;
+  flowHold: string | null;
+  flowOverrideReason: string | null;
+  reporter: string;
+  fixAttachedBy: string | null;
+  runsAt: string | null;
+  /** runsAt in the system's time zone, for people. */
+  runsAtLocal: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export function toBugView(r: BugRow, timeZone: string): BugView {
+  return {
+    id: r.id,
+    system: r.system,
+    title: r.title,
+    description: r.description,
+    severity: r.severity as Severity,
+    status: r.status as BugStatus,
+    foundInEnv: r.found_in_env as EnvironmentName,
+    module: r.module,
+    services: JSON.parse(r.services) as string[],
+    fixFlow: r.fix_flow as FixFlow | null,
+    flowReason: r.flow_reason,
+    flowHold: r.flow_hold,
+    flowOverrideReason: r.flow_override_reason,
+    reporter: r.reporter,
+    fixAttachedBy: r.fix_attached_by,
+    runsAt: r.runs_at,
+    runsAtLocal: r.runs_at ? formatLocal(new Date(r.runs_at), timeZone) : null,
+    version: r.version,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** Opaque cursor for keyset pagination, newest first. */
+export function encodeCursor(id: number): string {
+  return Buffer.from(JSON.stringify({ before: id })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): number | null {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
+    return Number.isInteger(value.before) && (value.before as number) > 0 ? (value.before as number) : null;
+  } catch {
+    return null;
+  }
+}

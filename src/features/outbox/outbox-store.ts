@@ -1,0 +1,59 @@
+/**
+ * The outbox (DESIGN.md decision 12): a notification is written in the same transaction as the
+ * change it announces, so it exists exactly when the change does. Delivery drains it later.
+ */
+import type { Reader, Tx } from '../../adapters/db/schema.ts';
+
+/** Every event the pipeline core announces. Channels and templates pick from these. */
+export const OUTBOX_EVENTS = [
+  'bug.reported',
+  'bug.confirmed',
+  'bug.rejected',
+  'bug.approved_prod',
+  'bug.approved_uat_merge',
+  'bug.closed',
+  'bug.flow_overridden',
+  'environment.recorded',
+] as const;
+export type OutboxEvent = (typeof OUTBOX_EVENTS)[number];
+
+export type OutboxMessage = {
+  system: string | null;
+  event: OutboxEvent;
+  payload: Record<string, unknown>;
+  /** Unique per message: a change retried never enqueues twice, delivery never posts twice. */
+  idempotencyKey: string;
+  at: Date;
+};
+
+export function createOutboxStore() {
+  return {
+    async enqueue(trx: Tx, message: OutboxMessage): Promise<void> {
+      const at = message.at.toISOString();
+      await trx
+        .insertInto('outbox')
+        .values({
+          system: message.system,
+          event: message.event,
+          payload: JSON.stringify(message.payload),
+          idempotency_key: message.idempotencyKey,
+          next_attempt_at: at,
+          created_at: at,
+          last_error: null,
+          sent_at: null,
+        })
+        .onConflict((oc) => oc.column('idempotency_key').doNothing())
+        .execute();
+    },
+
+    async list(db: Reader, query: { system?: string; status?: string; limit: number }) {
+      let q = db.selectFrom('outbox').selectAll().orderBy('id', 'desc').limit(query.limit);
+      if (query.system) q = q.where('system', '=', query.system);
+      if (query.status) q = q.where('status', '=', query.status);
+      const rows = await q.execute();
+      return rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) as Record<string, unknown> }));
+    },
+  };
+}
+
+export type OutboxStore = ReturnType<typeof createOutboxStore>;

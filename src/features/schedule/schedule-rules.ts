@@ -1,0 +1,66 @@
+/**
+ * Schedule arithmetic: pure functions of (instant, time zone, local time). Wall-clock times and
+ * daylight saving come from the time-zone database (via luxon); instants are UTC `Date`s.
+ */
+import { DateTime, IANAZone } from 'luxon';
+
+/** "HH:MM", 24-hour. */
+export type LocalTime = string;
+
+const LOCAL_TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+export function parseLocalTime(value: string): { hour: number; minute: number } | null {
+  const m = LOCAL_TIME.exec(value);
+  return m ? { hour: Number(m[1]), minute: Number(m[2]) } : null;
+}
+
+export function isValidTimeZone(zone: string): boolean {
+  return IANAZone.isValidZone(zone);
+}
+
+/**
+ * The instant of `time` on the local calendar date `date` ("YYYY-MM-DD") in `timeZone`.
+ * A time that does not exist that day (skipped by a spring-forward change) moves forward by the
+ * gap, so 02:30 on a day that jumps from 02:00 to 03:00 becomes 03:30; a time that occurs twice
+ * (autumn fall-back) is its first occurrence.
+ */
+export function instantAt(date: string, time: LocalTime, timeZone: string): Date {
+  const t = parseLocalTime(time);
+  if (!t) throw new Error(`invalid local time ${JSON.stringify(time)}: expected HH:MM`);
+  const day = DateTime.fromISO(date, { zone: timeZone });
+  if (!day.isValid) throw new Error(`invalid date ${JSON.stringify(date)} or time zone ${JSON.stringify(timeZone)}`);
+  return day.set({ hour: t.hour, minute: t.minute, second: 0, millisecond: 0 }).toJSDate();
+}
+
+/**
+ * DESIGN.md decision 5, the cutoff: the first occurrence of `time` in `timeZone` strictly after
+ * `after`. Approved at 21:59:59 for a 22:00 slot: tonight; at 22:00:00 or later: tomorrow night.
+ */
+export function nextSlotAfter(after: Date, timeZone: string, time: LocalTime): Date {
+  const local = DateTime.fromJSDate(after, { zone: timeZone });
+  for (let days = 0; days <= 2; days++) {
+    const date = local.plus({ days }).toISODate();
+    if (!date) break;
+    const candidate = instantAt(date, time, timeZone);
+    if (candidate.getTime() > after.getTime()) return candidate;
+  }
+  throw new Error(`no ${time} slot found after ${after.toISOString()} in ${timeZone}`);
+}
+
+/** The local calendar date ("YYYY-MM-DD") of an instant in a zone. */
+export function localDate(at: Date, timeZone: string): string {
+  return DateTime.fromJSDate(at, { zone: timeZone }).toISODate() ?? '';
+}
+
+/** For people: "2026-11-26 22:00 HKT" style, in the system's zone. */
+export function formatLocal(at: Date, timeZone: string): string {
+  return DateTime.fromJSDate(at, { zone: timeZone }).toFormat('yyyy-LL-dd HH:mm ZZZZ');
+}
+
+/** Minutes between two local times on the same day (T2 - T1), for the configuration's sanity check. */
+export function minutesBetween(from: LocalTime, to: LocalTime): number {
+  const a = parseLocalTime(from);
+  const b = parseLocalTime(to);
+  if (!a || !b) return Number.NaN;
+  return b.hour * 60 + b.minute - (a.hour * 60 + a.minute);
+}

@@ -1,0 +1,37 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+
+/** A string enum as JSON Schema `enum` (clear OpenAPI output and validation messages). */
+export function StringEnum<T extends readonly string[]>(values: T, options: { description?: string; default?: T[number] } = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+export function Nullable<T extends TSchema>(schema: T) {
+  return Type.Union([schema, Type.Null()]);
+}
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String({ description: 'Stable machine-readable error code.' }),
+    requestId: Type.String(),
+    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+  },
+  { $id: 'Problem', description: 'RFC 9457 problem details (application/problem+json).' },
+);
+
+/** Error answers every authenticated route can give. */
+export const PROBLEM_RESPONSES = {
+  400: Type.Ref(ProblemSchema),
+  401: Type.Ref(ProblemSchema),
+  403: Type.Ref(ProblemSchema),
+  404: Type.Ref(ProblemSchema),
+} as const;
+
+export const SystemParams = Type.Object({ system: Type.String({ description: 'System name from the configuration.' }) }, { additionalProperties: false });
+export const BugParams = Type.Object(
+  { system: Type.String(), id: Type.Integer({ minimum: 1, maximum: 2147483647, description: 'Bug id.' }) },
+  { additionalProperties: false },
+);

@@ -1,0 +1,66 @@
+/**
+ * `tonic serve`: load settings and configuration, open and migrate the database, wire Tonic,
+ * listen, and shut down cleanly on SIGINT/SIGTERM with a time limit.
+ */
+import { openDatabase, migrateToLatest } from '../adapters/db/database.ts';
+import { loadConfigFile } from '../config/load-config.ts';
+import { readSettings, type Settings } from '../config/settings.ts';
+import { composeTonic } from '../compose.ts';
+import { ensureDemoFiles, seedDemo } from '../demo/demo-system.ts';
+import { systemClock } from '../shared/clock.ts';
+import { buildApp } from './app.ts';
+
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+export async function startServer(settings: Settings = readSettings()) {
+  const demo = settings.configFile === null;
+  const configFile = settings.configFile ?? (await ensureDemoFiles(settings.home));
+  const config = loadConfigFile(configFile);
+  const database = await openDatabase({ url: settings.databaseUrl });
+  try {
+    await migrateToLatest(database.db);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const tonic = composeTonic({ database, config, clock: systemClock });
+  await tonic.identity.bootstrap(settings.adminToken);
+  if (demo) await seedDemo(tonic);
+
+  const app = await buildApp(tonic, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  await app.listen({ host: settings.host, port: settings.port });
+  app.log.info(
+    { database: database.location, config: configFile, demo, systems: config.systems.map((s) => s.name) },
+    `Tonic Deploy listening on http://${settings.host}:${(app.server.address() as { port: number }).port}`,
+  );
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      const timer = setTimeout(() => {
+        app.log.error(`shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms; exiting`);
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS);
+      timer.unref();
+      await app.close();
+      await tonic.close();
+      clearTimeout(timer);
+    })();
+    return closing;
+  };
+  return { app, tonic, close };
+}
+
+export function closeOnSignals(close: () => Promise<void>): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
