@@ -9,12 +9,13 @@ import type { Clock } from '../../shared/clock.ts';
 import { DomainError, type ErrorCode } from '../../shared/errors.ts';
 import type { AuditStore } from '../audit/audit-store.ts';
 import type { EnvironmentService } from '../environments/environment-service.ts';
-import type { Actor, IdentityService } from '../identity/identity-service.ts';
+import { SYSTEM_ACTOR, type Actor, type IdentityService } from '../identity/identity-service.ts';
 import { assertCan, type Permission } from '../identity/roles.ts';
 import type { OutboxEvent, OutboxStore } from '../outbox/outbox-store.ts';
 import { formatLocal, nextSlotAfter } from '../schedule/schedule-rules.ts';
 import type { SystemRegistry } from '../systems/system-registry.ts';
-import { assertNotSelfApproval, assertPipelineEligible, assertTransition, decideFlow, type BugAction, type ConfirmInput, type FlowDecision } from './bug-rules.ts';
+import { actionName, assertNotSelfApproval, assertPipelineEligible, assertTransition, decideFlow, type BugAction, type ConfirmInput, type FlowDecision, TRANSITIONS } from './bug-rules.ts';
+import { QUEUED_STATUSES } from './bug-statuses.ts';
 import type { EnvironmentName, Severity } from './bug-statuses.ts';
 import type { BugChanges, BugFilters, BugStore } from './bug-store.ts';
 import { decodeCursor, encodeCursor, toBugView, type BugView } from './bug-view.ts';
@@ -68,7 +69,8 @@ export function createBugService({ db, bugs, environments, systems, identity, au
 
   type Step = {
     action: BugAction;
-    event: OutboxEvent;
+    /** The message the change calls for; scheduled steps are announced per run instead. */
+    event?: OutboxEvent;
     reason?: string | null;
     /** Rules beyond the transition table, checked on the freshly read bug. */
     guard?: (bug: BugView) => void;
@@ -80,16 +82,19 @@ export function createBugService({ db, bugs, environments, systems, identity, au
   /** Reads the bug, checks every rule, and writes the change, history, audit and outbox together. */
   async function transition(actor: Actor, system: string, id: number, pre: Precondition, step: Step): Promise<BugView> {
     return db.transaction().execute(async (trx) => {
-      const timeZone = systems.get(system).timeZone;
+      const config = systems.get(system);
+      const timeZone = config.timeZone;
       const bug = toBugView(await load(trx, system, id, pre), timeZone);
       const to = assertTransition(bug, step.action);
       step.guard?.(bug);
       const at = clock.now();
-      const changes: BugChanges = { runs_at: null, ...step.changes?.(bug, at), status: to };
+      // A queued bug always knows the T2 that will act on it (decision 5: the first T2 after now).
+      const queued = QUEUED_STATUSES.includes(to) ? cutoff(config, at) : null;
+      const changes: BugChanges = { ...step.changes?.(bug, at), status: to, runs_at: queued?.runsAt ?? null };
       if (!(await bugs.update(trx, bug.id, bug.version, changes, at))) {
         throw new DomainError('stale_version', `bug ${id} was changed by someone else while this request ran; reload it and try again`);
       }
-      const data = step.data?.(bug, at) ?? {};
+      const data = { ...step.data?.(bug, at), ...queued };
       const reason = step.reason ?? null;
       const iso = at.toISOString();
       await bugs.appendHistory(trx, bug.id, { action: step.action, from: bug.status, to, actor: actor.username, reason, data, at: iso });
@@ -103,13 +108,15 @@ export function createBugService({ db, bugs, environments, systems, identity, au
       });
       const after = await bugs.get(trx, system, bug.id);
       const view = toBugView(after!, timeZone);
-      await outbox.enqueue(trx, {
-        system,
-        event: step.event,
-        payload: { bug: summary(view), actor: actor.username, reason, ...data },
-        idempotencyKey: `${step.event}:${bug.id}:v${view.version}`,
-        at,
-      });
+      if (step.event) {
+        await outbox.enqueue(trx, {
+          system,
+          event: step.event,
+          payload: { bug: summary(view), actor: actor.username, reason, ...data },
+          idempotencyKey: `${step.event}:${bug.id}:v${view.version}`,
+          at,
+        });
+      }
       return view;
     });
   }
@@ -120,14 +127,12 @@ export function createBugService({ db, bugs, environments, systems, identity, au
   }
 
   function approval(action: 'approve_prod' | 'approve_uat_merge', event: OutboxEvent) {
-    return (actor: Actor, system: string, id: number, pre: Precondition = {}) => {
+    return async (actor: Actor, system: string, id: number, pre: Precondition = {}): Promise<BugView> => {
       const config = authorize(actor, system, 'bugs.approve');
       return transition(actor, system, id, pre, {
         action,
         event,
         guard: (bug) => assertNotSelfApproval(bug, actor.username, config.allowSelfApproval),
-        changes: (_bug, at) => ({ runs_at: cutoff(config, at).runsAt }),
-        data: (_bug, at) => cutoff(config, at),
       });
     };
   }
@@ -241,20 +246,32 @@ export function createBugService({ db, bugs, environments, systems, identity, au
       });
     },
 
-    reject(actor: Actor, system: string, id: number, input: { reason: string }, pre: Precondition = {}): Promise<BugView> {
+    async reject(actor: Actor, system: string, id: number, input: { reason: string }, pre: Precondition = {}): Promise<BugView> {
       authorize(actor, system, 'bugs.triage');
       const reason = input.reason.trim();
       if (!reason) throw new DomainError('validation_failed', 'reason must say why the bug is not valid', { field: 'reason' });
       return transition(actor, system, id, pre, { action: 'reject', event: 'bug.rejected', reason });
     },
 
-    close(actor: Actor, system: string, id: number, input: { reason?: string }, pre: Precondition = {}): Promise<BugView> {
+    async close(actor: Actor, system: string, id: number, input: { reason?: string }, pre: Precondition = {}): Promise<BugView> {
       authorize(actor, system, 'bugs.triage');
       return transition(actor, system, id, pre, { action: 'close', event: 'bug.closed', reason: input.reason?.trim() || null });
     },
 
     approveProd,
     approveUatMerge,
+
+    /**
+     * A step the scheduled pipeline takes (T1 Phase 1, T2 Phase 2/2a/2b): the same table, the same
+     * history and audit, with the pipeline as the actor. People's steps are refused here.
+     */
+    async advance(system: string, id: number, action: BugAction, details: { reason?: string; data?: Record<string, unknown> } = {}): Promise<BugView> {
+      systems.get(system);
+      if (TRANSITIONS[action].by !== 'system') {
+        throw new DomainError('invalid_transition', `${actionName(action)} is a person's decision, not a pipeline step`);
+      }
+      return transition(SYSTEM_ACTOR, system, id, {}, { action, reason: details.reason ?? null, data: () => details.data ?? {} });
+    },
     approveProdBatch: batch(approveProd),
     approveUatMergeBatch: batch(approveUatMerge),
   };

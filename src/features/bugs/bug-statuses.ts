@@ -32,6 +32,9 @@ export const STATUS_INFO: Record<BugStatus, { colour: string; meaning: string; n
   rejected: { colour: 'red', meaning: 'Not a valid bug', next: '' },
 };
 
+/** Waiting for the next T2: such a bug carries the instant that will act on it. */
+export const QUEUED_STATUSES: readonly BugStatus[] = ['pending_prod', 'pending_uat_merge'];
+
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 

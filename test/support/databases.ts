@@ -1,0 +1,54 @@
+/**
+ * The dialects every store and use-case test runs on. `npm test` (scripts/run-tests.mjs) starts a
+ * private PostgreSQL and sets TONIC_TEST_PG_URL; in CI a missing PostgreSQL is a failure, never a skip.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { migrateToLatest, openDatabase, type DatabaseHandle, type Dialect } from '../../src/adapters/db/database.ts';
+
+export const DIALECTS: readonly Dialect[] = (process.env.TONIC_TEST_DIALECTS ?? 'sqlite,postgres')
+  .split(',')
+  .map((d) => d.trim())
+  .filter((d): d is Dialect => {
+    if (d !== 'sqlite' && d !== 'postgres') throw new Error(`TONIC_TEST_DIALECTS lists "${d}": use sqlite and/or postgres`);
+    return true;
+  });
+
+/** A fresh, migrated database of the dialect: a temporary SQLite file, or a new PostgreSQL schema. */
+export async function openTestDatabase(dialect: Dialect): Promise<DatabaseHandle> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'tonic-test-'));
+    const handle = await openDatabase({ url: join(dir, 'tonic.sqlite') });
+    await migrateToLatest(handle.db);
+    return {
+      ...handle,
+      close: async () => {
+        await handle.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const url = process.env.TONIC_TEST_PG_URL;
+  if (!url) {
+    throw new Error('PostgreSQL tests need TONIC_TEST_PG_URL: run them with `npm test`, which starts a private cluster');
+  }
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const handle = await openDatabase({ url, schema, poolSize: 5 });
+  await migrateToLatest(handle.db);
+  return {
+    ...handle,
+    close: async () => {
+      await handle.close();
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`drop schema if exists ${schema} cascade`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
