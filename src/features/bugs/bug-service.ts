@@ -139,7 +139,7 @@ export function createBugService({ db, bugs, environments, systems, identity, au
 
   function batch(single: (actor: Actor, system: string, id: number) => Promise<BugView>) {
     return async (actor: Actor, system: string, ids: readonly number[]): Promise<BatchResult[]> => {
-      systems.get(system);
+      authorize(actor, system, 'bugs.approve');
       if (ids.length === 0 || ids.length > MAX_BATCH) {
         throw new DomainError('validation_failed', `ids must list 1 to ${MAX_BATCH} bugs; got ${ids.length}`);
       }
