@@ -1,0 +1,123 @@
+/**
+ * `tonic serve` as a real child process: the README's first command on an empty folder, on
+ * SQLite and on PostgreSQL (DATABASE_URL), and a clear refusal of an invalid configuration.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, describe, test } from 'node:test';
+import pg from 'pg';
+import { DIALECTS } from '../support/databases.ts';
+
+const BIN = resolve(import.meta.dirname, '../../bin/tonic.js');
+const TOKEN = 'serve-test-token-0123456789';
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}
+
+function run(args: string[], env: Record<string, string>, cwd: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+  return { child, output: () => out, exited };
+}
+
+async function waitForHealth(url: string, proc: ReturnType<typeof run>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) throw new Error(`server exited early (${proc.child.exitCode}):\n${proc.output()}`);
+    try {
+      if ((await fetch(`${url}/api/v1/health`)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server did not answer within 20 s:\n${proc.output()}`);
+}
+
+async function createPgDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = process.env.TONIC_TEST_PG_URL!;
+  const name = `serve_${randomBytes(5).toString('hex')}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`create database ${name}`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+describe('tonic serve', () => {
+  const dirs: string[] = [];
+  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  for (const dialect of DIALECTS) {
+    test(`on an empty folder it starts the demo system (${dialect}), serves the API and stops on SIGTERM`, async () => {
+      const cwd = mkdtempSync(join(tmpdir(), 'tonic-serve-'));
+      dirs.push(cwd);
+      const port = await freePort();
+      const database = dialect === 'postgres' ? await createPgDatabase() : null;
+      const env: Record<string, string> = { PORT: String(port), TONIC_ADMIN_TOKEN: TOKEN, ...(database ? { DATABASE_URL: database.url } : {}) };
+      try {
+        const server = run(['serve'], env, cwd);
+        const url = `http://127.0.0.1:${port}`;
+        await waitForHealth(url, server);
+        const auth = { authorization: `Bearer ${TOKEN}` };
+        const envs = (await (await fetch(`${url}/api/v1/systems/demo/environments`, { headers: auth })).json()) as any;
+        assert.equal(envs.flow.flow, 'flow1', 'the demo repository puts the same release on UAT and PROD');
+        const bugs = (await (await fetch(`${url}/api/v1/systems/demo/bugs`, { headers: auth })).json()) as any;
+        assert.equal(bugs.items.length, 3, 'the demo reports three bugs to start with');
+        assert.equal(existsSync(join(cwd, '.tonic', 'tonic.sqlite')), dialect === 'sqlite', 'SQLite file under .tonic/ unless DATABASE_URL is set');
+        server.child.kill('SIGTERM');
+        assert.equal(await server.exited, 0, server.output());
+
+        // A second start reuses the data: nothing is seeded twice.
+        const again = run(['serve'], env, cwd);
+        await waitForHealth(url, again);
+        const count = (await (await fetch(`${url}/api/v1/systems/demo/bugs`, { headers: auth })).json()) as any;
+        assert.equal(count.items.length, 3);
+        again.child.kill('SIGINT');
+        assert.equal(await again.exited, 0, again.output());
+      } finally {
+        await database?.drop();
+      }
+    });
+  }
+
+  test('an invalid configuration file stops start-up with the file, key path and problem', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tonic-serve-'));
+    dirs.push(cwd);
+    writeFileSync(
+      join(cwd, 'tonic.config.yaml'),
+      'systems:\n  - name: shop\n    timeZone: Mars/Olympus\n    schedule: { t1: "20:00", t2: "22:00" }\n    environments:\n      uat: { url: "http://u", line: develop }\n      prod: { url: "http://p", line: main }\n',
+    );
+    const server = run(['serve'], { PORT: String(await freePort()) }, cwd);
+    assert.equal(await server.exited, 1);
+    assert.match(server.output(), /tonic\.config\.yaml is not valid/);
+    assert.match(server.output(), /systems\[0\]\.timeZone: "Mars\/Olympus" is not an IANA time zone/);
+    assert.equal(existsSync(join(cwd, '.tonic', 'tonic.sqlite')), false, 'nothing is created when the configuration is invalid');
+  });
+});
