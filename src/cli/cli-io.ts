@@ -19,3 +19,14 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
   };
 }
+
+/** --json output: the API's answer as it came, indented. */
+export function printJson(io: CliIo, value: unknown): number {
+  io.out(JSON.stringify(value, null, 2));
+  return 0;
+}
+
+export function printUsage(io: CliIo, usage: string): number {
+  io.out(`usage: ${usage}`);
+  return 0;
+}

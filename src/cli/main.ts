@@ -1,42 +1,80 @@
 /**
- * The `tonic` command line. Server-side commands (serve, migrate, audit verify) work on the
- * database directly; the rest talk to a running server over the API (TONIC_URL, TONIC_TOKEN).
+ * The `tonic` command line. Server-side commands (serve, migrate, init, audit verify) work on
+ * files and the database directly; the rest talk to a running server over the API (TONIC_URL,
+ * TONIC_TOKEN). Returns the exit status: 0 done, 1 refused or failed, 2 wrong usage.
  */
-import { migrateDown, migrateToLatest, openDatabase } from '../adapters/db/database.ts';
 import { ConfigError } from '../config/load-config.ts';
-import { readSettings, SettingsError } from '../config/settings.ts';
-import { closeOnSignals, startServer } from '../http/server.ts';
+import { SettingsError } from '../config/settings.ts';
+import { ApiError, ConnectionError } from './api-client.ts';
+import { UsageError } from './args.ts';
+import { runAudit } from './audit-command.ts';
+import { runBugs } from './bug-commands.ts';
+import { processIo, type CliIo } from './cli-io.ts';
+import { runInit } from './init-command.ts';
+import { runMigrate, runServe } from './server-commands.ts';
+import { runEnv, runSystems } from './system-commands.ts';
+import { HELP } from './usage.ts';
+import { runTokens, runUsers } from './user-commands.ts';
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
-      case 'serve': {
-        const server = await startServer();
-        closeOnSignals(server.close);
+      case 'serve':
+        return await runServe(rest, io);
+      case 'migrate':
+        return await runMigrate(rest, io);
+      case 'init':
+        return runInit(rest, io);
+      case 'audit':
+        return await runAudit(rest, io);
+      case 'systems':
+        return await runSystems(rest, io);
+      case 'env':
+        return await runEnv(rest, io);
+      case 'bugs':
+        return await runBugs(rest, io);
+      case 'users':
+        return await runUsers(rest, io);
+      case 'tokens':
+        return await runTokens(rest, io);
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(HELP);
         return 0;
-      }
-      case 'migrate': {
-        const settings = readSettings();
-        const database = await openDatabase({ url: settings.databaseUrl });
-        try {
-          const results = rest.includes('--down') ? await migrateDown(database.db) : await migrateToLatest(database.db);
-          for (const r of results) console.log(`${r.direction === 'Up' ? 'applied' : 'reverted'} ${r.migrationName}`);
-          if (results.length === 0) console.log(`${database.location}: already up to date`);
-        } finally {
-          await database.close();
-        }
-        return 0;
-      }
+      case undefined:
+        io.err(HELP);
+        return 2;
       default:
-        console.error(`unknown command ${command ?? ''}`.trim());
+        io.err(`error: unknown command "${command}"`);
+        io.err('run `tonic help` for the list of commands');
         return 2;
     }
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof SettingsError) {
-      console.error(error.message);
-      return 1;
-    }
-    throw error;
+    return report(error, io);
   }
+}
+
+/** Known failures become one line on stderr and an exit status; anything else is a bug: rethrow. */
+function report(error: unknown, io: CliIo): number {
+  if (error instanceof UsageError) {
+    io.err(`error: ${error.message}`);
+    io.err(`usage: ${error.usage}`);
+    return 2;
+  }
+  if (error instanceof ApiError) {
+    const { detail, code, status } = error.problem;
+    io.err(`error: ${detail} (${code}, HTTP ${status})`);
+    return 1;
+  }
+  if (error instanceof ConnectionError || error instanceof SettingsError) {
+    io.err(`error: ${error.message}`);
+    return 1;
+  }
+  if (error instanceof ConfigError) {
+    io.err(error.message);
+    return 1;
+  }
+  throw error;
 }

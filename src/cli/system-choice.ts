@@ -5,11 +5,16 @@ import type { ApiClient } from './api-client.ts';
 import type { SystemInfo } from './api-types.ts';
 import { UsageError } from './args.ts';
 
+/** The API path of a system's resource: `/systems/{name}{rest}`. */
+export function systemPath(system: string, rest = ''): string {
+  return `/systems/${encodeURIComponent(system)}${rest}`;
+}
+
 export async function resolveSystem(api: ApiClient, option: string | undefined, env: NodeJS.ProcessEnv, usage: string): Promise<string> {
   const named = option ?? (env.TONIC_SYSTEM || undefined);
-  if (named) return encodeURIComponent(named);
+  if (named) return named;
   const { items } = await api.get<{ items: SystemInfo[] }>('/systems');
-  if (items.length === 1) return encodeURIComponent(items[0]!.name);
+  if (items.length === 1) return items[0]!.name;
   throw new UsageError(
     `the server runs ${items.length} systems (${items.map((s) => s.name).join(', ')}): choose one with --system NAME or TONIC_SYSTEM`,
     usage,

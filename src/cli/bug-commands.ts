@@ -1,0 +1,187 @@
+/**
+ * `tonic bugs ...`: list, show, report and act on bugs over the API.
+ */
+import { BUG_STATUSES, ENVIRONMENTS, FIX_FLOWS, SEVERITIES } from '../features/bugs/bug-statuses.ts';
+import { apiClientFrom } from './api-client.ts';
+import type { BatchResponse, Bug, BugPage, BugWithHistory } from './api-types.ts';
+import { API_OPTIONS, noPositionals, oneOf, parseCommand, parseId, required, UsageError } from './args.ts';
+import { describeOutcome, formatBatchResults, formatBugDetail, formatBugList } from './bug-format.ts';
+import { printJson, printUsage, type CliIo } from './cli-io.ts';
+import { resolveSystem, systemPath } from './system-choice.ts';
+import { USAGE } from './usage.ts';
+
+const BUGS_USAGE = [
+  USAGE.bugsList,
+  USAGE.bugsShow,
+  USAGE.bugsReport,
+  USAGE.bugsConfirm,
+  USAGE.bugsReject,
+  USAGE.bugsClose,
+  USAGE.bugsApproveProd,
+  USAGE.bugsApproveUatMerge,
+].join('\n       ');
+
+export async function runBugs(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'list':
+      return list(rest, io);
+    case 'show':
+      return show(rest, io);
+    case 'report':
+      return report(rest, io);
+    case 'confirm':
+      return confirm(rest, io);
+    case 'reject':
+      return reasonAction('reject', USAGE.bugsReject, true, rest, io);
+    case 'close':
+      return reasonAction('close', USAGE.bugsClose, false, rest, io);
+    case 'approve-prod':
+      return approve('approve-prod', USAGE.bugsApproveProd, rest, io);
+    case 'approve-uat-merge':
+      return approve('approve-uat-merge', USAGE.bugsApproveUatMerge, rest, io);
+    case 'help':
+    case '--help':
+    case '-h':
+      return printUsage(io, BUGS_USAGE);
+    case undefined:
+      throw new UsageError('which bugs command?', BUGS_USAGE);
+    default:
+      throw new UsageError(`unknown command "bugs ${sub}"`, BUGS_USAGE);
+  }
+}
+
+async function list(args: string[], io: CliIo): Promise<number> {
+  const usage = USAGE.bugsList;
+  const { values, positionals } = parseCommand(
+    args,
+    { ...API_OPTIONS, status: { type: 'string' }, severity: { type: 'string' }, flow: { type: 'string' }, module: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } },
+    usage,
+  );
+  if (values.help) return printUsage(io, usage);
+  noPositionals(positionals, usage);
+  const query = {
+    status: values.status === undefined ? undefined : oneOf('status', values.status, BUG_STATUSES, usage),
+    severity: values.severity === undefined ? undefined : oneOf('severity', values.severity, SEVERITIES, usage),
+    fixFlow: values.flow === undefined ? undefined : oneOf('flow', values.flow, FIX_FLOWS, usage),
+    module: values.module,
+    cursor: values.cursor,
+    limit: values.limit === undefined ? undefined : parseLimit(values.limit, usage),
+  };
+  const api = apiClientFrom(values, io.env, usage);
+  const system = await resolveSystem(api, values.system, io.env, usage);
+  const page = await api.get<BugPage>(systemPath(system, '/bugs'), query);
+  if (values.json) return printJson(io, page);
+  io.out(formatBugList(page.items).join('\n'));
+  if (page.nextCursor) io.out(`\nmore bugs: run the same command with --cursor ${page.nextCursor}`);
+  return 0;
+}
+
+async function show(args: string[], io: CliIo): Promise<number> {
+  const usage = USAGE.bugsShow;
+  const { values, positionals } = parseCommand(args, API_OPTIONS, usage);
+  if (values.help) return printUsage(io, usage);
+  const id = singleId(positionals, usage);
+  const api = apiClientFrom(values, io.env, usage);
+  const system = await resolveSystem(api, values.system, io.env, usage);
+  const bug = await api.get<BugWithHistory>(systemPath(system, `/bugs/${id}`));
+  if (values.json) return printJson(io, bug);
+  io.out(formatBugDetail(bug).join('\n'));
+  return 0;
+}
+
+async function report(args: string[], io: CliIo): Promise<number> {
+  const usage = USAGE.bugsReport;
+  const { values, positionals } = parseCommand(
+    args,
+    {
+      ...API_OPTIONS,
+      title: { type: 'string' },
+      severity: { type: 'string' },
+      'found-in': { type: 'string' },
+      description: { type: 'string' },
+      module: { type: 'string' },
+      service: { type: 'string', multiple: true },
+    },
+    usage,
+  );
+  if (values.help) return printUsage(io, usage);
+  noPositionals(positionals, usage);
+  const body = {
+    title: required('title', values.title, usage),
+    description: values.description ?? '',
+    severity: oneOf('severity', required('severity', values.severity, usage), SEVERITIES, usage),
+    foundInEnv: oneOf('found-in', required('found-in', values['found-in'], usage), ENVIRONMENTS, usage),
+    ...(values.module !== undefined ? { module: values.module } : {}),
+    ...(values.service !== undefined ? { services: values.service } : {}),
+  };
+  const api = apiClientFrom(values, io.env, usage);
+  const system = await resolveSystem(api, values.system, io.env, usage);
+  const bug = await api.post<Bug>(systemPath(system, '/bugs'), body);
+  if (values.json) return printJson(io, bug);
+  io.out(`reported bug ${bug.id} (${bug.status}, ${bug.severity}, found in ${bug.foundInEnv}): ${bug.title}`);
+  return 0;
+}
+
+async function confirm(args: string[], io: CliIo): Promise<number> {
+  const usage = USAGE.bugsConfirm;
+  const { values, positionals } = parseCommand(args, { ...API_OPTIONS, flow: { type: 'string' }, reason: { type: 'string' } }, usage);
+  if (values.help) return printUsage(io, usage);
+  const id = singleId(positionals, usage);
+  const body = {
+    flow: values.flow === undefined ? 'auto' : oneOf('flow', values.flow, ['auto', ...FIX_FLOWS] as const, usage),
+    ...(values.reason !== undefined ? { reason: values.reason } : {}),
+  };
+  const api = apiClientFrom(values, io.env, usage);
+  const system = await resolveSystem(api, values.system, io.env, usage);
+  const bug = await api.post<Bug>(systemPath(system, `/bugs/${id}/confirm`), body);
+  if (values.json) return printJson(io, bug);
+  io.out(describeOutcome(bug));
+  return 0;
+}
+
+/** reject (reason required) and close (reason optional). */
+async function reasonAction(action: 'reject' | 'close', usage: string, reasonRequired: boolean, args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(args, { ...API_OPTIONS, reason: { type: 'string' } }, usage);
+  if (values.help) return printUsage(io, usage);
+  const id = singleId(positionals, usage);
+  const reason = reasonRequired ? required('reason', values.reason, usage) : values.reason;
+  const api = apiClientFrom(values, io.env, usage);
+  const system = await resolveSystem(api, values.system, io.env, usage);
+  const bug = await api.post<Bug>(systemPath(system, `/bugs/${id}/${action}`), reason === undefined ? {} : { reason });
+  if (values.json) return printJson(io, bug);
+  io.out(`bug ${bug.id} ${bug.status}${reason ? `: ${reason}` : ''}`);
+  return 0;
+}
+
+/** One id: the single endpoint. Several: the batch endpoint, one line per id; exit 1 if any failed. */
+async function approve(action: 'approve-prod' | 'approve-uat-merge', usage: string, args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(args, API_OPTIONS, usage);
+  if (values.help) return printUsage(io, usage);
+  if (positionals.length === 0) throw new UsageError('give at least one bug id', usage);
+  const ids = positionals.map((p) => parseId(p, usage));
+  const api = apiClientFrom(values, io.env, usage);
+  const system = await resolveSystem(api, values.system, io.env, usage);
+  if (ids.length === 1) {
+    const bug = await api.post<Bug>(systemPath(system, `/bugs/${ids[0]}/${action}`), {});
+    if (values.json) return printJson(io, bug);
+    io.out(describeOutcome(bug));
+    return 0;
+  }
+  const response = await api.post<BatchResponse>(systemPath(system, `/bugs/${action}`), { ids });
+  const failed = response.results.some((r) => !r.ok);
+  if (values.json) printJson(io, response);
+  else io.out(formatBatchResults(response.results).join('\n'));
+  return failed ? 1 : 0;
+}
+
+function singleId(positionals: string[], usage: string): number {
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'give the bug id' : 'give one bug id', usage);
+  return parseId(positionals[0]!, usage);
+}
+
+function parseLimit(value: string, usage: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 200) throw new UsageError(`--limit "${value}" must be a whole number from 1 to 200`, usage);
+  return n;
+}

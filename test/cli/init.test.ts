@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseConfig } from '../../src/config/load-config.ts';
+import { starterConfigYaml } from '../../src/config/starter-config.ts';
+import { runTonic } from './run-tonic.ts';
+
+test('tonic init writes a starter config that parses, and will not overwrite it without --force', { timeout: 60_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tonic-init-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const first = await runTonic(['init'], {}, dir);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /wrote tonic\.config\.yaml/);
+  const file = join(dir, 'tonic.config.yaml');
+  const config = parseConfig(readFileSync(file, 'utf8'), file, {});
+  assert.equal(config.systems.length, 1);
+  assert.deepEqual(config.systems[0]!.pipelineSeverities, ['low', 'medium']);
+
+  writeFileSync(file, '# my own edits\n');
+  const again = await runTonic(['init'], {}, dir);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /^error: tonic\.config\.yaml already exists; pass --force/);
+  assert.equal(readFileSync(file, 'utf8'), '# my own edits\n', 'the existing file is left alone');
+
+  const other = join(dir, 'conf', 'staging.yaml');
+  const forced = await runTonic(['init', '--path', other, '--force'], {}, dir);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stdout, /TONIC_CONFIG=/);
+  parseConfig(readFileSync(other, 'utf8'), other, {});
+});
+
+test('the starter config walks through all nine adaptation steps of SEED.md', () => {
+  const text = starterConfigYaml();
+  for (let step = 1; step <= 9; step++) assert.match(text, new RegExp(`# Step ${step}: `), `Step ${step} is explained`);
+  assert.match(text, /later release/, 'says notification channels come later');
+  assert.match(text, /Tonic keeps the\s+#\s+status, fix_flow and found_in_env/);
+});
