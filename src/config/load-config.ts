@@ -70,47 +70,51 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   }
   const problems: string[] = [];
   const raw = interpolate(doc.toJS(), '', env, problems);
-  if (problems.length > 0) throw new ConfigError(file, problems);
 
-  if (!Value.Check(ConfigSchema, raw)) {
-    const reported = new Set<string>();
-    for (const e of Value.Errors(ConfigSchema, raw)) {
-      if (reported.has(e.path)) continue; // one problem per key is enough to act on
-      reported.add(e.path);
-      problems.push(`${keyPath(e.path)}: ${describe(e)}`);
-      if (problems.length >= 20) break;
-    }
-    throw new ConfigError(file, problems);
+  // One problem per key is enough to act on.
+  const reported = new Set(problems.map((p) => p.slice(0, p.indexOf(': '))));
+  for (const e of Value.Check(ConfigSchema, raw) ? [] : Value.Errors(ConfigSchema, raw)) {
+    const path = keyPath(e.path);
+    if (reported.has(path)) continue;
+    reported.add(path);
+    problems.push(`${path}: ${describe(e)}`);
+    if (reported.size >= 20) break;
   }
+  // The rules a schema cannot say run on whatever parts of the file are well-formed, so that one
+  // pass reports every kind of problem.
+  const systems = (raw as { systems?: unknown } | null)?.systems;
+  if (Array.isArray(systems)) {
+    const seen = new Set<string>();
+    systems.forEach((s: Partial<SystemConfigInput> | null, i) => {
+      if (!s || typeof s !== 'object') return;
+      if (typeof s.name === 'string') {
+        if (seen.has(s.name)) problems.push(`systems[${i}].name: "${s.name}" is declared twice; system names must be unique`);
+        seen.add(s.name);
+      }
+      checkSystem(s, `systems[${i}]`, problems);
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(file, problems);
   const input = raw as ConfigInput;
   const baseDir = dirname(resolve(file));
-  const seen = new Set<string>();
-  const systems = input.systems.map((s, i) => {
-    const at = `systems[${i}]`;
-    if (seen.has(s.name)) problems.push(`${at}.name: "${s.name}" is declared twice; system names must be unique`);
-    seen.add(s.name);
-    checkSystem(s, at, problems);
-    return normalise(s, baseDir);
-  });
-  if (problems.length > 0) throw new ConfigError(file, problems);
-  return { file: resolve(file), systems };
+  return { file: resolve(file), systems: input.systems.map((s) => normalise(s, baseDir)) };
 }
 
-function checkSystem(s: SystemConfigInput, at: string, problems: string[]): void {
-  if (!isValidTimeZone(s.timeZone)) {
+function checkSystem(s: Partial<SystemConfigInput>, at: string, problems: string[]): void {
+  if (typeof s.timeZone === 'string' && !isValidTimeZone(s.timeZone)) {
     problems.push(`${at}.timeZone: "${s.timeZone}" is not an IANA time zone (for example Asia/Hong_Kong, Europe/London)`);
   }
-  const gap = (minutesBetween(s.schedule.t1, s.schedule.t2) + 24 * 60) % (24 * 60);
-  if (gap < MIN_T1_T2_GAP_MINUTES) {
+  const gap = s.schedule ? (minutesBetween(s.schedule.t1, s.schedule.t2) + 24 * 60) % (24 * 60) : Number.NaN;
+  if (s.schedule && gap < MIN_T1_T2_GAP_MINUTES) {
     problems.push(
       `${at}.schedule: T1 ${s.schedule.t1} and T2 ${s.schedule.t2} are ${gap} minutes apart; ` +
         `leave at least ${MIN_T1_T2_GAP_MINUTES} minutes for people to validate UAT`,
     );
   }
-  if (s.environments.uat.url === s.environments.prod.url) {
+  if (s.environments?.uat?.url && s.environments.uat.url === s.environments.prod?.url) {
     problems.push(`${at}.environments: uat and prod have the same url; they must be two environments`);
   }
-  const modules = s.modules ?? [];
+  const modules = Array.isArray(s.modules) ? s.modules : [];
   const dup = modules.find((m, i) => modules.indexOf(m) !== i);
   if (dup) problems.push(`${at}.modules: "${dup}" is listed twice`);
 }
@@ -161,10 +165,11 @@ function keyPath(pointer: string): string {
     .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
 }
 
-function describe(e: { message: string; value: unknown; schema: { format?: string; description?: string } }): string {
+function describe(e: { message: string; value: unknown; schema: { format?: string; description?: string; anyOf?: { const?: unknown }[] } }): string {
   if (e.message === 'Unexpected property') return 'unknown key: remove it or check its spelling';
   if (e.value === undefined) return `required key is missing${e.schema.description ? ` (${e.schema.description})` : ''}`;
-  const message = e.schema.format === 'uri' ? 'expected an http(s) URL' : e.message.toLowerCase();
+  const choices = e.schema.anyOf?.every((o) => o.const !== undefined) ? e.schema.anyOf.map((o) => String(o.const)) : null;
+  const message = choices ? `must be one of ${choices.join(', ')}` : e.schema.format === 'uri' ? 'expected an http(s) URL' : e.message.toLowerCase();
   const hint = e.schema.description ? ` (${e.schema.description})` : '';
   return `${message}, got ${JSON.stringify(e.value)?.slice(0, 80)}${hint}`;
 }

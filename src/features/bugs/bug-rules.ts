@@ -68,7 +68,11 @@ type BugFacts = { id: number; status: BugStatus; fixFlow: FixFlow | null; severi
  * Returns the status `action` leads to from the bug's current one, or throws a DomainError that
  * says what the bug is and what the action needs.
  */
-export function assertTransition(bug: BugFacts, action: BugAction): BugStatus {
+export function assertTransition(
+  bug: BugFacts,
+  action: BugAction,
+  pipelineSeverities: readonly Severity[] = DEFAULT_PIPELINE_SEVERITIES,
+): BugStatus {
   const t = TRANSITIONS[action];
   const name = actionName(action);
   if (!t.from.includes(bug.status)) {
@@ -90,10 +94,10 @@ export function assertTransition(bug: BugFacts, action: BugAction): BugStatus {
       needsFlow: t.flow,
     });
   }
-  if (action === 'hotfix_deploy' && isPipelineSeverity(bug.severity)) {
+  if (action === 'hotfix_deploy' && isPipelineSeverity(bug.severity, pipelineSeverities)) {
     throw new DomainError(
       'invalid_transition',
-      `bug ${bug.id} is ${bug.severity}; emergency hotfixes are for high and critical bugs: confirm it into the pipeline instead`,
+      `bug ${bug.id} is ${bug.severity}, which this system's pipeline takes: confirm it into the pipeline instead of a hotfix`,
     );
   }
   return t.to;

@@ -85,7 +85,7 @@ export function createBugService({ db, bugs, environments, systems, identity, au
       const config = systems.get(system);
       const timeZone = config.timeZone;
       const bug = toBugView(await load(trx, system, id, pre), timeZone);
-      const to = assertTransition(bug, step.action);
+      const to = assertTransition(bug, step.action, config.pipelineSeverities);
       step.guard?.(bug);
       const at = clock.now();
       // A queued bug always knows the T2 that will act on it (decision 5: the first T2 after now).

@@ -52,7 +52,7 @@ export function localDate(at: Date, timeZone: string): string {
   return DateTime.fromJSDate(at, { zone: timeZone }).toISODate() ?? '';
 }
 
-/** For people: "2026-11-26 22:00 HKT" style, in the system's zone. */
+/** For people, in the system's zone: "2026-11-26 22:00 GMT+8". */
 export function formatLocal(at: Date, timeZone: string): string {
   return DateTime.fromJSDate(at, { zone: timeZone }).toFormat('yyyy-LL-dd HH:mm ZZZZ');
 }
