@@ -2,18 +2,29 @@
  * The composition root: builds every store and service from configuration. The server, the CLI
  * and the tests all wire Tonic here; tests pass a fake clock and their own database.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { createDiffAnalyzer, type Analyzer } from './adapters/analyze/diff-analyzer.ts';
 import type { DatabaseHandle } from './adapters/db/database.ts';
+import { createDeployDrivers } from './adapters/deploy/deploy-drivers.ts';
+import { createRepositories } from './adapters/git/repositories.ts';
 import { createGitVersionGraph } from './adapters/git/git-version-graph.ts';
 import type { TonicConfig } from './config/load-config.ts';
 import { createAuditStore } from './features/audit/audit-store.ts';
 import { createBugService } from './features/bugs/bug-service.ts';
 import { createBugStore } from './features/bugs/bug-store.ts';
+import { createDeploymentService } from './features/deployments/deployment-service.ts';
+import { createDeploymentStore } from './features/deployments/deployment-store.ts';
 import { createEnvironmentService } from './features/environments/environment-service.ts';
 import { createEnvironmentStore } from './features/environments/environment-store.ts';
 import type { VersionGraph } from './features/environments/flow-rules.ts';
 import { createIdentityService } from './features/identity/identity-service.ts';
 import { createIdentityStore } from './features/identity/identity-store.ts';
 import { createOutboxStore } from './features/outbox/outbox-store.ts';
+import { createReleaseStore } from './features/releases/release-store.ts';
+import { createRunService } from './features/runs/run-service.ts';
+import { createRunStore } from './features/runs/run-store.ts';
+import { createScheduler } from './features/runs/scheduler.ts';
 import { createSystemRegistry } from './features/systems/system-registry.ts';
 import type { Clock } from './shared/clock.ts';
 
@@ -21,21 +32,82 @@ export type ComposeOptions = {
   database: DatabaseHandle;
   config: TonicConfig;
   clock: Clock;
-  /** Defaults to git ancestry in each system's configured repository. */
+  /** TONIC_HOME: where remote repositories are cloned. */
+  home: string;
+  /** Defaults to git ancestry in each system's repository. */
   versions?: VersionGraph;
+  analyzer?: Analyzer;
+  /** Names this process in run claims; unique per instance. */
+  instance?: string;
+  /** How long a run's claim lasts without renewal (decision 6). */
+  leaseMs?: number;
 };
 
-export function composeTonic({ database, config, clock, versions }: ComposeOptions) {
+export function composeTonic({ database, config, clock, home, versions, analyzer, instance, leaseMs = 60_000 }: ComposeOptions) {
   const { db, dialect } = database;
+  const instanceId = instance ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const systems = createSystemRegistry(config.systems);
   const audit = createAuditStore({ dialect });
   const outbox = createOutboxStore();
   const identity = createIdentityService({ db, store: createIdentityStore(), audit, clock, systems: config.systems });
-  const versionGraph =
-    versions ?? createGitVersionGraph(new Map(config.systems.flatMap((s) => (s.repositoryPath ? [[s.name, s.repositoryPath] as const] : []))));
-  const environments = createEnvironmentService({ db, environments: createEnvironmentStore(), versions: versionGraph, systems, identity, audit, outbox, clock });
-  const bugs = createBugService({ db, bugs: createBugStore(), environments, systems, identity, audit, outbox, clock });
-  return { db, dialect, config, clock, systems, audit, outbox, identity, environments, bugs, close: () => database.close() };
+  const repositories = createRepositories(config.systems, home);
+  const versionGraph = versions ?? createGitVersionGraph(repositories);
+  const environmentStore = createEnvironmentStore();
+  const environments = createEnvironmentService({ db, environments: environmentStore, versions: versionGraph, systems, identity, audit, outbox, clock });
+  const bugStore = createBugStore();
+  const bugs = createBugService({ db, bugs: bugStore, environments, systems, identity, audit, outbox, clock, fixes: repositories });
+  const releases = createReleaseStore();
+  const deploymentStore = createDeploymentStore();
+  const deployments = createDeploymentService({
+    db,
+    deployments: deploymentStore,
+    environments: environmentStore,
+    systems,
+    drivers: createDeployDrivers(),
+    audit,
+    outbox,
+    clock,
+    workdirOf: (system) => systems.get(system).repositoryPath ?? home,
+  });
+  const runStore = createRunStore();
+  const runs = createRunService({
+    db,
+    runs: runStore,
+    bugs,
+    bugStore,
+    releases,
+    deployments,
+    environments: environmentStore,
+    versions: versionGraph,
+    repositories,
+    analyzer: analyzer ?? createDiffAnalyzer(),
+    systems,
+    identity,
+    outbox,
+    clock,
+    instance: instanceId,
+    leaseMs,
+  });
+  const scheduler = createScheduler({ db, runs: runStore, runService: runs, deployments: deploymentStore, systems, audit, outbox, clock, instance: instanceId, leaseMs });
+  return {
+    db,
+    dialect,
+    config,
+    clock,
+    instance: instanceId,
+    systems,
+    audit,
+    outbox,
+    identity,
+    environments,
+    bugs,
+    releases,
+    deployments: deploymentStore,
+    runs,
+    runStore,
+    scheduler,
+    close: () => database.close(),
+  };
 }
 
 export type Tonic = ReturnType<typeof composeTonic>;

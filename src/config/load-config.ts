@@ -11,6 +11,7 @@ import { DEFAULT_PIPELINE_SEVERITIES } from '../features/bugs/bug-rules.ts';
 import type { Severity } from '../features/bugs/bug-statuses.ts';
 import { ROLES, type Role } from '../features/identity/roles.ts';
 import { isValidTimeZone, minutesBetween } from '../features/schedule/schedule-rules.ts';
+import { splitCommand } from '../shared/split-command.ts';
 import { ConfigSchema, type ConfigInput, type SystemConfigInput } from './config-schema.ts';
 
 export type SystemConfig = {
@@ -19,14 +20,28 @@ export type SystemConfig = {
   timeZone: string;
   t1: string;
   t2: string;
-  /** Absolute path of the system's git repository, when configured. */
+  /** Absolute path of the system's local git repository, when configured. */
   repositoryPath: string | null;
-  environments: Record<'uat' | 'prod', { url: string; line: string }>;
+  /** A remote to clone (into TONIC_HOME/repos/<system>) instead of a local path. */
+  repositoryUrl: string | null;
+  fixBranch: string | null;
+  push: boolean;
+  environments: Record<'uat' | 'prod', EnvironmentConfig>;
+  minGapMinutes: number;
+  graceMinutes: number;
   modules: string[];
   pipelineSeverities: Severity[];
   people: Record<Role, string[]>;
   allowSelfApproval: boolean;
 };
+
+export type DeployConfig =
+  | { driver: 'command'; command: string[]; workdir: string | null; timeoutMs: number; env: Record<string, string> }
+  | { driver: 'webhook'; url: string; secret: string; timeoutMs: number; pollIntervalMs: number };
+
+export type HealthConfig = { url: string; expectStatus: number; expectVersion: boolean; timeoutMs: number };
+
+export type EnvironmentConfig = { url: string; line: string; deploy: DeployConfig | null; health: HealthConfig | null };
 
 export type TonicConfig = { file: string; systems: SystemConfig[] };
 
@@ -105,11 +120,25 @@ function checkSystem(s: Partial<SystemConfigInput>, at: string, problems: string
     problems.push(`${at}.timeZone: "${s.timeZone}" is not an IANA time zone (for example Asia/Hong_Kong, Europe/London)`);
   }
   const gap = s.schedule ? (minutesBetween(s.schedule.t1, s.schedule.t2) + 24 * 60) % (24 * 60) : Number.NaN;
-  if (s.schedule && gap < MIN_T1_T2_GAP_MINUTES) {
+  const minGap = s.schedule?.minGapMinutes ?? MIN_T1_T2_GAP_MINUTES;
+  if (s.schedule && gap < minGap) {
     problems.push(
       `${at}.schedule: T1 ${s.schedule.t1} and T2 ${s.schedule.t2} are ${gap} minutes apart; ` +
-        `leave at least ${MIN_T1_T2_GAP_MINUTES} minutes for people to validate UAT`,
+        `leave at least ${minGap} minutes for people to validate UAT (schedule.minGapMinutes)`,
     );
+  }
+  if (s.repository && typeof s.repository === 'object' && !s.repository.path === !s.repository.url) {
+    problems.push(`${at}.repository: give either path (a local repository) or url (a remote to clone), not ${s.repository.path ? 'both' : 'neither'}`);
+  }
+  for (const env of ['uat', 'prod'] as const) {
+    const deploy = s.environments?.[env]?.deploy;
+    if (deploy?.driver === 'command') {
+      try {
+        if (typeof deploy.command === 'string' && splitCommand(deploy.command).length === 0) throw new Error('it is empty');
+      } catch (error) {
+        problems.push(`${at}.environments.${env}.deploy.command: cannot be split into a program and arguments: ${(error as Error).message}`);
+      }
+    }
   }
   if (s.environments?.uat?.url && s.environments.uat.url === s.environments.prod?.url) {
     problems.push(`${at}.environments: uat and prod have the same url; they must be two environments`);
@@ -127,13 +156,38 @@ function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
     timeZone: s.timeZone,
     t1: s.schedule.t1,
     t2: s.schedule.t2,
-    repositoryPath: s.repository ? resolve(baseDir, s.repository.path) : null,
-    environments: { uat: { ...s.environments.uat }, prod: { ...s.environments.prod } },
+    repositoryPath: s.repository?.path ? resolve(baseDir, s.repository.path) : null,
+    repositoryUrl: s.repository?.url ?? null,
+    fixBranch: s.repository?.fixBranch ?? null,
+    push: s.repository?.push ?? Boolean(s.repository?.url),
+    environments: { uat: environment(s.environments.uat, baseDir), prod: environment(s.environments.prod, baseDir) },
+    minGapMinutes: s.schedule.minGapMinutes ?? MIN_T1_T2_GAP_MINUTES,
+    graceMinutes: s.schedule.graceMinutes ?? 30,
     modules: [...(s.modules ?? [])],
     pipelineSeverities: [...new Set(s.severityPolicy?.pipeline ?? DEFAULT_PIPELINE_SEVERITIES)],
     people,
     allowSelfApproval: s.approvals?.allowSelfApproval ?? false,
   };
+}
+
+function environment(e: SystemConfigInput['environments']['uat'], baseDir: string): EnvironmentConfig {
+  const d = e.deploy;
+  const deploy: DeployConfig | null = !d
+    ? null
+    : d.driver === 'command'
+      ? {
+          driver: 'command',
+          command: typeof d.command === 'string' ? splitCommand(d.command) : [...d.command],
+          workdir: d.workdir ? resolve(baseDir, d.workdir) : null,
+          timeoutMs: (d.timeoutSeconds ?? 600) * 1000,
+          env: { ...d.env },
+        }
+      : { driver: 'webhook', url: d.url, secret: d.secret, timeoutMs: (d.timeoutSeconds ?? 600) * 1000, pollIntervalMs: (d.pollIntervalSeconds ?? 5) * 1000 };
+  const h = e.health;
+  const health: HealthConfig | null = h
+    ? { url: h.url, expectStatus: h.expectStatus ?? 200, expectVersion: h.expectVersion ?? true, timeoutMs: (h.timeoutSeconds ?? 60) * 1000 }
+    : null;
+  return { url: e.url, line: e.line, deploy, health };
 }
 
 /** `${NAME}` in a string value is replaced by that environment variable: secrets stay out of the file. */

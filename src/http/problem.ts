@@ -30,6 +30,7 @@ const STATUS: Record<ProblemCode, number> = {
   self_approval: 422,
   override_reason_required: 422,
   flow_unavailable: 422,
+  unknown_commit: 422,
   config_invalid: 500,
   internal_error: 500,
 };
@@ -51,6 +52,7 @@ const TITLE: Record<ProblemCode, string> = {
   self_approval: 'Self-approval is not allowed',
   override_reason_required: 'A reason is required',
   flow_unavailable: 'No flow is available',
+  unknown_commit: 'Not in the repository',
   config_invalid: 'Server configuration error',
   internal_error: 'Internal error',
 };

@@ -23,7 +23,7 @@ export async function startServer(settings: Settings = readSettings()) {
     await database.close();
     throw error;
   }
-  const tonic = composeTonic({ database, config, clock: systemClock });
+  const tonic = composeTonic({ database, config, clock: systemClock, home: settings.home });
   await tonic.identity.bootstrap(settings.adminToken);
   if (demo) await seedDemo(tonic);
 

@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'precondition_failed',
   'conflict',
   'config_invalid',
+  'unknown_commit',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -2,6 +2,7 @@
  * Tonic wired exactly as the server wires it (composeTonic), on a test database with a fake clock,
  * plus one user per role. `startTestServer` runs the real HTTP app on a loopback port.
  */
+import { tmpdir } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Dialect } from '../../src/adapters/db/database.ts';
 import { composeTonic, type Tonic } from '../../src/compose.ts';
@@ -23,7 +24,15 @@ export function testSystem(overrides: Partial<SystemConfig> = {}): SystemConfig 
     t1: '20:00',
     t2: '22:00',
     repositoryPath: null,
-    environments: { uat: { url: 'http://127.0.0.1:5001', line: 'develop' }, prod: { url: 'http://127.0.0.1:5002', line: 'main' } },
+    repositoryUrl: null,
+    fixBranch: null,
+    push: false,
+    environments: {
+      uat: { url: 'http://127.0.0.1:5001', line: 'develop', deploy: null, health: null },
+      prod: { url: 'http://127.0.0.1:5002', line: 'main', deploy: null, health: null },
+    },
+    minGapMinutes: 60,
+    graceMinutes: 30,
     modules: ['checkout', 'financial'],
     pipelineSeverities: ['low', 'medium'],
     people: { viewer: [], developer: [], manager: [], admin: [], cto: [] },
@@ -45,6 +54,9 @@ export async function createTestTonic(options: {
   systems?: SystemConfig[];
   versions?: VersionGraph;
   now?: string;
+  home?: string;
+  instance?: string;
+  leaseMs?: number;
 }): Promise<TestTonic> {
   const database = await openTestDatabase(options.dialect);
   const clock = createFakeClock(options.now ?? '2026-11-26T04:00:00Z');
@@ -52,7 +64,10 @@ export async function createTestTonic(options: {
     database,
     config: { file: '(test)', systems: options.systems ?? [testSystem()] },
     clock,
+    home: options.home ?? tmpdir(),
     versions: options.versions,
+    instance: options.instance,
+    leaseMs: options.leaseMs,
   });
   await tonic.identity.bootstrap(ADMIN_TOKEN);
   const admin: Actor = { username: ADMIN_USERNAME, role: 'admin' };

@@ -8,6 +8,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationResult } from 'kysely';
 import pg from 'pg';
 import * as core from './migrations/2026-11-26-0001-core.ts';
+import * as releasesRuns from './migrations/2026-11-26-0002-releases-runs.ts';
 import type { DB } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -23,6 +24,7 @@ export type DatabaseHandle = {
 /** Every migration, in order. Names sort by date. */
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-core': core,
+  '2026-11-26-0002-releases-runs': releasesRuns,
 };
 
 export type OpenOptions = {

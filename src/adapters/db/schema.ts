@@ -25,6 +25,15 @@ export interface BugTable {
   fix_attached_by: string | null;
   /** The T2 instant that will act on the bug, while it is queued. */
   runs_at: string | null;
+  /** JSON array of FixRef: the commits and branches attached as the bug's fix. */
+  fix_refs: ColumnType<string, string | undefined, string>;
+  /** JSON: what the analyzer found (files, services, lines, migrations, risk). */
+  analysis: string | null;
+  ai_fix_diff: string | null;
+  /** JSON: the last cherry-pick conflict (release, commit, files), cleared when the bug moves on. */
+  conflict: string | null;
+  /** The release the bug is in now (UAT release for Flow 1, PROD or UAT release for Flow 2). */
+  release_id: number | null;
   version: number;
   created_at: string;
   updated_at: string;
@@ -50,7 +59,75 @@ export interface EnvironmentTable {
   commit_sha: string | null;
   deployed_at: string | null;
   recorded_by: string | null;
+  release_id: number | null;
   updated_at: string;
+}
+
+export interface ReleaseTable {
+  id: Generated<number>;
+  system: string;
+  version: string;
+  tag: string;
+  commit_sha: string;
+  base_commit: string;
+  base_version: string | null;
+  /** flow1 | flow2 | flow2b */
+  kind: string;
+  /** The environment it was built for: uat (Flow 1, 2b) or prod (Flow 2). */
+  target_env: string;
+  notes: string;
+  run_id: number | null;
+  created_at: string;
+}
+
+export interface ReleaseBugTable {
+  release_id: number;
+  bug_id: number;
+  position: number;
+  /** JSON array of the commit ids the bug's fix became in this release. */
+  commits: string;
+}
+
+export interface RunTable {
+  id: Generated<number>;
+  system: string;
+  slot: string;
+  scheduled_for: string;
+  trigger: string;
+  status: string;
+  claimed_by: string;
+  lease_until: string;
+  started_at: string;
+  finished_at: string | null;
+  /** JSON RunReport. */
+  report: ColumnType<string, string | undefined, string>;
+  error: string | null;
+}
+
+export interface DeploymentTable {
+  id: Generated<number>;
+  system: string;
+  env: string;
+  run_id: number | null;
+  release_id: number;
+  previous_release_id: number | null;
+  status: string;
+  started_at: string;
+  finished_at: string | null;
+  error: string | null;
+}
+
+export interface DeploymentLogTable {
+  id: Generated<number>;
+  deployment_id: number;
+  at: string;
+  stream: string;
+  line: string;
+}
+
+export interface SchedulerWatermarkTable {
+  system: string;
+  since: string;
 }
 
 export interface AuditEventTable {
@@ -115,6 +192,12 @@ export interface DB {
   outbox: OutboxTable;
   users: UserTable;
   api_tokens: ApiTokenTable;
+  releases: ReleaseTable;
+  release_bugs: ReleaseBugTable;
+  runs: RunTable;
+  deployments: DeploymentTable;
+  deployment_logs: DeploymentLogTable;
+  scheduler_watermarks: SchedulerWatermarkTable;
 }
 
 export type Db = Kysely<DB>;
@@ -125,3 +208,6 @@ export type Reader = Kysely<DB> | Transaction<DB>;
 export type BugRow = Selectable<BugTable>;
 export type NewBugRow = Insertable<BugTable>;
 export type UserRow = Selectable<UserTable>;
+export type ReleaseRow = Selectable<ReleaseTable>;
+export type RunRow = Selectable<RunTable>;
+export type DeploymentRow = Selectable<DeploymentTable>;

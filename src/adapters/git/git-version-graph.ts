@@ -3,10 +3,12 @@
  * `git merge-base --is-ancestor`.
  */
 import type { VersionGraph, VersionRelation } from '../../features/environments/flow-rules.ts';
+import type { Repositories } from '../../features/runs/run-service.ts';
+import { DomainError } from '../../shared/errors.ts';
 import { runGit } from './git-cli.ts';
 
-/** `repositories` maps a system to its local repository; systems without one compare commits only. */
-export function createGitVersionGraph(repositories: ReadonlyMap<string, string>): VersionGraph {
+/** Systems without a repository can only tell "same commit" from "unknown". */
+export function createGitVersionGraph(repositories: Repositories): VersionGraph {
   async function resolveCommit(repo: string, commit: string): Promise<string | null> {
     const r = await runGit(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${commit}^{commit}`]);
     return r.code === 0 ? r.stdout.trim() : null;
@@ -21,8 +23,13 @@ export function createGitVersionGraph(repositories: ReadonlyMap<string, string>)
   return {
     async relate(system, uatCommit, prodCommit): Promise<VersionRelation> {
       if (!uatCommit || !prodCommit) return 'unknown';
-      const repo = repositories.get(system);
-      if (!repo) return uatCommit === prodCommit ? 'same' : 'unknown';
+      if (!repositories.has(system)) return uatCommit === prodCommit ? 'same' : 'unknown';
+      const repo = await repositories.open(system).then(
+        (r) => r.path,
+        (error: unknown) => {
+          throw new DomainError('flow_unavailable', `cannot check versions: ${(error as Error).message}`);
+        },
+      );
       const [uat, prod] = await Promise.all([resolveCommit(repo, uatCommit), resolveCommit(repo, prodCommit)]);
       if (!uat || !prod) return 'unknown';
       if (uat === prod) return 'same';

@@ -135,9 +135,13 @@ describe('bug state machine: the paths of SEED.md', () => {
       { action: 'queue_prod', from: ['confirmed', 'planned'], flow: 'flow2' },
       { action: 'approve_prod', from: ['deployed_uat'], flow: 'flow1' },
     ]);
+    // A UAT release rebuilt after a drop takes its approved bugs back to validation, never forward.
     assert.deepEqual(into('pending_uat_merge'), [{ action: 'approve_uat_merge', from: ['deployed_prod'], flow: 'flow2' }]);
     assert.deepEqual(into('uat_merged'), [{ action: 'merge_uat', from: ['pending_uat_merge'], flow: 'flow2' }]);
-    assert.deepEqual(into('deployed_uat'), [{ action: 'deploy_uat', from: ['confirmed', 'planned'], flow: 'flow1' }]);
+    assert.deepEqual(into('deployed_uat'), [
+      { action: 'deploy_uat', from: ['confirmed', 'planned'], flow: 'flow1' },
+      { action: 'redeploy_uat', from: ['deployed_uat', 'pending_prod'], flow: 'flow1' },
+    ]);
   });
 
   test('closed and rejected are final: no action leads out, and the refusal says the bug is finished', () => {
@@ -167,7 +171,8 @@ describe('bug state machine: the paths of SEED.md', () => {
     // manual hotfix; an admin drops an unapproved bug from a release (decision 3).
     assert.deepEqual(by('person'), ['approve_prod', 'approve_uat_merge', 'close', 'confirm', 'drop_from_release', 'hotfix_deploy', 'reject']);
     // SEED.md's Automation Nodes: T1 Phase 1 (analysis, UAT deploy or PROD queue), T2 Phase 2/2a/2b.
-    assert.deepEqual(by('system'), ['abort_analysis', 'deploy_prod', 'deploy_uat', 'merge_uat', 'queue_prod', 'record_plan', 'start_analysis']);
+    // redeploy_uat: T1 rebuilding a UAT release an admin dropped a bug from (decision 3).
+    assert.deepEqual(by('system'), ['abort_analysis', 'deploy_prod', 'deploy_uat', 'merge_uat', 'queue_prod', 'record_plan', 'redeploy_uat', 'start_analysis']);
   });
 
   test('an emergency hotfix takes a high or critical bug straight from submitted to deployed_prod, without confirmed', () => {
@@ -206,7 +211,7 @@ describe('bug state machine: refusals say why and what the action needs', () => 
 
   test('a flow-specific step refuses a bug of the other flow, naming both flows', () => {
     const flowSteps = BUG_ACTIONS.filter((a) => TRANSITIONS[a].flow);
-    assert.deepEqual(flowSteps.sort(), ['approve_prod', 'approve_uat_merge', 'deploy_uat', 'drop_from_release', 'merge_uat', 'queue_prod']);
+    assert.deepEqual(flowSteps.sort(), ['approve_prod', 'approve_uat_merge', 'deploy_uat', 'drop_from_release', 'merge_uat', 'queue_prod', 'redeploy_uat']);
     for (const action of flowSteps) {
       const t = TRANSITIONS[action];
       const other: FixFlow = t.flow === 'flow1' ? 'flow2' : 'flow1';

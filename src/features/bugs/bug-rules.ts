@@ -19,10 +19,22 @@ export const BUG_ACTIONS = [
   'approve_uat_merge',
   'merge_uat',
   'drop_from_release',
+  'redeploy_uat',
   'hotfix_deploy',
   'close',
 ] as const;
 export type BugAction = (typeof BUG_ACTIONS)[number];
+
+/**
+ * Changes recorded in a bug's history that do not move its status: attaching a fix, the pipeline
+ * re-routing it to the other flow, a cherry-pick conflict, a reminder that no fix is attached.
+ */
+export const BUG_NOTES = ['attach_fix', 'reroute', 'conflict', 'fix_missing', 'release_held'] as const;
+export type BugNote = (typeof BUG_NOTES)[number];
+
+export function isBugNote(action: string): action is BugNote {
+  return (BUG_NOTES as readonly string[]).includes(action);
+}
 
 export type Transition = {
   from: readonly BugStatus[];
@@ -47,6 +59,8 @@ export const TRANSITIONS: Record<BugAction, Transition> = {
   approve_uat_merge: { from: ['deployed_prod'], to: 'pending_uat_merge', by: 'person', flow: 'flow2' },
   merge_uat: { from: ['pending_uat_merge'], to: 'uat_merged', by: 'system', flow: 'flow2' },
   drop_from_release: { from: ['deployed_uat'], to: 'confirmed', by: 'person', flow: 'flow1' },
+  // A UAT release rebuilt after a bug was dropped from it: what was approved must be validated again.
+  redeploy_uat: { from: ['deployed_uat', 'pending_prod'], to: 'deployed_uat', by: 'system', flow: 'flow1' },
   hotfix_deploy: { from: ['submitted'], to: 'deployed_prod', by: 'person' },
   close: {
     from: ['submitted', 'confirmed', 'planned', 'deployed_uat', 'deployed_prod', 'uat_merged'],

@@ -14,9 +14,21 @@ import { assertCan, type Permission } from '../identity/roles.ts';
 import type { OutboxEvent, OutboxStore } from '../outbox/outbox-store.ts';
 import { formatLocal, nextSlotAfter } from '../schedule/schedule-rules.ts';
 import type { SystemRegistry } from '../systems/system-registry.ts';
-import { actionName, assertNotSelfApproval, assertPipelineEligible, assertTransition, decideFlow, type BugAction, type ConfirmInput, type FlowDecision, TRANSITIONS } from './bug-rules.ts';
+import {
+  actionName,
+  assertNotSelfApproval,
+  assertPipelineEligible,
+  assertTransition,
+  decideFlow,
+  isBugNote,
+  TRANSITIONS,
+  type BugAction,
+  type BugNote,
+  type ConfirmInput,
+  type FlowDecision,
+} from './bug-rules.ts';
 import { QUEUED_STATUSES } from './bug-statuses.ts';
-import type { EnvironmentName, Severity } from './bug-statuses.ts';
+import type { BugStatus, EnvironmentName, Severity } from './bug-statuses.ts';
 import type { BugChanges, BugFilters, BugStore } from './bug-store.ts';
 import { decodeCursor, encodeCursor, toBugView, type BugView } from './bug-view.ts';
 
@@ -29,6 +41,8 @@ type BugDeps = {
   audit: AuditStore;
   outbox: OutboxStore;
   clock: Clock;
+  /** Absent when no system has a repository. */
+  fixes?: FixResolver;
 };
 
 export type ReportInput = {
@@ -47,7 +61,22 @@ export type BatchResult = { id: number; ok: true; bug: BugView } | { id: number;
 
 const MAX_BATCH = 100;
 
-export function createBugService({ db, bugs, environments, systems, identity, audit, outbox, clock }: BugDeps) {
+export type PipelineDetails = { reason?: string; data?: Record<string, unknown>; changes?: BugChanges; event?: OutboxEvent };
+
+function pipelineStep(action: BugAction | BugNote, details: PipelineDetails) {
+  return { action, event: details.event, reason: details.reason ?? null, changes: () => details.changes ?? {}, data: () => details.data ?? {} };
+}
+
+/** While a fix can still be attached: before the pipeline has built it into a release. */
+const FIXABLE_STATUSES: readonly BugStatus[] = ['submitted', 'confirmed', 'planned'];
+
+/** How the bug service checks a fix someone attaches; the git adapter implements it. */
+export interface FixResolver {
+  /** The full commit id, or a DomainError saying why the ref cannot be a fix. */
+  resolve(system: string, ref: string, kind: 'commit' | 'branch'): Promise<string>;
+}
+
+export function createBugService({ db, bugs, environments, systems, identity, audit, outbox, clock, fixes }: BugDeps) {
   function authorize(actor: Actor, system: string, permission: Permission): SystemConfig {
     const config = systems.get(system);
     assertCan({ username: actor.username, roles: identity.rolesOn(actor, system) }, permission, system);
@@ -68,7 +97,7 @@ export function createBugService({ db, bugs, environments, systems, identity, au
   }
 
   type Step = {
-    action: BugAction;
+    action: BugAction | BugNote;
     /** The message the change calls for; scheduled steps are announced per run instead. */
     event?: OutboxEvent;
     reason?: string | null;
@@ -85,12 +114,14 @@ export function createBugService({ db, bugs, environments, systems, identity, au
       const config = systems.get(system);
       const timeZone = config.timeZone;
       const bug = toBugView(await load(trx, system, id, pre), timeZone);
-      const to = assertTransition(bug, step.action, config.pipelineSeverities);
+      const note = isBugNote(step.action);
+      const to = isBugNote(step.action) ? bug.status : assertTransition(bug, step.action, config.pipelineSeverities);
       step.guard?.(bug);
       const at = clock.now();
       // A queued bug always knows the T2 that will act on it (decision 5: the first T2 after now).
-      const queued = QUEUED_STATUSES.includes(to) ? cutoff(config, at) : null;
-      const changes: BugChanges = { ...step.changes?.(bug, at), status: to, runs_at: queued?.runsAt ?? null };
+      const queued = !note && QUEUED_STATUSES.includes(to) ? cutoff(config, at) : null;
+      const moved: BugChanges = note ? {} : { status: to, runs_at: queued?.runsAt ?? null, conflict: null };
+      const changes: BugChanges = { ...step.changes?.(bug, at), ...moved };
       if (!(await bugs.update(trx, bug.id, bug.version, changes, at))) {
         throw new DomainError('stale_version', `bug ${id} was changed by someone else while this request ran; reload it and try again`);
       }
@@ -265,12 +296,61 @@ export function createBugService({ db, bugs, environments, systems, identity, au
      * A step the scheduled pipeline takes (T1 Phase 1, T2 Phase 2/2a/2b): the same table, the same
      * history and audit, with the pipeline as the actor. People's steps are refused here.
      */
-    async advance(system: string, id: number, action: BugAction, details: { reason?: string; data?: Record<string, unknown> } = {}): Promise<BugView> {
+    async advance(system: string, id: number, action: BugAction, details: PipelineDetails = {}): Promise<BugView> {
       systems.get(system);
       if (TRANSITIONS[action].by !== 'system') {
         throw new DomainError('invalid_transition', `${actionName(action)} is a person's decision, not a pipeline step`);
       }
-      return transition(SYSTEM_ACTOR, system, id, {}, { action, reason: details.reason ?? null, data: () => details.data ?? {} });
+      return transition(SYSTEM_ACTOR, system, id, {}, pipelineStep(action, details));
+    },
+
+    /** Records what the pipeline found about a bug without moving it (re-route, conflict, missing fix). */
+    async note(system: string, id: number, note: BugNote, details: PipelineDetails = {}): Promise<BugView> {
+      systems.get(system);
+      return transition(SYSTEM_ACTOR, system, id, {}, pipelineStep(note, details));
+    },
+
+    /** Attaches a fix by commit id or branch (DESIGN.md decision 2); the pipeline cherry-picks it. */
+    async attachFix(actor: Actor, system: string, id: number, input: { commit?: string; branch?: string }, pre: Precondition = {}): Promise<BugView> {
+      authorize(actor, system, 'bugs.report');
+      const given = [input.commit, input.branch].filter((v) => v !== undefined);
+      if (given.length !== 1) throw new DomainError('validation_failed', 'give exactly one of commit (a commit id) or branch (a branch name)', { field: 'commit' });
+      const kind = input.commit !== undefined ? 'commit' : 'branch';
+      const ref = (input.commit ?? input.branch)!.trim();
+      if (!fixes) throw new DomainError('validation_failed', `${system} has no repository configured: fixes are attached as git commits`);
+      const commit = await fixes.resolve(system, ref, kind);
+      return transition(actor, system, id, pre, {
+        action: 'attach_fix',
+        event: 'bug.fix_attached',
+        guard: (bug) => {
+          if (!FIXABLE_STATUSES.includes(bug.status)) {
+            throw new DomainError('invalid_transition', `bug ${bug.id} is ${bug.status}; a fix can be attached while it is ${FIXABLE_STATUSES.join(', ')}`);
+          }
+          if (bug.fixRefs.some((f) => f.commit === commit && f.ref === ref)) {
+            throw new DomainError('conflict', `bug ${bug.id} already has ${kind} ${ref} attached`);
+          }
+        },
+        changes: (bug, at) => ({
+          fix_refs: JSON.stringify([...bug.fixRefs, { kind, ref, commit, attachedBy: actor.username, at: at.toISOString() }]),
+          fix_attached_by: actor.username,
+        }),
+        data: () => ({ kind, ref, commit }),
+      });
+    },
+
+    /**
+     * DESIGN.md decision 3: an admin takes an unapproved bug out of the UAT release so the rest can
+     * go on; the bug returns to confirmed and the next T1 rebuilds the release without it.
+     */
+    async dropFromRelease(actor: Actor, system: string, id: number, input: { reason?: string }, pre: Precondition = {}): Promise<BugView> {
+      authorize(actor, system, 'releases.manage');
+      return transition(actor, system, id, pre, {
+        action: 'drop_from_release',
+        event: 'bug.dropped_from_release',
+        reason: input.reason?.trim() || null,
+        changes: () => ({ release_id: null }),
+        data: (bug) => ({ releaseId: bug.releaseId }),
+      });
     },
     approveProdBatch: batch(approveProd),
     approveUatMergeBatch: batch(approveUatMerge),

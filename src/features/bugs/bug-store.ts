@@ -15,7 +15,12 @@ export type BugFilters = {
   limit: number;
 };
 
-export type BugChanges = Partial<Pick<BugRow, 'status' | 'fix_flow' | 'flow_reason' | 'flow_hold' | 'flow_override_reason' | 'runs_at' | 'fix_attached_by'>>;
+export type BugChanges = Partial<
+  Pick<
+    BugRow,
+    'status' | 'fix_flow' | 'flow_reason' | 'flow_hold' | 'flow_override_reason' | 'runs_at' | 'fix_attached_by' | 'fix_refs' | 'analysis' | 'ai_fix_diff' | 'conflict' | 'release_id'
+  >
+>;
 
 export type HistoryEntry = { action: string; from: BugStatus | null; to: BugStatus; actor: string; reason: string | null; data: Record<string, unknown> | null; at: string };
 
@@ -27,6 +32,11 @@ export function createBugStore() {
 
     async get(db: Reader, system: string, id: number): Promise<BugRow | undefined> {
       return db.selectFrom('bugs').selectAll().where('id', '=', id).where('system', '=', system).executeTakeFirst();
+    },
+
+    /** The bugs in given statuses, oldest first: what a run works through. */
+    async inStatuses(db: Reader, system: string, statuses: readonly string[]): Promise<BugRow[]> {
+      return db.selectFrom('bugs').selectAll().where('system', '=', system).where('status', 'in', [...statuses]).orderBy('id').execute();
     },
 
     async list(db: Reader, system: string, f: BugFilters): Promise<BugRow[]> {

@@ -19,6 +19,12 @@ export type BugView = {
   flowOverrideReason: string | null;
   reporter: string;
   fixAttachedBy: string | null;
+  fixRefs: FixRef[];
+  analysis: Record<string, unknown> | null;
+  aiFixDiff: string | null;
+  /** The last cherry-pick conflict, until the bug moves on. */
+  conflict: { release: string | null; commit: string; files: string[]; message: string; at: string } | null;
+  releaseId: number | null;
   runsAt: string | null;
   /** runsAt in the system's time zone, for people. */
   runsAtLocal: string | null;
@@ -26,6 +32,9 @@ export type BugView = {
   createdAt: string;
   updatedAt: string;
 };
+
+/** A fix attached to a bug: a commit, a branch (its commits not yet in the release base), or a commit found by its "Fixes #id" trailer. */
+export type FixRef = { kind: 'commit' | 'branch' | 'trailer'; ref: string; commit: string; attachedBy: string; at: string };
 
 export function toBugView(r: BugRow, timeZone: string): BugView {
   return {
@@ -44,6 +53,11 @@ export function toBugView(r: BugRow, timeZone: string): BugView {
     flowOverrideReason: r.flow_override_reason,
     reporter: r.reporter,
     fixAttachedBy: r.fix_attached_by,
+    fixRefs: JSON.parse(r.fix_refs) as FixRef[],
+    analysis: r.analysis ? (JSON.parse(r.analysis) as Record<string, unknown>) : null,
+    aiFixDiff: r.ai_fix_diff,
+    conflict: r.conflict ? (JSON.parse(r.conflict) as BugView['conflict']) : null,
+    releaseId: r.release_id,
     runsAt: r.runs_at,
     runsAtLocal: r.runs_at ? formatLocal(new Date(r.runs_at), timeZone) : null,
     version: r.version,

@@ -7,6 +7,7 @@ export type EnvironmentRecord = {
   commit: string | null;
   deployedAt: string | null;
   recordedBy: string | null;
+  releaseId: number | null;
 };
 
 export function createEnvironmentStore() {
@@ -16,19 +17,19 @@ export function createEnvironmentStore() {
       const byEnv = new Map(rows.map((r) => [r.env, r]));
       const one = (env: EnvironmentName): EnvironmentRecord => {
         const r = byEnv.get(env);
-        return { env, version: r?.version ?? null, commit: r?.commit_sha ?? null, deployedAt: r?.deployed_at ?? null, recordedBy: r?.recorded_by ?? null };
+        return { env, version: r?.version ?? null, commit: r?.commit_sha ?? null, deployedAt: r?.deployed_at ?? null, recordedBy: r?.recorded_by ?? null, releaseId: r?.release_id ?? null };
       };
       return { uat: one('uat'), prod: one('prod') };
     },
 
-    async record(trx: Tx, system: string, env: EnvironmentName, value: { version: string | null; commit: string; by: string; at: Date }): Promise<void> {
+    /** What the environment runs now: recorded by hand (no release) or by a deployment. */
+    async record(trx: Tx, system: string, env: EnvironmentName, value: { version: string | null; commit: string; releaseId?: number | null; by: string; at: Date }): Promise<void> {
       const at = value.at.toISOString();
+      const set = { version: value.version, commit_sha: value.commit, release_id: value.releaseId ?? null, deployed_at: at, recorded_by: value.by, updated_at: at };
       await trx
         .insertInto('environments')
-        .values({ system, env, version: value.version, commit_sha: value.commit, deployed_at: at, recorded_by: value.by, updated_at: at })
-        .onConflict((oc) =>
-          oc.columns(['system', 'env']).doUpdateSet({ version: value.version, commit_sha: value.commit, deployed_at: at, recorded_by: value.by, updated_at: at }),
-        )
+        .values({ system, env, ...set })
+        .onConflict((oc) => oc.columns(['system', 'env']).doUpdateSet(set))
         .execute();
     },
   };

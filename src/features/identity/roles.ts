@@ -13,6 +13,7 @@ export const PERMISSIONS = [
   'bugs.approve',
   'flow.override',
   'environments.record',
+  'releases.manage', // drop a bug from a release, run T1/T2 now
   'audit.read',
   'users.manage',
 ] as const;
@@ -23,7 +24,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
   developer: ['bugs.read', 'bugs.report'],
   manager: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read'],
   cto: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read'],
-  admin: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read', 'flow.override', 'environments.record', 'users.manage'],
+  admin: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read', 'flow.override', 'environments.record', 'releases.manage', 'users.manage'],
 };
 
 export function can(roles: readonly Role[], permission: Permission): boolean {
@@ -37,6 +38,7 @@ const NEEDED_BY: Record<Permission, string> = {
   'bugs.approve': 'approving deploys',
   'flow.override': 'overriding the chosen flow',
   'environments.record': 'recording environment versions',
+  'releases.manage': 'running T1/T2 and changing releases',
   'audit.read': 'reading the audit log',
   'users.manage': 'managing users and tokens',
 };

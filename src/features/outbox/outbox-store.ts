@@ -12,8 +12,23 @@ export const OUTBOX_EVENTS = [
   'bug.approved_prod',
   'bug.approved_uat_merge',
   'bug.closed',
-  'bug.flow_overridden',
+  'bug.fix_attached',
+  'bug.dropped_from_release',
+  'bug.rerouted',
+  'bug.conflict',
+  'bug.fix_missing',
   'environment.recorded',
+  // The SEED.md templates, one per node of a run.
+  't1.flow1.deployed_uat',
+  't1.flow2.queued_prod',
+  't2.flow1.deployed_prod',
+  't2.flow2.deployed_prod',
+  't2.flow2.uat_merged',
+  'release.held',
+  'deploy.failed',
+  'run.failed',
+  'run.interrupted',
+  'run.missed',
 ] as const;
 export type OutboxEvent = (typeof OUTBOX_EVENTS)[number];
 

@@ -64,3 +64,26 @@ export function minutesBetween(from: LocalTime, to: LocalTime): number {
   if (!a || !b) return Number.NaN;
   return b.hour * 60 + b.minute - (a.hour * 60 + a.minute);
 }
+
+/** The latest occurrence of `time` in `timeZone` at or before `at`. */
+export function latestSlotAtOrBefore(at: Date, timeZone: string, time: LocalTime): Date {
+  const local = DateTime.fromJSDate(at, { zone: timeZone });
+  for (let days = 0; days <= 2; days++) {
+    const date = local.minus({ days }).toISODate();
+    if (!date) break;
+    const candidate = instantAt(date, time, timeZone);
+    if (candidate.getTime() <= at.getTime()) return candidate;
+  }
+  throw new Error(`no ${time} slot found before ${at.toISOString()} in ${timeZone}`);
+}
+
+/** Every occurrence of `time` in (after, upTo], oldest first: the slots a scheduler owes. */
+export function slotsBetween(after: Date, upTo: Date, timeZone: string, time: LocalTime, limit = 31): Date[] {
+  const slots: Date[] = [];
+  let cursor = latestSlotAtOrBefore(upTo, timeZone, time);
+  while (cursor.getTime() > after.getTime() && slots.length < limit) {
+    slots.unshift(cursor);
+    cursor = latestSlotAtOrBefore(new Date(cursor.getTime() - 1), timeZone, time);
+  }
+  return slots;
+}

@@ -1,0 +1,107 @@
+/**
+ * Puts one release on one environment: the deploy driver, then the health check, then (only on
+ * success) the environment's recorded version moves. Every step lands in the deployment's log.
+ */
+import type { DeployDrivers } from '../../adapters/deploy/deploy-drivers.ts';
+import { DeployFailure, type DeployLog } from '../../adapters/deploy/deploy-driver.ts';
+import { checkHealth } from '../../adapters/deploy/health-check.ts';
+import type { Db } from '../../adapters/db/schema.ts';
+import type { Clock } from '../../shared/clock.ts';
+import type { AuditStore } from '../audit/audit-store.ts';
+import type { EnvironmentStore } from '../environments/environment-store.ts';
+import type { OutboxStore } from '../outbox/outbox-store.ts';
+import type { ReleaseView } from '../releases/release-store.ts';
+import type { SystemRegistry } from '../systems/system-registry.ts';
+import type { DeploymentStore, LogLine } from './deployment-store.ts';
+
+type DeploymentDeps = {
+  db: Db;
+  deployments: DeploymentStore;
+  environments: EnvironmentStore;
+  systems: SystemRegistry;
+  drivers: DeployDrivers;
+  audit: AuditStore;
+  outbox: OutboxStore;
+  clock: Clock;
+  /** The system's repository folder: the default working directory of deploy commands. */
+  workdirOf(system: string): string;
+};
+
+export type DeployOutcome = { ok: boolean; deploymentId: number; error: string | null };
+
+export function createDeploymentService(deps: DeploymentDeps) {
+  const { db, deployments, environments, systems, drivers, audit, outbox, clock } = deps;
+
+  return {
+    async deploy(input: { system: string; env: 'uat' | 'prod'; release: ReleaseView; runId: number | null; actor: string }): Promise<DeployOutcome> {
+      const config = systems.get(input.system);
+      const { release, env } = input;
+      const started = await db.transaction().execute(async (trx) => {
+        const current = (await environments.get(trx, input.system))[env];
+        return deployments.start(trx, {
+          system: input.system,
+          env,
+          runId: input.runId,
+          releaseId: release.id,
+          previousReleaseId: current.releaseId,
+          at: clock.now(),
+        });
+      });
+
+      // Log lines are written in batches while the deploy runs, so a watcher sees progress.
+      let pending: LogLine[] = [];
+      let flushing = Promise.resolve();
+      const flush = () => {
+        const lines = pending;
+        pending = [];
+        flushing = flushing.then(() => deployments.appendLogs(db, started.id, lines));
+        return flushing;
+      };
+      const log: DeployLog = (stream, line) => {
+        pending.push({ at: clock.now().toISOString(), stream, line });
+        if (pending.length >= 50) void flush();
+      };
+      const timer = setInterval(() => void flush(), 1000);
+
+      let error: string | null = null;
+      try {
+        const driver = drivers.for(config, env);
+        if (!driver) throw new DeployFailure(`no deploy driver is configured for ${input.system}: set systems[].environments.${env}.deploy`);
+        log('tonic', `deploying ${release.version} (${release.commit.slice(0, 10)}) to ${env} with the ${driver.kind} driver`);
+        await driver.deploy(
+          { system: input.system, env, service: input.system, version: release.version, tag: release.tag, commit: release.commit, workdir: deps.workdirOf(input.system) },
+          log,
+        );
+        const health = config.environments[env].health;
+        if (health) {
+          const result = await checkHealth({ ...health, intervalMs: 500 }, release.version);
+          log('tonic', `health check: ${result.detail} (${result.attempts} attempt(s))`);
+          if (!result.ok) throw new DeployFailure(`health check failed: ${result.detail}`);
+        }
+        log('tonic', `${env} runs ${release.version}`);
+      } catch (e) {
+        error = e instanceof DeployFailure ? e.message : `unexpected error: ${(e as Error).message}`;
+        log('tonic', `deploy failed: ${error}`);
+      } finally {
+        clearInterval(timer);
+        await flush();
+      }
+
+      const at = clock.now();
+      await db.transaction().execute(async (trx) => {
+        await deployments.finish(trx, started.id, error ? 'failed' : 'succeeded', at, error);
+        const data = { env, deploymentId: started.id, release: release.version, commit: release.commit, runId: input.runId, ...(error ? { error } : {}) };
+        if (error) {
+          await audit.append(trx, { stream: input.system, actor: input.actor, action: 'deployment.failed', subject: `deployment:${started.id}`, data, at });
+          await outbox.enqueue(trx, { system: input.system, event: 'deploy.failed', payload: data, idempotencyKey: `deploy.failed:${started.id}`, at });
+        } else {
+          await environments.record(trx, input.system, env, { version: release.version, commit: release.commit, releaseId: release.id, by: input.actor, at });
+          await audit.append(trx, { stream: input.system, actor: input.actor, action: 'deployment.succeeded', subject: `deployment:${started.id}`, data, at });
+        }
+      });
+      return { ok: error === null, deploymentId: started.id, error };
+    },
+  };
+}
+
+export type DeploymentService = ReturnType<typeof createDeploymentService>;

@@ -1,0 +1,106 @@
+import type { Reader, Tx } from '../../adapters/db/schema.ts';
+
+export const DEPLOYMENT_STATUSES = ['running', 'succeeded', 'failed', 'unknown'] as const;
+export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
+
+export type DeploymentView = {
+  id: number;
+  system: string;
+  env: 'uat' | 'prod';
+  runId: number | null;
+  releaseId: number;
+  previousReleaseId: number | null;
+  status: DeploymentStatus;
+  startedAt: string;
+  finishedAt: string | null;
+  error: string | null;
+};
+
+export type LogLine = { at: string; stream: string; line: string };
+
+export function createDeploymentStore() {
+  const toView = (r: {
+    id: number;
+    system: string;
+    env: string;
+    run_id: number | null;
+    release_id: number;
+    previous_release_id: number | null;
+    status: string;
+    started_at: string;
+    finished_at: string | null;
+    error: string | null;
+  }): DeploymentView => ({
+    id: r.id,
+    system: r.system,
+    env: r.env as 'uat' | 'prod',
+    runId: r.run_id,
+    releaseId: r.release_id,
+    previousReleaseId: r.previous_release_id,
+    status: r.status as DeploymentStatus,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    error: r.error,
+  });
+
+  return {
+    async start(trx: Tx, d: { system: string; env: string; runId: number | null; releaseId: number; previousReleaseId: number | null; at: Date }): Promise<DeploymentView> {
+      const row = await trx
+        .insertInto('deployments')
+        .values({
+          system: d.system,
+          env: d.env,
+          run_id: d.runId,
+          release_id: d.releaseId,
+          previous_release_id: d.previousReleaseId,
+          status: 'running',
+          started_at: d.at.toISOString(),
+          finished_at: null,
+          error: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toView(row);
+    },
+
+    async finish(trx: Tx, id: number, status: DeploymentStatus, at: Date, error: string | null): Promise<void> {
+      await trx.updateTable('deployments').set({ status, finished_at: at.toISOString(), error }).where('id', '=', id).execute();
+    },
+
+    async appendLogs(db: Reader, deploymentId: number, lines: readonly LogLine[]): Promise<void> {
+      if (lines.length === 0) return;
+      await db
+        .insertInto('deployment_logs')
+        .values(lines.map((l) => ({ deployment_id: deploymentId, at: l.at, stream: l.stream, line: l.line.slice(0, 4000) })))
+        .execute();
+    },
+
+    /** Deployments still running for runs whose lease lapsed: they become "unknown". */
+    async markUnknown(trx: Tx, runId: number, at: Date, why: string): Promise<number[]> {
+      const rows = await trx
+        .updateTable('deployments')
+        .set({ status: 'unknown', finished_at: at.toISOString(), error: why })
+        .where('run_id', '=', runId)
+        .where('status', '=', 'running')
+        .returning('id')
+        .execute();
+      return rows.map((r) => r.id);
+    },
+
+    async get(db: Reader, system: string, id: number): Promise<(DeploymentView & { log: LogLine[] }) | undefined> {
+      const row = await db.selectFrom('deployments').selectAll().where('system', '=', system).where('id', '=', id).executeTakeFirst();
+      if (!row) return undefined;
+      const log = await db.selectFrom('deployment_logs').select(['at', 'stream', 'line']).where('deployment_id', '=', id).orderBy('id').limit(10_000).execute();
+      return { ...toView(row), log };
+    },
+
+    async list(db: Reader, system: string, query: { runId?: number; beforeId?: number; limit: number }): Promise<DeploymentView[]> {
+      let q = db.selectFrom('deployments').selectAll().where('system', '=', system).orderBy('id', 'desc').limit(query.limit);
+      if (query.runId !== undefined) q = q.where('run_id', '=', query.runId);
+      if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId);
+      return (await q.execute()).map(toView);
+    },
+  };
+}
+
+export type DeploymentStore = ReturnType<typeof createDeploymentStore>;

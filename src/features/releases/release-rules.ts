@@ -1,0 +1,56 @@
+/**
+ * Versions and release notes: pure.
+ * Releases are tagged with semantic versions "vMAJOR.MINOR.PATCH"; a bug-fix release bumps the
+ * patch of the version it is built on, skipping versions already tagged.
+ */
+export type SemVer = { major: number; minor: number; patch: number };
+
+const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
+
+export function parseVersion(value: string): SemVer | null {
+  const m = SEMVER.exec(value.trim());
+  return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) } : null;
+}
+
+export function formatVersion(v: SemVer): string {
+  return `v${v.major}.${v.minor}.${v.patch}`;
+}
+
+export function compareVersions(a: SemVer, b: SemVer): number {
+  return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+}
+
+/**
+ * The next patch version after `base` that no existing tag uses: v1.2.0 → v1.2.1, or v1.2.3 when
+ * v1.2.1 and v1.2.2 were already tagged (say, by releases that were rolled back).
+ */
+export function nextPatchVersion(base: SemVer, existingTags: Iterable<string>): string {
+  const taken = new Set<number>();
+  for (const tag of existingTags) {
+    const v = parseVersion(tag);
+    if (v && v.major === base.major && v.minor === base.minor) taken.add(v.patch);
+  }
+  let patch = base.patch + 1;
+  while (taken.has(patch)) patch += 1;
+  return formatVersion({ ...base, patch });
+}
+
+export type ReleaseKind = 'flow1' | 'flow2' | 'flow2b';
+
+export const RELEASE_KIND_LABEL: Record<ReleaseKind, string> = {
+  flow1: 'Flow 1 (UAT first)',
+  flow2: 'Flow 2 (PROD first)',
+  flow2b: 'Flow 2 (merge back to UAT)',
+};
+
+export type ReleaseNoteBug = { id: number; severity: string; title: string; services: readonly string[] };
+
+/** Release notes as SEED.md's "Status Tracking for Multi-Service" writes them. */
+export function releaseNotes(input: { system: string; version: string; kind: ReleaseKind; baseVersion: string | null; bugs: readonly ReleaseNoteBug[] }): string {
+  const lines = [`${input.system} ${input.version}: ${RELEASE_KIND_LABEL[input.kind]}${input.baseVersion ? `, on ${input.baseVersion}` : ''}`, ''];
+  for (const bug of input.bugs) {
+    const services = bug.services.length > 0 ? bug.services.map((s) => `[${s}] `).join('') : '';
+    lines.push(`${services}Fix #${bug.id} [${bug.severity}]: ${bug.title}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

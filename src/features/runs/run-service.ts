@@ -1,0 +1,493 @@
+/**
+ * The scheduled nodes of SEED.md, carried out for real: T1 Phase 1 (analyse, build, deploy to UAT
+ * for Flow 1; build on the PROD line and queue for Flow 2) and T2 Phase 2 (promote the validated UAT
+ * release to PROD), 2a (deploy the Flow 2 release to PROD) and 2b (cherry-pick approved Flow 2 fixes
+ * back onto UAT). Each bug moves only through the bug service, so the table, history, audit and
+ * outbox rules hold here exactly as for people.
+ */
+import type { Analyzer } from '../../adapters/analyze/diff-analyzer.ts';
+import type { Db } from '../../adapters/db/schema.ts';
+import { buildRelease, createTag, type FixToApply } from '../../adapters/git/release-builder.ts';
+import type { SystemRepository } from '../../adapters/git/system-repository.ts';
+import type { SystemConfig } from '../../config/load-config.ts';
+import type { Clock } from '../../shared/clock.ts';
+import { DomainError } from '../../shared/errors.ts';
+import type { BugService } from '../bugs/bug-service.ts';
+import type { FixFlow } from '../bugs/bug-statuses.ts';
+import type { BugStore } from '../bugs/bug-store.ts';
+import { toBugView, type BugView } from '../bugs/bug-view.ts';
+import type { DeploymentService } from '../deployments/deployment-service.ts';
+import type { EnvironmentStore } from '../environments/environment-store.ts';
+import { chooseFlow, type VersionGraph } from '../environments/flow-rules.ts';
+import type { Actor, IdentityService } from '../identity/identity-service.ts';
+import { assertCan } from '../identity/roles.ts';
+import type { OutboxEvent, OutboxStore } from '../outbox/outbox-store.ts';
+import { nextPatchVersion, parseVersion, releaseNotes, type ReleaseKind } from '../releases/release-rules.ts';
+import type { ReleaseStore, ReleaseView } from '../releases/release-store.ts';
+import { formatLocal, nextSlotAfter } from '../schedule/schedule-rules.ts';
+import type { SystemRegistry } from '../systems/system-registry.ts';
+import { decideT1, isDue, promotionVerdict, type T1Decision } from './run-rules.ts';
+import type { RunReport, RunSlot, RunStatus, RunStore, RunView } from './run-store.ts';
+
+export type Repositories = { has(system: string): boolean; open(system: string): Promise<SystemRepository> };
+
+type RunDeps = {
+  db: Db;
+  runs: RunStore;
+  bugs: BugService;
+  bugStore: BugStore;
+  releases: ReleaseStore;
+  deployments: DeploymentService;
+  environments: EnvironmentStore;
+  versions: VersionGraph;
+  repositories: Repositories;
+  analyzer: Analyzer;
+  systems: SystemRegistry;
+  identity: IdentityService;
+  outbox: OutboxStore;
+  clock: Clock;
+  /** This server instance, for claims and leases. */
+  instance: string;
+  leaseMs: number;
+};
+
+const PIPELINE = 'tonic';
+
+/** Collects the run's report as it goes; saved when the run ends. */
+function createReport(clock: Clock) {
+  const steps: RunReport['steps'] = [];
+  const bugs: RunReport['bugs'] = [];
+  const releases: RunReport['releases'] = [];
+  return {
+    steps,
+    bugs,
+    releases,
+    step(message: string) {
+      steps.push({ at: clock.now().toISOString(), message });
+    },
+    bug(id: number, outcome: string, reason?: string) {
+      bugs.push(reason ? { id, outcome, reason } : { id, outcome });
+    },
+  };
+}
+
+type Report = ReturnType<typeof createReport>;
+
+export function createRunService(deps: RunDeps) {
+  const { db, runs, bugs, bugStore, releases, deployments, environments, versions, repositories, analyzer, systems, outbox, clock } = deps;
+
+  function bugLine(b: BugView) {
+    return { id: b.id, severity: b.severity, title: b.title, services: b.services };
+  }
+
+  async function announce(system: string, event: OutboxEvent, key: string, payload: Record<string, unknown>) {
+    const at = clock.now();
+    await db.transaction().execute((trx) => outbox.enqueue(trx, { system, event, payload, idempotencyKey: `${event}:${key}`, at }));
+  }
+
+  function nextT2(config: SystemConfig) {
+    const at = nextSlotAfter(clock.now(), config.timeZone, config.t2);
+    return { t2At: at.toISOString(), t2Local: formatLocal(at, config.timeZone) };
+  }
+
+  async function loadViews(system: string, ids: readonly number[]): Promise<Map<number, BugView>> {
+    const tz = systems.get(system).timeZone;
+    const out = new Map<number, BugView>();
+    for (const id of ids) {
+      const row = await bugStore.get(db, system, id);
+      if (row) out.set(id, toBugView(row, tz));
+    }
+    return out;
+  }
+
+  /** The commits a bug's fix consists of, on top of `base`. */
+  async function fixCommits(repo: SystemRepository, bug: BugView, base: string): Promise<string[]> {
+    const commits: string[] = [];
+    for (const ref of bug.fixRefs) {
+      if (ref.kind === 'branch') commits.push(...(await repo.branchCommits(ref.ref, base)));
+      else commits.push(ref.commit);
+    }
+    return [...new Set(commits)];
+  }
+
+  async function nextVersion(repo: SystemRepository, baseVersion: string | null, baseCommit: string): Promise<{ version: string; baseVersion: string | null }> {
+    const parsed = (baseVersion && parseVersion(baseVersion)) || null;
+    const fromTag = parsed ? null : await repo.latestVersionTag(baseCommit);
+    const base = parsed ?? (fromTag ? parseVersion(fromTag) : null) ?? { major: 0, minor: 0, patch: 0 };
+    return { version: nextPatchVersion(base, await repo.tags()), baseVersion: baseVersion ?? fromTag };
+  }
+
+  /**
+   * Builds, tags and records a release: base plus each fix, in bug order. Bugs whose fix
+   * conflicts are noted (files recorded, announced) and left out; returns null when nothing applied.
+   */
+  async function makeRelease(
+    run: RunView,
+    repo: SystemRepository,
+    input: { kind: ReleaseKind; targetEnv: 'uat' | 'prod'; base: string; baseVersion: string | null; fixes: FixToApply[]; views: Map<number, BugView> },
+    report: Report,
+  ): Promise<ReleaseView | null> {
+    const built = await buildRelease(repo.path, { base: input.base, fixes: input.fixes });
+    const { version, baseVersion } = await nextVersion(repo, input.baseVersion, input.base);
+    for (const c of built.conflicts) {
+      const conflict = { release: version, commit: c.commit, files: c.files, message: c.message, at: clock.now().toISOString() };
+      await bugs.note(run.system, c.bugId, 'conflict', {
+        reason: `cherry-pick of ${c.commit.slice(0, 10)} onto ${input.base.slice(0, 10)} conflicts in ${c.files.join(', ') || 'the index'}`,
+        changes: { conflict: JSON.stringify(conflict) },
+        data: conflict,
+        event: 'bug.conflict',
+      });
+      report.bug(c.bugId, 'conflict', `conflicts in ${c.files.join(', ')}`);
+    }
+    if (built.applied.length === 0) return null;
+    const notes = releaseNotes({
+      system: run.system,
+      version,
+      kind: input.kind,
+      baseVersion,
+      bugs: built.applied.map((a) => bugLine(input.views.get(a.bugId)!)),
+    });
+    await createTag(repo.path, version, built.commit, notes);
+    const release = await db.transaction().execute((trx) =>
+      releases.insert(trx, {
+        system: run.system,
+        version,
+        tag: version,
+        commit: built.commit,
+        baseCommit: input.base,
+        baseVersion,
+        kind: input.kind,
+        targetEnv: input.targetEnv,
+        notes,
+        runId: run.id,
+        bugs: built.applied.map((a) => ({ id: a.bugId, commits: a.commits })),
+        at: clock.now(),
+      }),
+    );
+    report.step(`built ${version} (${input.kind}) on ${input.base.slice(0, 10)} with ${built.applied.map((a) => `#${a.bugId}`).join(', ')}`);
+    report.releases.push({ id: release.id, version, env: input.targetEnv, deployed: null });
+    return release;
+  }
+
+  async function deploy(run: RunView, release: ReleaseView, env: 'uat' | 'prod', report: Report): Promise<boolean> {
+    const outcome = await deployments.deploy({ system: run.system, env, release, runId: run.id, actor: PIPELINE });
+    const entry = report.releases.find((r) => r.id === release.id && r.env === env);
+    if (entry) entry.deployed = outcome.ok;
+    else report.releases.push({ id: release.id, version: release.version, env, deployed: outcome.ok });
+    report.step(outcome.ok ? `deployed ${release.version} to ${env} (deployment ${outcome.deploymentId})` : `deploy of ${release.version} to ${env} failed: ${outcome.error}`);
+    if (outcome.ok) {
+      const repo = await repositories.open(run.system);
+      const line = systems.get(run.system).environments[env].line;
+      const publishNote = await repo.publish(release.tag, line, release.commit);
+      if (publishNote) report.step(publishNote);
+    }
+    return outcome.ok;
+  }
+
+  // ---- T1, Phase 1 -------------------------------------------------------------------------
+
+  async function runT1(run: RunView, report: Report): Promise<RunStatus> {
+    const config = systems.get(run.system);
+    const repo = await repositories.open(run.system);
+    await repo.refresh();
+    const envs = await environments.get(db, run.system);
+    if (!envs.uat.commit || !envs.prod.commit) {
+      throw new DomainError('flow_unavailable', 'the commits on UAT and PROD are not recorded: record them (tonic env record) or deploy once');
+    }
+
+    // A Flow 1 release still on UAT that lost a bug (dropped by an admin) is rebuilt from PROD's
+    // commit: for this run UAT counts as being where PROD is.
+    const uatRelease = envs.uat.releaseId ? await releases.get(db, run.system, envs.uat.releaseId) : undefined;
+    let rebuild: { release: ReleaseView; keep: number[]; dropped: number[] } | null = null;
+    if (uatRelease?.kind === 'flow1' && uatRelease.baseCommit === envs.prod.commit) {
+      const members = await loadViews(run.system, uatRelease.bugs.map((b) => b.id));
+      const keep = [...members.values()].filter((b) => b.releaseId === uatRelease.id && ['deployed_uat', 'pending_prod'].includes(b.status)).map((b) => b.id);
+      const dropped = [...members.values()].filter((b) => b.releaseId !== uatRelease.id).map((b) => b.id);
+      if (dropped.length > 0) rebuild = { release: uatRelease, keep, dropped };
+    }
+    const uatSide = rebuild ? envs.prod : envs.uat;
+    const relation = rebuild ? 'same' : await versions.relate(run.system, envs.uat.commit, envs.prod.commit);
+    const choice = chooseFlow(relation, uatSide, envs.prod);
+    report.step(`version check: ${choice.reason}${rebuild ? ` (rebuilding ${rebuild.release.version} without #${rebuild.dropped.join(', #')})` : ''}`);
+
+    if (config.fixBranch) await attachTrailerFixes(run, repo, config.fixBranch, report);
+
+    const candidates = (await bugStore.inStatuses(db, run.system, ['confirmed', 'planned'])).map((r) => toBugView(r, config.timeZone));
+    const taken: Record<FixFlow, BugView[]> = { flow1: [], flow2: [] };
+    for (const bug of candidates) {
+      if (rebuild?.dropped.includes(bug.id)) {
+        report.bug(bug.id, 'skipped', `dropped from ${rebuild.release.version}: left out of its rebuild`);
+        continue;
+      }
+      const decision: T1Decision = decideT1({ ...bug, hasFix: bug.fixRefs.length > 0 }, choice);
+      if (decision.take === null) {
+        if (decision.missingFix) await bugs.note(run.system, bug.id, 'fix_missing', { reason: decision.reason, event: 'bug.fix_missing' });
+        report.bug(bug.id, 'skipped', decision.reason);
+        continue;
+      }
+      let current = bug;
+      if (decision.reroute) {
+        current = await bugs.note(run.system, bug.id, 'reroute', {
+          reason: `re-routed from ${decision.reroute.from ?? 'no flow'} to ${decision.reroute.to}: ${decision.reroute.reason}`,
+          changes: { fix_flow: decision.reroute.to, flow_reason: decision.reroute.reason, flow_hold: null },
+          data: { from: decision.reroute.from, to: decision.reroute.to },
+          event: 'bug.rerouted',
+        });
+        report.step(`#${bug.id} re-routed to ${decision.reroute.to}`);
+      }
+      taken[decision.take].push(current);
+    }
+
+    // Analysis: confirmed/planned → analyzing → planned, with the fix's own diff.
+    const commitsOf = new Map<number, string[]>();
+    for (const bug of [...taken.flow1, ...taken.flow2]) {
+      const base = envs.prod.commit;
+      try {
+        const commits = await fixCommits(repo, bug, base);
+        commitsOf.set(bug.id, commits);
+        await bugs.advance(run.system, bug.id, 'start_analysis');
+        const { analysis, diff } = await analyzer.analyze({ repoPath: repo.path, commits, services: bug.services });
+        await bugs.advance(run.system, bug.id, 'record_plan', { changes: { analysis: JSON.stringify(analysis), ai_fix_diff: diff }, data: { risk: analysis.risk } });
+      } catch (error) {
+        const reason = `analysis failed: ${(error as Error).message}`;
+        const now = await bugStore.get(db, run.system, bug.id);
+        if (now?.status === 'analyzing') await bugs.advance(run.system, bug.id, 'abort_analysis', { reason });
+        report.bug(bug.id, 'skipped', reason);
+        taken.flow1 = taken.flow1.filter((b) => b.id !== bug.id);
+        taken.flow2 = taken.flow2.filter((b) => b.id !== bug.id);
+      }
+    }
+
+    let status: RunStatus = 'succeeded';
+    const views = await loadViews(run.system, [...(rebuild?.keep ?? []), ...taken.flow1.map((b) => b.id), ...taken.flow2.map((b) => b.id)]);
+
+    // Flow 1: a release from the common commit, deployed to UAT.
+    if (taken.flow1.length > 0 || (rebuild && rebuild.keep.length > 0)) {
+      const kept = rebuild ? rebuild.release.bugs.filter((b) => rebuild!.keep.includes(b.id)) : [];
+      const fixes: FixToApply[] = [
+        ...kept.map((b) => ({ bugId: b.id, commits: b.commits })),
+        ...taken.flow1.map((b) => ({ bugId: b.id, commits: commitsOf.get(b.id) ?? [] })),
+      ].sort((a, b) => a.bugId - b.bugId);
+      const release = await makeRelease(run, repo, { kind: 'flow1', targetEnv: 'uat', base: envs.prod.commit, baseVersion: envs.prod.version, fixes, views }, report);
+      if (release) {
+        if (await deploy(run, release, 'uat', report)) {
+          const deployed: BugView[] = [];
+          for (const b of release.bugs) {
+            const action = kept.some((k) => k.id === b.id) ? 'redeploy_uat' : 'deploy_uat';
+            deployed.push(await bugs.advance(run.system, b.id, action, { changes: { release_id: release.id }, data: { release: release.version } }));
+            report.bug(b.id, 'deployed_uat');
+          }
+          await announce(run.system, 't1.flow1.deployed_uat', `${release.id}`, {
+            flow: 'flow1',
+            release: release.version,
+            uatUrl: config.environments.uat.url,
+            bugs: deployed.map(bugLine),
+            ...nextT2(config),
+          });
+        } else {
+          status = 'failed';
+          for (const b of release.bugs) report.bug(b.id, 'not deployed', 'the UAT deploy failed; the bug stays where it was');
+        }
+      }
+    }
+
+    // Flow 2: a release on the PROD line, queued for T2.
+    if (taken.flow2.length > 0) {
+      const fixes = taken.flow2.map((b) => ({ bugId: b.id, commits: commitsOf.get(b.id) ?? [] }));
+      const release = await makeRelease(run, repo, { kind: 'flow2', targetEnv: 'prod', base: envs.prod.commit, baseVersion: envs.prod.version, fixes, views }, report);
+      if (release) {
+        const queued: BugView[] = [];
+        for (const b of release.bugs) {
+          queued.push(await bugs.advance(run.system, b.id, 'queue_prod', { changes: { release_id: release.id }, data: { release: release.version } }));
+          report.bug(b.id, 'pending_prod');
+        }
+        await announce(run.system, 't1.flow2.queued_prod', `${release.id}`, { flow: 'flow2', release: release.version, bugs: queued.map(bugLine), ...nextT2(config) });
+      }
+    }
+    if (report.bugs.length === 0) report.step('nothing to do: no confirmed bug with a fix');
+    return status;
+  }
+
+  async function attachTrailerFixes(run: RunView, repo: SystemRepository, branch: string, report: Report) {
+    const found = await repo.trailerFixes(branch);
+    const config = systems.get(run.system);
+    for (const [id, commits] of found) {
+      const row = await bugStore.get(db, run.system, id);
+      if (!row || !['submitted', 'confirmed', 'planned'].includes(row.status)) continue;
+      const bug = toBugView(row, config.timeZone);
+      const fresh = commits.filter((c) => !bug.fixRefs.some((f) => f.commit === c));
+      if (fresh.length === 0) continue;
+      const at = clock.now().toISOString();
+      await bugs.note(run.system, id, 'attach_fix', {
+        reason: `found "Fixes #${id}" on ${branch}`,
+        changes: { fix_refs: JSON.stringify([...bug.fixRefs, ...fresh.map((c) => ({ kind: 'trailer', ref: branch, commit: c, attachedBy: PIPELINE, at }))]) },
+        data: { kind: 'trailer', ref: branch, commits: fresh },
+        event: 'bug.fix_attached',
+      });
+      report.step(`#${id}: attached ${fresh.length} commit(s) from "Fixes #${id}" on ${branch}`);
+    }
+  }
+
+  // ---- T2, Phase 2 / 2a / 2b ------------------------------------------------------------------
+
+  async function runT2(run: RunView, report: Report): Promise<RunStatus> {
+    const config = systems.get(run.system);
+    const slotAt = new Date(run.scheduledFor);
+    const repo = await repositories.open(run.system);
+    await repo.refresh();
+    let status: RunStatus = 'succeeded';
+
+    // Phase 2 (Flow 1): promote the release UAT runs, as is.
+    let envs = await environments.get(db, run.system);
+    for (const release of await releases.withBugsIn(db, run.system, 'flow1', ['deployed_uat', 'pending_prod'])) {
+      const members = await loadViews(run.system, release.bugs.map((b) => b.id));
+      if (release.id !== envs.uat.releaseId) {
+        for (const m of members.values()) if (m.releaseId === release.id) report.bug(m.id, 'waiting', `${release.version} is no longer what UAT runs`);
+        continue;
+      }
+      const verdict = promotionVerdict(
+        [...members.values()].map((m) => ({ id: m.id, status: m.status, inRelease: m.releaseId === release.id, runsAt: m.runsAt })),
+        slotAt,
+      );
+      if (!verdict.promote) {
+        for (const w of verdict.waiting) report.bug(w.id, 'waiting', w.reason);
+        for (const id of verdict.ready) report.bug(id, 'held', `${release.version} is held back by ${verdict.waiting.map((w) => `#${w.id}`).join(', ')}`);
+        if (verdict.ready.length > 0 || verdict.waiting.length > 0) {
+          await announce(run.system, 'release.held', `${release.id}:${run.id}`, {
+            release: release.version,
+            ready: verdict.ready.map((id) => bugLine(members.get(id)!)),
+            waiting: verdict.waiting.map((w) => ({ ...bugLine(members.get(w.id)!), reason: w.reason })),
+            ...nextT2(config),
+          });
+        }
+        continue;
+      }
+      if (!envs.prod.commit || !(await repo.isAncestor(envs.prod.commit, release.commit))) {
+        for (const id of verdict.ready) report.bug(id, 'held', `PROD moved since ${release.version} was built: it would undo what PROD runs`);
+        continue;
+      }
+      if (await deploy(run, release, 'prod', report)) {
+        const done: BugView[] = [];
+        for (const id of verdict.ready) {
+          done.push(await bugs.advance(run.system, id, 'deploy_prod', { data: { release: release.version } }));
+          report.bug(id, 'deployed_prod');
+        }
+        await announce(run.system, 't2.flow1.deployed_prod', `${release.id}`, { flow: 'flow1', release: release.version, bugs: done.map(bugLine) });
+      } else {
+        status = 'failed';
+        for (const id of verdict.ready) report.bug(id, 'not deployed', 'the PROD deploy failed; the bug stays pending_prod');
+      }
+      envs = await environments.get(db, run.system);
+    }
+
+    // Phase 2a (Flow 2): the PROD-line releases queued at T1.
+    for (const release of await releases.withBugsIn(db, run.system, 'flow2', ['pending_prod'])) {
+      const members = await loadViews(run.system, release.bugs.map((b) => b.id));
+      const due = [...members.values()].filter((m) => m.status === 'pending_prod' && m.releaseId === release.id && isDue(m.runsAt, slotAt));
+      if (due.length === 0) continue;
+      if (!envs.prod.commit || !(await repo.isAncestor(envs.prod.commit, release.commit))) {
+        for (const m of due) report.bug(m.id, 'held', `PROD moved since ${release.version} was built: it would undo what PROD runs`);
+        continue;
+      }
+      if (await deploy(run, release, 'prod', report)) {
+        const done: BugView[] = [];
+        for (const m of due) {
+          done.push(await bugs.advance(run.system, m.id, 'deploy_prod', { data: { release: release.version } }));
+          report.bug(m.id, 'deployed_prod');
+        }
+        await announce(run.system, 't2.flow2.deployed_prod', `${release.id}`, { flow: 'flow2', release: release.version, bugs: done.map(bugLine), ...nextT2(config) });
+      } else {
+        status = 'failed';
+        for (const m of due) report.bug(m.id, 'not deployed', 'the PROD deploy failed; the bug stays pending_prod');
+      }
+      envs = await environments.get(db, run.system);
+    }
+
+    // Phase 2b (Flow 2): approved fixes cherry-picked back onto what UAT runs.
+    const merging = (await bugStore.inStatuses(db, run.system, ['pending_uat_merge']))
+      .map((r) => toBugView(r, config.timeZone))
+      .filter((b) => isDue(b.runsAt, slotAt));
+    if (merging.length > 0) {
+      if (!envs.uat.commit) throw new DomainError('flow_unavailable', 'the commit on UAT is not recorded: cannot merge Flow 2 fixes back');
+      const fixes: FixToApply[] = [];
+      for (const bug of merging) {
+        const source = bug.releaseId ? await releases.get(db, run.system, bug.releaseId) : undefined;
+        const commits = source?.bugs.find((b) => b.id === bug.id)?.commits ?? (await fixCommits(repo, bug, envs.uat.commit));
+        fixes.push({ bugId: bug.id, commits });
+      }
+      const views = new Map(merging.map((b) => [b.id, b]));
+      const release = await makeRelease(run, repo, { kind: 'flow2b', targetEnv: 'uat', base: envs.uat.commit, baseVersion: envs.uat.version, fixes, views }, report);
+      if (release) {
+        if (await deploy(run, release, 'uat', report)) {
+          const done: BugView[] = [];
+          for (const b of release.bugs) {
+            done.push(await bugs.advance(run.system, b.id, 'merge_uat', { changes: { release_id: release.id }, data: { release: release.version } }));
+            report.bug(b.id, 'uat_merged');
+          }
+          await announce(run.system, 't2.flow2.uat_merged', `${release.id}`, { flow: 'flow2', release: release.version, bugs: done.map(bugLine) });
+        } else {
+          status = 'failed';
+          for (const b of release.bugs) report.bug(b.id, 'not deployed', 'the UAT deploy failed; the bug stays pending_uat_merge');
+        }
+      }
+    }
+    if (report.bugs.length === 0) report.step('nothing to do: no approved bug due at this T2');
+    return status;
+  }
+
+  // ---- Execution: claims, leases, outcome -------------------------------------------------------
+
+  async function execute(run: RunView): Promise<RunView> {
+    const report = createReport(clock);
+    report.step(`${run.slot.toUpperCase()} for ${run.system}, slot ${run.scheduledFor} (${run.trigger})`);
+    // Keep the claim alive while working; a lapsed lease marks the run interrupted (decision 6).
+    const renew = setInterval(() => {
+      void runs.renew(db, run.id, deps.instance, new Date(clock.now().getTime() + deps.leaseMs)).catch(() => undefined);
+    }, Math.max(50, Math.floor(deps.leaseMs / 3)));
+    let status: RunStatus;
+    let error: string | null = null;
+    try {
+      status = run.slot === 't1' ? await runT1(run, report) : await runT2(run, report);
+    } catch (e) {
+      status = 'failed';
+      error = e instanceof DomainError ? e.message : `unexpected error: ${(e as Error).message}`;
+      report.step(`failed: ${error}`);
+    } finally {
+      clearInterval(renew);
+    }
+    const saved = { steps: report.steps, bugs: report.bugs, releases: report.releases };
+    const finished = await runs.finish(db, run.id, deps.instance, status, saved, error, clock.now());
+    if (!finished) {
+      // Another instance declared this run interrupted while it worked: keep its verdict, keep the report.
+      await runs.saveReport(db, run.id, saved);
+    }
+    if (status === 'failed') {
+      await announce(run.system, 'run.failed', `${run.id}`, { runId: run.id, slot: run.slot, error: error ?? 'a deploy failed', steps: report.steps.slice(-5) });
+    }
+    return (await runs.get(db, run.system, run.id))!;
+  }
+
+  return {
+    execute,
+
+    /** `POST …/runs/{slot}`, `tonic run t1|t2`: run a slot now, outside the schedule. */
+    async runNow(actor: Actor, system: string, slot: RunSlot): Promise<RunView> {
+      systems.get(system);
+      assertCan({ username: actor.username, roles: deps.identity.rolesOn(actor, system) }, 'releases.manage', system);
+      const at = clock.now();
+      const run = await runs.claim(db, { system, slot, scheduledFor: at, trigger: 'manual', instance: deps.instance, leaseUntil: new Date(at.getTime() + deps.leaseMs), at });
+      if (!run) throw new DomainError('conflict', `a ${slot} run of ${system} was already claimed for ${at.toISOString()}; try again`);
+      return execute(run);
+    },
+
+    async get(actor: Actor, system: string, id: number) {
+      systems.get(system);
+      assertCan({ username: actor.username, roles: deps.identity.rolesOn(actor, system) }, 'bugs.read', system);
+      const run = await runs.get(db, system, id);
+      if (!run) throw new DomainError('not_found', `run ${id} does not exist on system ${system}`);
+      return run;
+    },
+  };
+}
+
+export type RunService = ReturnType<typeof createRunService>;

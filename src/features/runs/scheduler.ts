@@ -1,0 +1,99 @@
+/**
+ * Fires T1 and T2 of every system at their local times (DESIGN.md decision 6). Each tick:
+ * runs whose lease lapsed become `interrupted` (their deployment `unknown`, people alerted, nothing
+ * re-deployed); every slot due since the last one is claimed by a single insert, so across any
+ * number of instances each (system, slot, instant) runs once; a slot found later than the grace
+ * period is recorded as missed and announced instead of run.
+ */
+import type { Db } from '../../adapters/db/schema.ts';
+import type { Clock } from '../../shared/clock.ts';
+import type { DeploymentStore } from '../deployments/deployment-store.ts';
+import type { OutboxStore } from '../outbox/outbox-store.ts';
+import { slotsBetween } from '../schedule/schedule-rules.ts';
+import type { SystemRegistry } from '../systems/system-registry.ts';
+import type { RunService } from './run-service.ts';
+import { RUN_SLOTS, type RunStore, type RunView } from './run-store.ts';
+import type { AuditStore } from '../audit/audit-store.ts';
+
+type SchedulerDeps = {
+  db: Db;
+  runs: RunStore;
+  runService: RunService;
+  deployments: DeploymentStore;
+  systems: SystemRegistry;
+  audit: AuditStore;
+  outbox: OutboxStore;
+  clock: Clock;
+  instance: string;
+  leaseMs: number;
+};
+
+export function createScheduler(deps: SchedulerDeps) {
+  const { db, runs, runService, deployments, systems, audit, outbox, clock } = deps;
+  let ticking: Promise<RunView[]> | null = null;
+
+  async function sweepInterrupted(now: Date): Promise<void> {
+    for (const run of await runs.expired(db, now)) {
+      await db.transaction().execute(async (trx) => {
+        const why = `the instance ${run.claimedBy} stopped renewing its lease at ${run.leaseUntil} (process stopped or killed)`;
+        if (!(await runs.markInterrupted(trx, run.id, now, why))) return;
+        const unknown = await deployments.markUnknown(trx, run.id, now, `${why}: whether the deploy finished is unknown; check the environment`);
+        const data = { runId: run.id, slot: run.slot, scheduledFor: run.scheduledFor, deployments: unknown, reason: why };
+        await audit.append(trx, { stream: run.system, actor: 'tonic', action: 'run.interrupted', subject: `run:${run.id}`, data, at: now });
+        await outbox.enqueue(trx, { system: run.system, event: 'run.interrupted', payload: data, idempotencyKey: `run.interrupted:${run.id}`, at: now });
+      });
+    }
+  }
+
+  async function tickOnce(): Promise<RunView[]> {
+    const now = clock.now();
+    await sweepInterrupted(now);
+    const done: RunView[] = [];
+    for (const system of systems.list()) {
+      const since = await runs.watermark(db, system.name, now);
+      for (const slot of RUN_SLOTS) {
+        const time = slot === 't1' ? system.t1 : system.t2;
+        for (const at of slotsBetween(new Date(since.getTime() - 1), now, system.timeZone, time)) {
+          if (await runs.exists(db, system.name, slot, at)) continue;
+          const late = now.getTime() - at.getTime();
+          const leaseUntil = new Date(now.getTime() + deps.leaseMs);
+          if (late > system.graceMinutes * 60_000) {
+            const missed = await runs.claim(db, { system: system.name, slot, scheduledFor: at, trigger: 'schedule', instance: deps.instance, leaseUntil, at: now, status: 'missed' });
+            if (missed) {
+              const payload = { runId: missed.id, slot, scheduledFor: at.toISOString(), lateMinutes: Math.round(late / 60_000), graceMinutes: system.graceMinutes };
+              await db.transaction().execute((trx) => outbox.enqueue(trx, { system: system.name, event: 'run.missed', payload, idempotencyKey: `run.missed:${missed.id}`, at: now }));
+              done.push(missed);
+            }
+            continue;
+          }
+          const trigger = late > 60_000 ? 'startup' : 'schedule';
+          const run = await runs.claim(db, { system: system.name, slot, scheduledFor: at, trigger, instance: deps.instance, leaseUntil, at: now });
+          if (run) done.push(await runService.execute(run));
+        }
+      }
+    }
+    return done;
+  }
+
+  return {
+    /** One pass; concurrent calls share it. Returns the runs this instance claimed. */
+    tick(): Promise<RunView[]> {
+      ticking ??= tickOnce().finally(() => {
+        ticking = null;
+      });
+      return ticking;
+    },
+
+    /** Ticks on a real timer (the server); tests call tick() with a fake clock instead. */
+    start(intervalMs = 15_000): () => Promise<void> {
+      const timer = setInterval(() => void this.tick().catch((e: unknown) => console.error('scheduler tick failed', e)), intervalMs);
+      void this.tick().catch((e: unknown) => console.error('scheduler tick failed', e));
+      return async () => {
+        clearInterval(timer);
+        await ticking?.catch(() => undefined);
+      };
+    },
+  };
+}
+
+export type Scheduler = ReturnType<typeof createScheduler>;
