@@ -22,7 +22,7 @@ export type SystemRepository = {
   resolveCommit(ref: string): Promise<string | null>;
   /** Commits on `branch` that `base` does not contain, oldest first, without merges. */
   branchCommits(branch: string, base: string): Promise<string[]>;
-  /** Commits on `branch` whose message has a "Fixes #<id>" trailer, by bug id, oldest first. */
+  /** Commits on `branch` whose message has a "Fixes #<id>" line, by bug id, oldest first. */
   trailerFixes(branch: string, limit?: number): Promise<Map<number, string[]>>;
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
   /** The newest vX.Y.Z tag that `commit` contains, or null. */
@@ -75,15 +75,18 @@ export async function openSystemRepository(source: RepositorySource, home: strin
     },
     async trailerFixes(branch, limit = 500) {
       if (!isSafeRef(branch)) throw new Error(`"${branch}" is not a valid branch name`);
-      const out = await git(path, ['log', '--reverse', `-n${limit}`, '--format=%H%x1f%(trailers:key=Fixes,valueonly,separator=%x1e)%x1d', `refs/heads/${branch}`]);
+      const out = await git(path, ['log', '--reverse', `-n${limit}`, '--format=%H%x1f%B%x1d', `refs/heads/${branch}`]);
       const found = new Map<number, string[]>();
       for (const record of out.split('\x1d')) {
-        const [sha, trailers] = record.trim().split('\x1f');
-        if (!sha || !trailers) continue;
-        for (const value of trailers.split('\x1e')) {
-          for (const m of value.matchAll(/#(\d+)/g)) {
-            const id = Number(m[1]);
-            found.set(id, [...(found.get(id) ?? []), sha]);
+        const [sha, body] = record.trim().split('\x1f');
+        if (!sha || !body) continue;
+        // "Fixes #12", "Fixes: #12, #14" (git trailer or the usual forge convention), on its own line.
+        for (const line of body.split('\n')) {
+          const m = /^\s*fixes:?\s+((?:#\d+[\s,]*)+)$/i.exec(line);
+          if (!m) continue;
+          for (const id of m[1]!.matchAll(/#(\d+)/g)) {
+            const n = Number(id[1]);
+            found.set(n, [...(found.get(n) ?? []), sha]);
           }
         }
       }
