@@ -21,6 +21,7 @@ import type { VersionGraph } from './features/environments/flow-rules.ts';
 import { createIdentityService } from './features/identity/identity-service.ts';
 import { createIdentityStore } from './features/identity/identity-store.ts';
 import { createOutboxStore } from './features/outbox/outbox-store.ts';
+import { createReleaseService } from './features/releases/release-service.ts';
 import { createReleaseStore } from './features/releases/release-store.ts';
 import { createRunService } from './features/runs/run-service.ts';
 import { createRunStore } from './features/runs/run-store.ts';
@@ -68,6 +69,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     outbox,
     clock,
     workdirOf: (system) => systems.get(system).repositoryPath ?? home,
+    identity,
   });
   const runStore = createRunStore();
   const runs = createRunService({
@@ -101,8 +103,9 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     identity,
     environments,
     bugs,
-    releases,
-    deployments: deploymentStore,
+    releases: createReleaseService({ db, releases, systems, identity }),
+    deploymentStore,
+    deployments,
     runs,
     runStore,
     scheduler,

@@ -31,6 +31,22 @@ export const BugSchema = Type.Object(
     flowOverrideReason: Nullable(Type.String()),
     reporter: Type.String(),
     fixAttachedBy: Nullable(Type.String()),
+    fixRefs: Type.Array(
+      Type.Object({
+        kind: StringEnum(['commit', 'branch', 'trailer'] as const),
+        ref: Type.String(),
+        commit: Type.String(),
+        attachedBy: Type.String(),
+        at: Type.String({ format: 'date-time' }),
+      }),
+      { description: 'The fix: commits, branches, and commits found by a "Fixes #id" line.' },
+    ),
+    analysis: Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'What the analyzer found at T1.' })),
+    aiFixDiff: Nullable(Type.String()),
+    conflict: Nullable(
+      Type.Object({ release: Nullable(Type.String()), commit: Type.String(), files: Type.Array(Type.String()), message: Type.String(), at: Type.String() }),
+    ),
+    releaseId: Nullable(Type.Integer()),
     runsAt: Nullable(Type.String({ format: 'date-time', description: 'The T2 instant that will act on the bug while it is queued (UTC).' })),
     runsAtLocal: Nullable(Type.String({ description: 'runsAt in the system time zone, for people.' })),
     version: Type.Integer({ description: 'Increases with every change; send it back as If-Match.' }),
@@ -87,6 +103,13 @@ const ConfirmBody = Type.Object(
 const ReasonBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false });
 const OptionalReasonBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });
 const EmptyBody = Type.Object({}, { additionalProperties: false });
+const FixBody = Type.Object(
+  {
+    commit: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A commit id in the system repository.' })),
+    branch: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'A branch: its commits not yet in the release base are the fix.' })),
+  },
+  { additionalProperties: false },
+);
 const IdsBody = Type.Object({ ids: Type.Array(Type.Integer({ minimum: 1, maximum: 2147483647 }), { minItems: 1, maxItems: 100 }) }, { additionalProperties: false });
 
 const BatchResultSchema = Type.Object({
@@ -134,7 +157,7 @@ export function registerBugRoutes(app: FastifyInstance, service: BugService): vo
   const action = <B>(
     path: string,
     summary: string,
-    body: typeof ConfirmBody | typeof ReasonBody | typeof OptionalReasonBody | typeof EmptyBody,
+    body: typeof ConfirmBody | typeof ReasonBody | typeof OptionalReasonBody | typeof EmptyBody | typeof FixBody,
     run: (req: { actor: Parameters<BugService['close']>[0]; system: string; id: number; body: B; expectedVersion?: number }) => Promise<BugView>,
   ) => {
     r.post(`/systems/:system/bugs/:id/${path}`, {
@@ -163,6 +186,13 @@ export function registerBugRoutes(app: FastifyInstance, service: BugService): vo
   );
   action('approve-uat-merge', 'Approve merge to UAT (Flow 2, deployed_prod → pending_uat_merge); runsAt names the T2 that merges it', EmptyBody, (a) =>
     service.approveUatMerge(a.actor, a.system, a.id, { expectedVersion: a.expectedVersion }),
+  );
+
+  action<{ commit?: string; branch?: string }>('fix', 'Attach a fix: a commit id or a branch of the system repository', FixBody, (a) =>
+    service.attachFix(a.actor, a.system, a.id, a.body, { expectedVersion: a.expectedVersion }),
+  );
+  action<{ reason?: string }>('drop-from-release', 'Drop an unapproved bug from its UAT release (admin); it returns to confirmed', OptionalReasonBody, (a) =>
+    service.dropFromRelease(a.actor, a.system, a.id, a.body, { expectedVersion: a.expectedVersion }),
   );
 
   const batch = (path: string, summary: string, run: BugService['approveProdBatch']) => {

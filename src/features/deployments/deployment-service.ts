@@ -7,6 +7,9 @@ import { DeployFailure, type DeployLog } from '../../adapters/deploy/deploy-driv
 import { checkHealth } from '../../adapters/deploy/health-check.ts';
 import type { Db } from '../../adapters/db/schema.ts';
 import type { Clock } from '../../shared/clock.ts';
+import { DomainError } from '../../shared/errors.ts';
+import type { Actor, IdentityService } from '../identity/identity-service.ts';
+import { assertCan } from '../identity/roles.ts';
 import type { AuditStore } from '../audit/audit-store.ts';
 import type { EnvironmentStore } from '../environments/environment-store.ts';
 import type { OutboxStore } from '../outbox/outbox-store.ts';
@@ -25,6 +28,7 @@ type DeploymentDeps = {
   clock: Clock;
   /** The system's repository folder: the default working directory of deploy commands. */
   workdirOf(system: string): string;
+  identity: IdentityService;
 };
 
 export type DeployOutcome = { ok: boolean; deploymentId: number; error: string | null };
@@ -32,7 +36,25 @@ export type DeployOutcome = { ok: boolean; deploymentId: number; error: string |
 export function createDeploymentService(deps: DeploymentDeps) {
   const { db, deployments, environments, systems, drivers, audit, outbox, clock } = deps;
 
+  const authorize = (actor: Actor, system: string) => {
+    systems.get(system);
+    assertCan({ username: actor.username, roles: deps.identity.rolesOn(actor, system) }, 'bugs.read', system);
+  };
+
   return {
+    async list(actor: Actor, system: string, query: { runId?: number; beforeId?: number; limit: number }) {
+      authorize(actor, system);
+      return deployments.list(db, system, query);
+    },
+
+    /** One deployment with its log. */
+    async get(actor: Actor, system: string, id: number) {
+      authorize(actor, system);
+      const found = await deployments.get(db, system, id);
+      if (!found) throw new DomainError('not_found', `deployment ${id} does not exist on system ${system}`);
+      return found;
+    },
+
     async deploy(input: { system: string; env: 'uat' | 'prod'; release: ReleaseView; runId: number | null; actor: string }): Promise<DeployOutcome> {
       const config = systems.get(input.system);
       const { release, env } = input;

@@ -15,6 +15,7 @@ const EnvironmentSchema = Type.Object({
   commit: Nullable(Type.String()),
   deployedAt: Nullable(Type.String({ format: 'date-time' })),
   recordedBy: Nullable(Type.String()),
+  releaseId: Nullable(Type.Integer({ description: 'The release a deployment put there; null when recorded by hand.' })),
 });
 
 const FlowChoiceSchema = Type.Object(

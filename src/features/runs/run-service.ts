@@ -480,6 +480,69 @@ export function createRunService(deps: RunDeps) {
       return execute(run);
     },
 
+    /**
+     * `GET …/plan`, `tonic run --dry-run`: what the next T1 and T2 will do, bug by bug, with the
+     * reason for each bug that will be skipped or held. Reads only.
+     */
+    async plan(actor: Actor, system: string) {
+      const config = systems.get(system);
+      assertCan({ username: actor.username, roles: deps.identity.rolesOn(actor, system) }, 'bugs.read', system);
+      const now = clock.now();
+      const t1At = nextSlotAfter(now, config.timeZone, config.t1);
+      const t2At = nextSlotAfter(now, config.timeZone, config.t2);
+      const envs = await environments.get(db, system);
+      const relation = await versions.relate(system, envs.uat.commit, envs.prod.commit);
+      const choice = chooseFlow(relation, envs.uat, envs.prod);
+      const t1 = (await bugStore.inStatuses(db, system, ['confirmed', 'planned'])).map((r) => {
+        const bug = toBugView(r, config.timeZone);
+        const d = decideT1({ ...bug, hasFix: bug.fixRefs.length > 0 }, choice);
+        return d.take === null
+          ? { id: bug.id, title: bug.title, action: 'skip', reason: d.reason }
+          : {
+              id: bug.id,
+              title: bug.title,
+              action: d.take === 'flow1' ? 'build and deploy to UAT (Flow 1)' : 'build on the PROD line and queue for T2 (Flow 2)',
+              reason: d.reroute ? `re-route from ${d.reroute.from ?? 'no flow'} to ${d.reroute.to}: ${d.reroute.reason}` : null,
+            };
+      });
+      const t2: { id: number; title: string; action: string; reason: string | null }[] = [];
+      for (const release of await releases.withBugsIn(db, system, 'flow1', ['deployed_uat', 'pending_prod'])) {
+        const members = await loadViews(system, release.bugs.map((b) => b.id));
+        const verdict = promotionVerdict(
+          [...members.values()].map((m) => ({ id: m.id, status: m.status, inRelease: m.releaseId === release.id, runsAt: m.runsAt })),
+          t2At,
+        );
+        for (const m of members.values()) {
+          if (m.releaseId !== release.id) continue;
+          const waiting = verdict.waiting.find((w) => w.id === m.id);
+          t2.push(
+            verdict.promote && release.id === envs.uat.releaseId
+              ? { id: m.id, title: m.title, action: `deploy ${release.version} to PROD (Flow 1)`, reason: null }
+              : { id: m.id, title: m.title, action: 'hold', reason: waiting?.reason ?? `${release.version} is held back by ${verdict.waiting.map((w) => `#${w.id}`).join(', ') || 'UAT running another release'}` },
+          );
+        }
+      }
+      for (const r of await bugStore.inStatuses(db, system, ['pending_prod', 'pending_uat_merge'])) {
+        const bug = toBugView(r, config.timeZone);
+        if (bug.fixFlow !== 'flow2') continue;
+        const due = isDue(bug.runsAt, t2At);
+        const action = bug.status === 'pending_prod' ? 'deploy to PROD (Flow 2)' : 'cherry-pick onto UAT and deploy (Flow 2 merge)';
+        t2.push({ id: bug.id, title: bug.title, action: due ? action : 'wait', reason: due ? null : `runs at ${bug.runsAtLocal}` });
+      }
+      return {
+        system,
+        versionCheck: choice,
+        t1: { at: t1At.toISOString(), atLocal: formatLocal(t1At, config.timeZone), bugs: t1 },
+        t2: { at: t2At.toISOString(), atLocal: formatLocal(t2At, config.timeZone), bugs: t2 },
+      };
+    },
+
+    async list(actor: Actor, system: string, query: { slot?: RunSlot; beforeId?: number; limit: number }) {
+      systems.get(system);
+      assertCan({ username: actor.username, roles: deps.identity.rolesOn(actor, system) }, 'bugs.read', system);
+      return runs.list(db, system, query);
+    },
+
     async get(actor: Actor, system: string, id: number) {
       systems.get(system);
       assertCan({ username: actor.username, roles: deps.identity.rolesOn(actor, system) }, 'bugs.read', system);

@@ -242,10 +242,10 @@ for (const dialect of DIALECTS) {
       const [t1] = await at(w, '2026-11-26T12:00:00Z');
       assert.equal(t1?.status, 'failed');
       assert.equal(await status(w, bug.id), 'planned');
-      const [deployment] = await w.t.tonic.deployments.list(w.t.tonic.db, 'shop', { runId: t1!.id, limit: 5 });
+      const [deployment] = await w.t.tonic.deployments.list(w.t.actors.viewer, 'shop', { runId: t1!.id, limit: 5 });
       assert.equal(deployment?.status, 'failed');
       assert.match(deployment?.error ?? '', /exited with 1/);
-      const withLog = await w.t.tonic.deployments.get(w.t.tonic.db, 'shop', deployment!.id);
+      const withLog = await w.t.tonic.deployments.get(w.t.actors.viewer, 'shop', deployment!.id);
       assert.ok(withLog?.log.some((l) => l.stream === 'stderr' && l.line === 'simulated failure'));
       const events = await outboxEvents(w);
       assert.ok(events.includes('deploy.failed') && events.includes('run.failed'), events.join(', '));

@@ -1,0 +1,166 @@
+/**
+ * Runs, plan, releases and deployments over HTTP.
+ */
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { actorOf } from '../../http/auth.ts';
+import { Nullable, PROBLEM_RESPONSES, ProblemSchema, StringEnum, SystemParams } from '../../http/schema-helpers.ts';
+import type { DeploymentService } from '../deployments/deployment-service.ts';
+import { DEPLOYMENT_STATUSES } from '../deployments/deployment-store.ts';
+import type { ReleaseService } from '../releases/release-service.ts';
+import type { RunService } from './run-service.ts';
+import { RUN_SLOTS, RUN_STATUSES } from './run-store.ts';
+
+const IdParams = Type.Object({ system: Type.String(), id: Type.Integer({ minimum: 1, maximum: 2147483647 }) }, { additionalProperties: false });
+const Page = Type.Object(
+  { cursor: Type.Optional(Type.Integer({ minimum: 1, description: 'nextCursor of the previous page' })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })) },
+  { additionalProperties: false },
+);
+
+const RunSchema = Type.Object({
+  id: Type.Integer(),
+  system: Type.String(),
+  slot: StringEnum(RUN_SLOTS),
+  scheduledFor: Type.String({ format: 'date-time' }),
+  trigger: StringEnum(['schedule', 'manual', 'startup'] as const),
+  status: StringEnum(RUN_STATUSES),
+  claimedBy: Type.String(),
+  leaseUntil: Type.String({ format: 'date-time' }),
+  startedAt: Type.String({ format: 'date-time' }),
+  finishedAt: Nullable(Type.String({ format: 'date-time' })),
+  report: Type.Object({
+    steps: Type.Array(Type.Object({ at: Type.String(), message: Type.String() })),
+    bugs: Type.Array(Type.Object({ id: Type.Integer(), outcome: Type.String(), reason: Type.Optional(Type.String()) })),
+    releases: Type.Array(Type.Object({ id: Type.Integer(), version: Type.String(), env: Type.String(), deployed: Nullable(Type.Boolean()) })),
+  }),
+  error: Nullable(Type.String()),
+});
+
+const ReleaseSchema = Type.Object({
+  id: Type.Integer(),
+  system: Type.String(),
+  version: Type.String(),
+  tag: Type.String(),
+  commit: Type.String(),
+  baseCommit: Type.String(),
+  baseVersion: Nullable(Type.String()),
+  kind: StringEnum(['flow1', 'flow2', 'flow2b'] as const),
+  targetEnv: StringEnum(['uat', 'prod'] as const),
+  notes: Type.String(),
+  runId: Nullable(Type.Integer()),
+  createdAt: Type.String({ format: 'date-time' }),
+  bugs: Type.Array(Type.Object({ id: Type.Integer(), position: Type.Integer(), commits: Type.Array(Type.String()) })),
+});
+
+const DeploymentSchema = Type.Object({
+  id: Type.Integer(),
+  system: Type.String(),
+  env: StringEnum(['uat', 'prod'] as const),
+  runId: Nullable(Type.Integer()),
+  releaseId: Type.Integer(),
+  previousReleaseId: Nullable(Type.Integer()),
+  status: StringEnum(DEPLOYMENT_STATUSES),
+  startedAt: Type.String({ format: 'date-time' }),
+  finishedAt: Nullable(Type.String({ format: 'date-time' })),
+  error: Nullable(Type.String()),
+});
+
+const PlanBug = Type.Object({ id: Type.Integer(), title: Type.String(), action: Type.String(), reason: Nullable(Type.String()) });
+const PlanSchema = Type.Object({
+  system: Type.String(),
+  versionCheck: Type.Object({ flow: Nullable(Type.String()), relation: Type.String(), reason: Type.String(), warning: Nullable(Type.String()) }),
+  t1: Type.Object({ at: Type.String(), atLocal: Type.String(), bugs: Type.Array(PlanBug) }),
+  t2: Type.Object({ at: Type.String(), atLocal: Type.String(), bugs: Type.Array(PlanBug) }),
+});
+
+const nextCursor = <T extends { id: number }>(items: T[], limit: number) => (items.length === limit ? items[items.length - 1]!.id : null);
+
+export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunService; releases: ReleaseService; deployments: DeploymentService }): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  r.get('/systems/:system/plan', {
+    schema: { tags: ['runs'], summary: 'What the next T1 and T2 will do, bug by bug, with the reason for each skip', params: SystemParams, response: { 200: PlanSchema, ...PROBLEM_RESPONSES } },
+    handler: async (req) => deps.runs.plan(actorOf(req), req.params.system),
+  });
+
+  r.post('/systems/:system/runs/:slot', {
+    schema: {
+      tags: ['runs'],
+      summary: 'Run T1 or T2 now (admin); with dryRun, only say what it would do',
+      params: Type.Object({ system: Type.String(), slot: StringEnum(RUN_SLOTS) }, { additionalProperties: false }),
+      body: Type.Object({ dryRun: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+      response: { 200: Type.Union([RunSchema, PlanSchema]), ...PROBLEM_RESPONSES, 409: Type.Ref(ProblemSchema) },
+    },
+    handler: async (req) => {
+      const actor = actorOf(req);
+      if (req.body.dryRun) return deps.runs.plan(actor, req.params.system);
+      return deps.runs.runNow(actor, req.params.system, req.params.slot);
+    },
+  });
+
+  r.get('/systems/:system/runs', {
+    schema: {
+      tags: ['runs'],
+      summary: 'Runs, newest first',
+      params: SystemParams,
+      querystring: Type.Composite([Page, Type.Object({ slot: Type.Optional(StringEnum(RUN_SLOTS)) })], { additionalProperties: false }),
+      response: { 200: Type.Object({ items: Type.Array(RunSchema), nextCursor: Nullable(Type.Integer()) }), ...PROBLEM_RESPONSES },
+    },
+    handler: async (req) => {
+      const limit = req.query.limit ?? 50;
+      const items = await deps.runs.list(actorOf(req), req.params.system, { slot: req.query.slot, beforeId: req.query.cursor, limit });
+      return { items, nextCursor: nextCursor(items, limit) };
+    },
+  });
+
+  r.get('/systems/:system/runs/:id', {
+    schema: { tags: ['runs'], summary: 'One run with its report', params: IdParams, response: { 200: RunSchema, ...PROBLEM_RESPONSES } },
+    handler: async (req) => deps.runs.get(actorOf(req), req.params.system, req.params.id),
+  });
+
+  r.get('/systems/:system/releases', {
+    schema: {
+      tags: ['releases'],
+      summary: 'Releases, newest first',
+      params: SystemParams,
+      querystring: Page,
+      response: { 200: Type.Object({ items: Type.Array(ReleaseSchema), nextCursor: Nullable(Type.Integer()) }), ...PROBLEM_RESPONSES },
+    },
+    handler: async (req) => {
+      const limit = req.query.limit ?? 50;
+      const items = await deps.releases.list(actorOf(req), req.params.system, { beforeId: req.query.cursor, limit });
+      return { items, nextCursor: nextCursor(items, limit) };
+    },
+  });
+
+  r.get('/systems/:system/releases/:id', {
+    schema: { tags: ['releases'], summary: 'One release with its bugs and notes', params: IdParams, response: { 200: ReleaseSchema, ...PROBLEM_RESPONSES } },
+    handler: async (req) => deps.releases.get(actorOf(req), req.params.system, req.params.id),
+  });
+
+  r.get('/systems/:system/deployments', {
+    schema: {
+      tags: ['deployments'],
+      summary: 'Deployments, newest first',
+      params: SystemParams,
+      querystring: Type.Composite([Page, Type.Object({ runId: Type.Optional(Type.Integer({ minimum: 1 })) })], { additionalProperties: false }),
+      response: { 200: Type.Object({ items: Type.Array(DeploymentSchema), nextCursor: Nullable(Type.Integer()) }), ...PROBLEM_RESPONSES },
+    },
+    handler: async (req) => {
+      const limit = req.query.limit ?? 50;
+      const items = await deps.deployments.list(actorOf(req), req.params.system, { runId: req.query.runId, beforeId: req.query.cursor, limit });
+      return { items, nextCursor: nextCursor(items, limit) };
+    },
+  });
+
+  r.get('/systems/:system/deployments/:id', {
+    schema: {
+      tags: ['deployments'],
+      summary: 'One deployment with its log',
+      params: IdParams,
+      response: { 200: Type.Composite([DeploymentSchema, Type.Object({ log: Type.Array(Type.Object({ at: Type.String(), stream: Type.String(), line: Type.String() })) })]), ...PROBLEM_RESPONSES },
+    },
+    handler: async (req) => deps.deployments.get(actorOf(req), req.params.system, req.params.id),
+  });
+}
