@@ -1,11 +1,14 @@
 /**
- * The API's JSON as the command line reads it. Bugs and history entries are the server's own
- * view types (type-only imports: nothing of the server is loaded); the rest mirror the route
- * schemas in src/features/*-routes.ts.
+ * The API's JSON as the command line reads it. Bugs, history entries, runs, releases and
+ * deployments are the server's own view types (type-only imports: nothing of the server is
+ * loaded); the rest mirror the route schemas in src/features/*-routes.ts.
  */
 import type { BugView } from '../features/bugs/bug-view.ts';
 import type { HistoryEntry } from '../features/bugs/bug-store.ts';
+import type { DeploymentView, LogLine } from '../features/deployments/deployment-store.ts';
 import type { FlowChoice } from '../features/environments/flow-rules.ts';
+import type { ReleaseView } from '../features/releases/release-store.ts';
+import type { RunView } from '../features/runs/run-store.ts';
 
 export type Bug = BugView;
 export type BugWithHistory = BugView & { history: HistoryEntry[] };
@@ -32,8 +35,23 @@ export type EnvironmentInfo = {
   commit: string | null;
   deployedAt: string | null;
   recordedBy: string | null;
+  /** The release a deployment put there; null when recorded by hand. */
+  releaseId: number | null;
 };
 
 export type EnvironmentsResponse = { system: string; environments: EnvironmentInfo[]; flow: FlowChoice };
+
+/** A list whose nextCursor is the id of its last item (runs, releases, deployments). */
+export type IdPage<T> = { items: T[]; nextCursor: number | null };
+
+export type Run = RunView;
+export type Release = ReleaseView;
+export type Deployment = DeploymentView;
+export type DeploymentWithLog = DeploymentView & { log: LogLine[] };
+
+/** GET /systems/{s}/plan (and POST /runs/{slot} with dryRun): what the next T1 and T2 will do. */
+export type PlanBug = { id: number; title: string; action: string; reason: string | null };
+export type PlanSlot = { at: string; atLocal: string; bugs: PlanBug[] };
+export type Plan = { system: string; versionCheck: FlowChoice; t1: PlanSlot; t2: PlanSlot };
 
 export type Problem = { type?: string; title?: string; status: number; detail: string; code: string; requestId?: string; errors?: { path: string; message: string }[] };

@@ -4,8 +4,8 @@
 import { BUG_STATUSES, ENVIRONMENTS, FIX_FLOWS, SEVERITIES } from '../features/bugs/bug-statuses.ts';
 import { apiClientFrom } from './api-client.ts';
 import type { BatchResponse, Bug, BugPage, BugWithHistory } from './api-types.ts';
-import { API_OPTIONS, noPositionals, oneOf, parseCommand, parseId, required, UsageError } from './args.ts';
-import { describeOutcome, formatBatchResults, formatBugDetail, formatBugList } from './bug-format.ts';
+import { API_OPTIONS, noPositionals, oneOf, parseCommand, parseId, parseLimit, required, singleId, UsageError } from './args.ts';
+import { describeAttachedFix, describeOutcome, formatBatchResults, formatBugDetail, formatBugList } from './bug-format.ts';
 import { printJson, printUsage, type CliIo } from './cli-io.ts';
 import { resolveSystem, systemPath } from './system-choice.ts';
 import { USAGE } from './usage.ts';
@@ -19,6 +19,8 @@ const BUGS_USAGE = [
   USAGE.bugsClose,
   USAGE.bugsApproveProd,
   USAGE.bugsApproveUatMerge,
+  USAGE.bugsAttachFix,
+  USAGE.bugsDrop,
 ].join('\n       ');
 
 export async function runBugs(args: string[], io: CliIo): Promise<number> {
@@ -40,6 +42,10 @@ export async function runBugs(args: string[], io: CliIo): Promise<number> {
       return approve('approve-prod', USAGE.bugsApproveProd, rest, io);
     case 'approve-uat-merge':
       return approve('approve-uat-merge', USAGE.bugsApproveUatMerge, rest, io);
+    case 'attach-fix':
+      return attachFix(rest, io);
+    case 'drop':
+      return drop(rest, io);
     case 'help':
     case '--help':
     case '-h':
@@ -154,6 +160,37 @@ async function reasonAction(action: 'reject' | 'close', usage: string, reasonReq
   return 0;
 }
 
+/** Exactly one of --commit and --branch: the server resolves it in the system's repository. */
+async function attachFix(args: string[], io: CliIo): Promise<number> {
+  const usage = USAGE.bugsAttachFix;
+  const { values, positionals } = parseCommand(args, { ...API_OPTIONS, commit: { type: 'string' }, branch: { type: 'string' } }, usage);
+  if (values.help) return printUsage(io, usage);
+  const id = singleId(positionals, usage);
+  const given = [values.commit, values.branch].filter((v) => v !== undefined);
+  if (given.length !== 1) throw new UsageError(given.length === 0 ? 'give the fix: --commit SHA or --branch NAME' : 'give --commit or --branch, not both', usage);
+  const body = values.commit !== undefined ? { commit: required('commit', values.commit, usage) } : { branch: required('branch', values.branch, usage) };
+  const api = apiClientFrom(values, io.env, usage);
+  const system = await resolveSystem(api, values.system, io.env, usage);
+  const bug = await api.post<Bug>(systemPath(system, `/bugs/${id}/fix`), body);
+  if (values.json) return printJson(io, bug);
+  io.out(describeAttachedFix(bug));
+  return 0;
+}
+
+/** Takes an unapproved bug out of its UAT release (admin); the next T1 rebuilds the release without it. */
+async function drop(args: string[], io: CliIo): Promise<number> {
+  const usage = USAGE.bugsDrop;
+  const { values, positionals } = parseCommand(args, { ...API_OPTIONS, reason: { type: 'string' } }, usage);
+  if (values.help) return printUsage(io, usage);
+  const id = singleId(positionals, usage);
+  const api = apiClientFrom(values, io.env, usage);
+  const system = await resolveSystem(api, values.system, io.env, usage);
+  const bug = await api.post<Bug>(systemPath(system, `/bugs/${id}/drop-from-release`), values.reason === undefined ? {} : { reason: values.reason });
+  if (values.json) return printJson(io, bug);
+  io.out(`bug ${bug.id} dropped from its release, now ${bug.status}${values.reason ? `: ${values.reason}` : ''}; the next T1 rebuilds the release without it`);
+  return 0;
+}
+
 /** One id: the single endpoint. Several: the batch endpoint, one line per id; exit 1 if any failed. */
 async function approve(action: 'approve-prod' | 'approve-uat-merge', usage: string, args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommand(args, API_OPTIONS, usage);
@@ -173,15 +210,4 @@ async function approve(action: 'approve-prod' | 'approve-uat-merge', usage: stri
   if (values.json) printJson(io, response);
   else io.out(formatBatchResults(response.results).join('\n'));
   return failed ? 1 : 0;
-}
-
-function singleId(positionals: string[], usage: string): number {
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'give the bug id' : 'give one bug id', usage);
-  return parseId(positionals[0]!, usage);
-}
-
-function parseLimit(value: string, usage: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 200) throw new UsageError(`--limit "${value}" must be a whole number from 1 to 200`, usage);
-  return n;
 }

@@ -1,11 +1,14 @@
 /**
- * How bugs read on a terminal: the list table, the detail view with its history, and the one-line
- * outcome of each action. Pure.
+ * How bugs read on a terminal: the list table, the detail view with its fix, analysis, conflict
+ * and history, and the one-line outcome of each action. Pure.
  */
 import type { BatchResult, Bug, BugWithHistory } from './api-types.ts';
-import { formatInstant, formatTable, orDash, truncate } from './table.ts';
+import { formatInstant, formatTable, indent, orDash, shortCommit, truncate } from './table.ts';
 
 const TITLE_WIDTH = 60;
+const MESSAGE_WIDTH = 200;
+/** Files listed before "and N more". */
+const LIST_MAX = 12;
 
 export function formatBugList(bugs: readonly Bug[]): string[] {
   if (bugs.length === 0) return ['no bugs match'];
@@ -25,12 +28,26 @@ export function formatBugDetail(bug: BugWithHistory): string[] {
   ];
   if (bug.flowHold) fields.push(['waiting', bug.flowHold]);
   if (bug.flowOverrideReason) fields.push(['override', bug.flowOverrideReason]);
-  fields.push(['reporter', bug.reporter], ['fix by', orDash(bug.fixAttachedBy)]);
+  fields.push(['reporter', bug.reporter], ['fix by', orDash(bug.fixAttachedBy)], ['release', bug.releaseId === null ? '-' : String(bug.releaseId)]);
   if (bug.runsAtLocal) fields.push(['runs at', bug.runsAtLocal]);
   fields.push(['version', String(bug.version)], ['created', formatInstant(bug.createdAt)], ['updated', formatInstant(bug.updatedAt)]);
 
   const lines = [`bug ${bug.id}: ${bug.title}`, ...formatTable(fields.map(([k, v]) => [k, v]))];
   if (bug.description.trim()) lines.push('', 'description', ...bug.description.trimEnd().split('\n').map((l) => `  ${l}`));
+  if (bug.fixRefs.length > 0) {
+    const refs = bug.fixRefs.map((f) => [f.kind, f.ref, shortCommit(f.commit), `by ${f.attachedBy}`, formatInstant(f.at)]);
+    lines.push('', 'fix', ...indent(formatTable(refs)));
+  }
+  if (bug.analysis) lines.push('', 'analysis', ...indent(formatTable(analysisRows(bug.analysis))));
+  if (bug.conflict) {
+    const c = bug.conflict;
+    const rows = [
+      ['commit', `${shortCommit(c.commit)}${c.release ? ` onto ${c.release}` : ''}, ${formatInstant(c.at)}`],
+      ['files', c.files.length ? c.files.join(', ') : '-'],
+      ['message', truncate(c.message, MESSAGE_WIDTH)],
+    ];
+    lines.push('', 'conflict', ...indent(formatTable(rows)));
+  }
   lines.push('', 'history');
   const history = bug.history.map((h) => [
     formatInstant(h.at),
@@ -38,8 +55,17 @@ export function formatBugDetail(bug: BugWithHistory): string[] {
     `${h.from ?? ''} → ${h.to}`.trim(),
     `by ${h.actor}${h.reason ? `: ${h.reason}` : ''}`,
   ]);
-  lines.push(...formatTable(history).map((l) => `  ${l}`));
+  lines.push(...indent(formatTable(history)));
   return lines;
+}
+
+/** The fix just attached (the last of the bug's fix refs), in one line. */
+export function describeAttachedFix(bug: Bug): string {
+  const ref = bug.fixRefs.at(-1);
+  if (!ref) return `bug ${bug.id} has no fix attached`;
+  const what = ref.kind === 'commit' ? `commit ${shortCommit(ref.commit)}` : `${ref.kind} ${ref.ref} (at ${shortCommit(ref.commit)})`;
+  const all = bug.fixRefs.length > 1 ? `; ${bug.fixRefs.length} fixes attached in all` : '';
+  return `bug ${bug.id} (${bug.status}): fix attached: ${what}${all}`;
 }
 
 /** What an action left the bug as, in one line. */
@@ -67,6 +93,30 @@ export function formatBatchResults(results: readonly BatchResult[]): string[] {
       r.ok && r.bug ? `${r.bug.status}, T2 runs it at ${orDash(r.bug.runsAtLocal)}` : `${r.error?.message ?? 'failed'} (${r.error?.code ?? 'unknown'})`,
     ]),
   );
+}
+
+/**
+ * The analyzer's findings as label/value rows. The API types analysis as an open record (an LLM
+ * analyzer may add fields), so each field is read only when it has the expected shape.
+ */
+function analysisRows(analysis: Record<string, unknown>): string[][] {
+  const rows: string[][] = [];
+  const { risk, note, files, linesAdded, linesRemoved, migrations } = analysis;
+  if (typeof risk === 'string') rows.push(['risk', `${risk}${typeof note === 'string' && note ? `: ${note}` : ''}`]);
+  const names = stringList(files);
+  if (names) rows.push(['files', names.length ? listWithMore(names) : '-']);
+  if (typeof linesAdded === 'number' && typeof linesRemoved === 'number') rows.push(['lines', `+${linesAdded} -${linesRemoved}`]);
+  const migrationFiles = stringList(migrations);
+  if (migrationFiles && migrationFiles.length) rows.push(['migrations', listWithMore(migrationFiles)]);
+  return rows.length ? rows : [['-', 'nothing recorded']];
+}
+
+function stringList(value: unknown): string[] | null {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : null;
+}
+
+function listWithMore(items: readonly string[]): string {
+  return items.length <= LIST_MAX ? items.join(', ') : `${items.slice(0, LIST_MAX).join(', ')} and ${items.length - LIST_MAX} more`;
 }
 
 function flowCell(bug: Bug): string {

@@ -11,6 +11,8 @@ import { runAudit } from './audit-command.ts';
 import { runBugs } from './bug-commands.ts';
 import { processIo, type CliIo } from './cli-io.ts';
 import { runInit } from './init-command.ts';
+import { runDeployments, runReleases } from './release-commands.ts';
+import { runPlan, runRun, runRuns } from './run-commands.ts';
 import { runMigrate, runServe } from './server-commands.ts';
 import { runEnv, runSystems } from './system-commands.ts';
 import { HELP } from './usage.ts';
@@ -34,6 +36,16 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await runEnv(rest, io);
       case 'bugs':
         return await runBugs(rest, io);
+      case 'plan':
+        return await runPlan(rest, io);
+      case 'run':
+        return await runRun(rest, io);
+      case 'runs':
+        return await runRuns(rest, io);
+      case 'releases':
+        return await runReleases(rest, io);
+      case 'deployments':
+        return await runDeployments(rest, io);
       case 'users':
         return await runUsers(rest, io);
       case 'tokens':

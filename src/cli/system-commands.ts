@@ -7,7 +7,7 @@ import type { EnvironmentInfo, EnvironmentsResponse, SystemInfo } from './api-ty
 import { API_OPTIONS, noPositionals, oneOf, parseCommand, required, UsageError } from './args.ts';
 import { printJson, printUsage, type CliIo } from './cli-io.ts';
 import { resolveSystem, systemPath } from './system-choice.ts';
-import { formatInstant, formatTable, orDash } from './table.ts';
+import { formatInstant, formatTable, orDash, shortCommit } from './table.ts';
 import { USAGE } from './usage.ts';
 
 const ENV_USAGE = `${USAGE.envShow}\n       ${USAGE.envRecord}`;
@@ -52,8 +52,17 @@ async function show(args: string[], io: CliIo): Promise<number> {
   const system = await resolveSystem(api, values.system, io.env, usage);
   const response = await api.get<EnvironmentsResponse>(systemPath(system, '/environments'));
   if (values.json) return printJson(io, response);
-  const rows = response.environments.map((e) => [e.env, e.line, orDash(e.version), shortCommit(e.commit), formatInstant(e.deployedAt), orDash(e.recordedBy), e.url]);
-  io.out(formatTable([['ENV', 'LINE', 'VERSION', 'COMMIT', 'DEPLOYED', 'BY', 'URL'], ...rows]).join('\n'));
+  const rows = response.environments.map((e) => [
+    e.env,
+    e.line,
+    orDash(e.version),
+    shortCommit(e.commit),
+    formatInstant(e.deployedAt),
+    orDash(e.recordedBy),
+    e.releaseId === null ? '-' : String(e.releaseId),
+    e.url,
+  ]);
+  io.out(formatTable([['ENV', 'LINE', 'VERSION', 'COMMIT', 'DEPLOYED', 'BY', 'RELEASE', 'URL'], ...rows]).join('\n'));
   const { flow } = response;
   io.out('');
   io.out(flow.flow ? `a bug confirmed now takes ${flow.flow}: ${flow.reason}` : `a bug confirmed now would wait, no flow is safe: ${flow.reason}`);
@@ -74,8 +83,4 @@ async function record(args: string[], io: CliIo): Promise<number> {
   if (values.json) return printJson(io, recorded);
   io.out(`recorded ${system} ${recorded.env}: ${recorded.version ? `${recorded.version} at ` : ''}${shortCommit(recorded.commit)}`);
   return 0;
-}
-
-function shortCommit(commit: string | null): string {
-  return commit ? commit.slice(0, 10) : '-';
 }

@@ -14,6 +14,11 @@ export function formatTable(rows: readonly (readonly string[])[], gap = '  '): s
   );
 }
 
+/** Lines shifted right by two spaces: the body under a section heading. */
+export function indent(lines: readonly string[]): string[] {
+  return lines.map((l) => `  ${l}`);
+}
+
 /** Cuts text to `max` characters, ending in an ellipsis when it was longer; newlines become spaces. */
 export function truncate(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -26,6 +31,17 @@ export function formatInstant(iso: string | null): string {
   if (!iso) return '-';
   const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
   return m ? `${m[1]} ${m[2]} UTC` : iso;
+}
+
+/** "2026-11-26T04:00:07.123Z" → "04:00:07": the time of a step or log line, under a heading that gives the day (UTC). */
+export function formatClock(iso: string): string {
+  const m = /T(\d{2}:\d{2}:\d{2})/.exec(iso);
+  return m ? m[1]! : iso;
+}
+
+/** A commit id cut to the 10 characters people read; null → "-". */
+export function shortCommit(commit: string | null): string {
+  return commit ? commit.slice(0, 10) : '-';
 }
 
 /** null, undefined and empty text show as "-". */

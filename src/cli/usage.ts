@@ -17,6 +17,16 @@ export const USAGE = {
   bugsClose: 'tonic bugs close ID [--reason R] [--system S] [--json]',
   bugsApproveProd: 'tonic bugs approve-prod ID... [--system S] [--json]',
   bugsApproveUatMerge: 'tonic bugs approve-uat-merge ID... [--system S] [--json]',
+  bugsAttachFix: 'tonic bugs attach-fix ID (--commit SHA | --branch NAME) [--system S] [--json]',
+  bugsDrop: 'tonic bugs drop ID [--reason R] [--system S] [--json]',
+  plan: 'tonic plan [--system S] [--json]',
+  run: 'tonic run t1|t2 [--dry-run] [--system S] [--json]',
+  runsList: 'tonic runs list [--slot t1|t2] [--limit N] [--cursor C] [--system S] [--json]',
+  runsShow: 'tonic runs show ID [--system S] [--json]',
+  releasesList: 'tonic releases list [--limit N] [--cursor C] [--system S] [--json]',
+  releasesShow: 'tonic releases show ID [--system S] [--json]',
+  deploymentsList: 'tonic deployments list [--run ID] [--limit N] [--cursor C] [--system S] [--json]',
+  deploymentsShow: 'tonic deployments show ID [--system S] [--json]',
   usersAdd: 'tonic users add NAME --role viewer|developer|manager|admin|cto [--display-name D] [--json]',
   tokensCreate: 'tonic tokens create USER [--name N] [--json]',
 } as const;
@@ -41,6 +51,16 @@ Over the API (TONIC_URL, default http://127.0.0.1:4100; TONIC_TOKEN):
   tonic bugs close ID                      close manually
   tonic bugs approve-prod ID...            approve PROD deploy (Flow 1) at the next T2
   tonic bugs approve-uat-merge ID...       approve the merge back to UAT (Flow 2) at the next T2
+  tonic bugs attach-fix ID --commit SHA    attach the fix: a commit, or --branch NAME (its new commits)
+  tonic bugs drop ID                       take an unapproved bug out of its UAT release (admin)
+  tonic plan                               what the next T1 and T2 will do, bug by bug, and why
+  tonic run t1|t2                          run T1 or T2 now (admin); --dry-run: only show the plan
+  tonic runs list                          T1 and T2 runs, newest first (--slot t1|t2)
+  tonic runs show ID                       one run: its steps and what it did with each bug
+  tonic releases list                      releases, newest first
+  tonic releases show ID                   one release with its bugs and notes
+  tonic deployments list                   deployments, newest first (--run ID: those of one run)
+  tonic deployments show ID                one deployment with its log
   tonic users add NAME --role R            create a user (admin)
   tonic tokens create USER                 issue an API token (printed once)
 

@@ -6,7 +6,7 @@ import { openDatabase, migrateToLatest } from '../adapters/db/database.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import { readSettings, type Settings } from '../config/settings.ts';
 import { composeTonic } from '../compose.ts';
-import { ensureDemoFiles, seedDemo } from '../demo/demo-system.ts';
+import { ensureDemoFiles, seedDemo, startDemoEnvironments } from '../demo/demo-system.ts';
 import { systemClock } from '../shared/clock.ts';
 import { buildApp } from './app.ts';
 
@@ -25,10 +25,20 @@ export async function startServer(settings: Settings = readSettings()) {
   }
   const tonic = composeTonic({ database, config, clock: systemClock, home: settings.home });
   await tonic.identity.bootstrap(settings.adminToken);
-  if (demo) await seedDemo(tonic);
-
+  let stopDemo = () => {};
+  if (demo) {
+    await seedDemo(tonic);
+    stopDemo = await startDemoEnvironments(tonic, settings.home);
+  }
   const app = await buildApp(tonic, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
-  await app.listen({ host: settings.host, port: settings.port });
+  try {
+    await app.listen({ host: settings.host, port: settings.port });
+  } catch (error) {
+    stopDemo();
+    await tonic.close();
+    throw new Error(`cannot listen on ${settings.host}:${settings.port}: ${(error as Error).message} (set HOST and PORT)`, { cause: error });
+  }
+  const stopScheduler = tonic.scheduler.start();
   app.log.info(
     { database: database.location, config: configFile, demo, systems: config.systems.map((s) => s.name) },
     `Tonic Deploy listening on http://${settings.host}:${(app.server.address() as { port: number }).port}`,
@@ -43,6 +53,8 @@ export async function startServer(settings: Settings = readSettings()) {
       }, SHUTDOWN_TIMEOUT_MS);
       timer.unref();
       await app.close();
+      await stopScheduler();
+      stopDemo();
       await tonic.close();
       clearTimeout(timer);
     })();

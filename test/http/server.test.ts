@@ -86,18 +86,28 @@ describe('tonic serve', () => {
         const url = `http://127.0.0.1:${port}`;
         await waitForHealth(url, server);
         const auth = { authorization: `Bearer ${TOKEN}` };
-        const envs = (await (await fetch(`${url}/api/v1/systems/demo/environments`, { headers: auth })).json()) as any;
-        assert.equal(envs.flow.flow, 'flow1', 'the demo repository puts the same release on UAT and PROD');
-        const bugs = (await (await fetch(`${url}/api/v1/systems/demo/bugs`, { headers: auth })).json()) as any;
-        assert.equal(bugs.items.length, 3, 'the demo reports three bugs to start with');
+        const get = async (path: string) => (await (await fetch(`${url}/api/v1${path}`, { headers: auth })).json()) as any;
+        const shop = await get('/systems/shop/environments');
+        assert.equal(shop.flow.flow, 'flow1', 'the demo shop runs the same release on UAT and PROD');
+        assert.equal((await get('/systems/billing/environments')).flow.flow, 'flow2', 'the demo billing UAT is ahead');
+        // UAT and PROD are real processes answering on their URLs with the recorded version.
+        for (const e of shop.environments) {
+          const health = (await (await fetch(`${e.url}/health`)).json()) as any;
+          assert.equal(health.version, e.version);
+        }
+        const metrics = await (await fetch(`${shop.environments[0].url}/metrics`)).text();
+        assert.match(metrics, /http_requests_total\{code="200"\}/);
+        const bugs = await get('/systems/shop/bugs');
+        assert.equal(bugs.items.length, 3, 'the demo reports three shop bugs to start with');
         assert.equal(existsSync(join(cwd, '.tonic', 'tonic.sqlite')), dialect === 'sqlite', 'SQLite file under .tonic/ unless DATABASE_URL is set');
         server.child.kill('SIGTERM');
         assert.equal(await server.exited, 0, server.output());
+        await assert.rejects(fetch(`${shop.environments[0].url}/health`), 'the environment processes stop with the server');
 
         // A second start reuses the data: nothing is seeded twice.
         const again = run(['serve'], env, cwd);
         await waitForHealth(url, again);
-        const count = (await (await fetch(`${url}/api/v1/systems/demo/bugs`, { headers: auth })).json()) as any;
+        const count = (await (await fetch(`${url}/api/v1/systems/shop/bugs`, { headers: auth })).json()) as any;
         assert.equal(count.items.length, 3);
         again.child.kill('SIGINT');
         assert.equal(await again.exited, 0, again.output());
@@ -106,6 +116,53 @@ describe('tonic serve', () => {
       }
     });
   }
+
+  test("the README's cycle on the demo: Flow 1 on shop, Flow 2 on billing, with real deploys", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tonic-serve-'));
+    dirs.push(cwd);
+    const port = await freePort();
+    const server = run(['serve'], { PORT: String(port), TONIC_ADMIN_TOKEN: TOKEN }, cwd);
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitForHealth(url, server);
+      const call = async (token: string, method: string, path: string, body?: unknown) => {
+        const res = await fetch(`${url}/api/v1${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+          body: body ? JSON.stringify(body) : undefined,
+        });
+        const json = (await res.json()) as any;
+        assert.ok(res.ok, `${method} ${path}: ${JSON.stringify(json)}`);
+        return json;
+      };
+      await call(TOKEN, 'POST', '/users', { username: 'dev', role: 'developer' });
+      const dev = (await call(TOKEN, 'POST', '/users/dev/tokens', { name: 'readme' })).token;
+
+      // Flow 1 on shop: confirm, attach the fix branch, T1 to UAT, approve, T2 to PROD.
+      await call(TOKEN, 'POST', '/systems/shop/bugs/1/confirm', {});
+      await call(dev, 'POST', '/systems/shop/bugs/1/fix', { branch: 'fix/discount-code' });
+      assert.equal((await call(TOKEN, 'POST', '/systems/shop/runs/t1', {})).status, 'succeeded');
+      await call(TOKEN, 'POST', '/systems/shop/bugs/1/approve-prod', {});
+      assert.equal((await call(TOKEN, 'POST', '/systems/shop/runs/t2', {})).status, 'succeeded');
+      assert.equal((await call(TOKEN, 'GET', '/systems/shop/bugs/1')).status, 'deployed_prod');
+      const shop = await call(TOKEN, 'GET', '/systems/shop/environments');
+      for (const e of shop.environments) assert.equal(((await (await fetch(`${e.url}/health`)).json()) as any).version, 'v1.0.1');
+
+      // Flow 2 on billing: T1 queues, T2 deploys PROD, approve the merge, T2 merges into UAT.
+      await call(TOKEN, 'POST', '/systems/billing/bugs/4/confirm', {});
+      await call(dev, 'POST', '/systems/billing/bugs/4/fix', { branch: 'fix/invoice-rounding' });
+      await call(TOKEN, 'POST', '/systems/billing/runs/t1', {});
+      await call(TOKEN, 'POST', '/systems/billing/runs/t2', {});
+      await call(TOKEN, 'POST', '/systems/billing/bugs/4/approve-uat-merge', {});
+      await call(TOKEN, 'POST', '/systems/billing/runs/t2', {});
+      assert.equal((await call(TOKEN, 'GET', '/systems/billing/bugs/4')).status, 'uat_merged');
+      const billing = await call(TOKEN, 'GET', '/systems/billing/environments');
+      assert.deepEqual(billing.environments.map((e: any) => [e.env, e.version]), [['uat', 'v1.1.1'], ['prod', 'v1.0.1']]);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
 
   test('an invalid configuration file stops start-up with the file, key path and problem', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'tonic-serve-'));

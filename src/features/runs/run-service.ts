@@ -332,7 +332,8 @@ export function createRunService(deps: RunDeps) {
 
   async function runT2(run: RunView, report: Report): Promise<RunStatus> {
     const config = systems.get(run.system);
-    const slotAt = new Date(run.scheduledFor);
+    // "Run T2 now" does what the next scheduled T2 would: the bugs due by then.
+    const slotAt = run.trigger === 'manual' ? nextSlotAfter(new Date(run.scheduledFor), config.timeZone, config.t2) : new Date(run.scheduledFor);
     const repo = await repositories.open(run.system);
     await repo.refresh();
     let status: RunStatus = 'succeeded';

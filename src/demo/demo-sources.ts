@@ -1,0 +1,98 @@
+/**
+ * The files of the demo: the HTTP service that lives in the demo repositories, and the deploy
+ * script the `command` driver runs to put a release on a local "environment" process.
+ */
+
+/** The demo service: /health with its version, /metrics in Prometheus text, and a tiny API. */
+export function serviceSource(service: string, bugLine: string): string {
+  return `// ${service}: the service Tonic Deploy's demo ships. APP_VERSION and PORT come from the deploy.
+import { createServer } from 'node:http';
+
+const version = process.env.APP_VERSION ?? 'dev';
+const counts = new Map();
+let latencySum = 0;
+let latencyCount = 0;
+
+function metrics() {
+  const lines = ['# TYPE http_requests_total counter'];
+  for (const [code, n] of counts) lines.push(\`http_requests_total{code="\${code}"} \${n}\`);
+  lines.push('# TYPE http_request_duration_seconds summary');
+  lines.push(\`http_request_duration_seconds_sum \${latencySum}\`);
+  lines.push(\`http_request_duration_seconds_count \${latencyCount}\`);
+  lines.push('# TYPE process_resident_memory_bytes gauge');
+  lines.push(\`process_resident_memory_bytes \${process.memoryUsage().rss}\`);
+  return lines.join('\\n') + '\\n';
+}
+
+const server = createServer((req, res) => {
+  const started = process.hrtime.bigint();
+  res.on('finish', () => {
+    counts.set(res.statusCode, (counts.get(res.statusCode) ?? 0) + 1);
+    latencySum += Number(process.hrtime.bigint() - started) / 1e9;
+    latencyCount += 1;
+  });
+  if (req.url === '/metrics') {
+    res.setHeader('content-type', 'text/plain; version=0.0.4');
+    return res.end(metrics());
+  }
+  res.setHeader('content-type', 'application/json');
+  if (req.url === '/health') return res.end(JSON.stringify({ status: 'ok', service: '${service}', version }));
+  // ${bugLine}
+  res.end(JSON.stringify({ service: '${service}', version }));
+});
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+}
+
+/**
+ * deploy.mjs <repo> <envDir> <tag> <version> <port>: exports the tag's files into envDir/app,
+ * stops the process running there (pid file), starts the new one detached, and waits until it
+ * answers /health with the version. Exit code 0 only when it does.
+ */
+export const DEPLOY_SCRIPT = `import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [repo, envDir, tag, version, port] = process.argv.slice(2);
+const app = join(envDir, 'app');
+const pidFile = join(envDir, 'pid');
+
+console.log(\`exporting \${tag} from \${repo}\`);
+rmSync(app, { recursive: true, force: true });
+mkdirSync(app, { recursive: true });
+const archive = spawnSync('git', ['-C', repo, 'archive', '--format=tar', tag], { maxBuffer: 64 * 1024 * 1024 });
+if (archive.status !== 0) { console.error(String(archive.stderr)); process.exit(1); }
+const untar = spawnSync('tar', ['-x', '-C', app], { input: archive.stdout });
+if (untar.status !== 0) { console.error(String(untar.stderr)); process.exit(1); }
+
+if (existsSync(pidFile)) {
+  const old = Number(readFileSync(pidFile, 'utf8'));
+  try {
+    process.kill(old, 'SIGTERM');
+    console.log(\`stopped the previous process \${old}\`);
+    for (let i = 0; i < 50; i++) { process.kill(old, 0); await new Promise((r) => setTimeout(r, 100)); }
+  } catch { /* gone */ }
+}
+
+const log = openSync(join(envDir, 'service.log'), 'a');
+const child = spawn(process.execPath, [join(app, 'server.js')], {
+  detached: true,
+  stdio: ['ignore', log, log],
+  env: { ...process.env, PORT: port, APP_VERSION: version },
+});
+child.unref();
+writeFileSync(pidFile, String(child.pid));
+console.log(\`started \${version} as process \${child.pid} on port \${port}\`);
+
+for (let i = 0; i < 100; i++) {
+  try {
+    const res = await fetch(\`http://127.0.0.1:\${port}/health\`);
+    const body = await res.text();
+    if (res.ok && body.includes(version)) { console.log(\`healthy: \${body}\`); process.exit(0); }
+  } catch { /* not up yet */ }
+  await new Promise((r) => setTimeout(r, 100));
+}
+console.error('the service did not become healthy within 10 s');
+process.exit(1);
+`;
