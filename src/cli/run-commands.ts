@@ -40,7 +40,7 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
   if (values['dry-run']) {
     const plan = await api.post<Plan>(path, { dryRun: true });
     if (values.json) return printJson(io, plan);
-    io.out(`dry run: nothing was built or deployed; ${slot.toUpperCase()} would do this now`);
+    io.out(`dry run: nothing was built or deployed. What ${slot.toUpperCase()} would do:`);
     io.out('');
     io.out(formatPlan(plan, [slot]).join('\n'));
     return 0;

@@ -14,9 +14,9 @@ export function formatTable(rows: readonly (readonly string[])[], gap = '  '): s
   );
 }
 
-/** Lines shifted right by two spaces: the body under a section heading. */
+/** Lines shifted right by two spaces (blank lines stay empty): the body under a section heading. */
 export function indent(lines: readonly string[]): string[] {
-  return lines.map((l) => `  ${l}`);
+  return lines.map((l) => (l.trim() === '' ? '' : `  ${l}`));
 }
 
 /** Cuts text to `max` characters, ending in an ellipsis when it was longer; newlines become spaces. */

@@ -44,7 +44,7 @@ Over the API (TONIC_URL, default http://127.0.0.1:4100; TONIC_TOKEN):
   tonic env show                           UAT and PROD, and the flow a bug confirmed now would take
   tonic env record --env E --commit SHA    record what an environment runs (admin)
   tonic bugs list                          bugs, newest first (filters: --status --severity --flow --module)
-  tonic bugs show ID                       one bug with its history
+  tonic bugs show ID                       one bug: its fix, analysis, release and history
   tonic bugs report --title T ...          report a bug
   tonic bugs confirm ID                    confirm into the pipeline (--flow, --reason for an override)
   tonic bugs reject ID --reason R          reject: not a valid bug

@@ -137,7 +137,22 @@ describe('tonic over the API', () => {
   test('help lists the commands; an unknown command is a usage error', LIMIT, async () => {
     const help = await runTonic(['--help']);
     assert.equal(help.code, 0);
-    for (const command of ['init', 'audit verify', 'bugs approve-uat-merge', 'env show', 'users add', 'tokens create']) {
+    for (const command of [
+      'init',
+      'audit verify',
+      'bugs approve-uat-merge',
+      'bugs attach-fix',
+      'bugs drop',
+      'env show',
+      'plan',
+      'run t1|t2',
+      'runs list',
+      'runs show',
+      'releases show',
+      'deployments show',
+      'users add',
+      'tokens create',
+    ]) {
       assert.ok(help.stdout.includes(`tonic ${command}`), `help mentions tonic ${command}`);
     }
     const unknown = await runTonic(['deploy-everything']);
