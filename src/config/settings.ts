@@ -16,6 +16,10 @@ export type Settings = {
   configFile: string | null;
   /** TONIC_ADMIN_TOKEN: a valid admin API token for automation and first use. */
   adminToken: string | null;
+  /** TONIC_RUN_LEASE_SECONDS: how long a run's claim lives without renewal (default 60). */
+  runLeaseMs: number;
+  /** TONIC_SCHEDULER_TICK_SECONDS: how often the scheduler looks for due slots (default 15). */
+  schedulerTickMs: number;
 };
 
 export class SettingsError extends Error {
@@ -38,8 +42,17 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
   if (adminToken !== null && adminToken.length < 16) {
     throw new SettingsError('TONIC_ADMIN_TOKEN is shorter than 16 characters: use a long random value (openssl rand -hex 32)');
   }
+  const seconds = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback * 1000;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || n > max) throw new SettingsError(`${name}=${raw} is not a number of seconds from ${min} to ${max}`);
+    return Math.round(n * 1000);
+  };
   return {
     home,
+    runLeaseMs: seconds('TONIC_RUN_LEASE_SECONDS', 60, 1, 3600),
+    schedulerTickMs: seconds('TONIC_SCHEDULER_TICK_SECONDS', 15, 0.1, 3600),
     host: env.HOST || '127.0.0.1',
     port,
     databaseUrl: env.DATABASE_URL || join(home, 'tonic.sqlite'),

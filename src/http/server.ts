@@ -23,7 +23,7 @@ export async function startServer(settings: Settings = readSettings()) {
     await database.close();
     throw error;
   }
-  const tonic = composeTonic({ database, config, clock: systemClock, home: settings.home });
+  const tonic = composeTonic({ database, config, clock: systemClock, home: settings.home, leaseMs: settings.runLeaseMs });
   await tonic.identity.bootstrap(settings.adminToken);
   let stopDemo = () => {};
   if (demo) {
@@ -38,7 +38,7 @@ export async function startServer(settings: Settings = readSettings()) {
     await tonic.close();
     throw new Error(`cannot listen on ${settings.host}:${settings.port}: ${(error as Error).message} (set HOST and PORT)`, { cause: error });
   }
-  const stopScheduler = tonic.scheduler.start();
+  const stopScheduler = tonic.scheduler.start(settings.schedulerTickMs);
   app.log.info(
     { database: database.location, config: configFile, demo, systems: config.systems.map((s) => s.name) },
     `Tonic Deploy listening on http://${settings.host}:${(app.server.address() as { port: number }).port}`,

@@ -3,72 +3,14 @@
  * SQLite and on PostgreSQL (DATABASE_URL), and a clear refusal of an invalid configuration.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import pg from 'pg';
-import { DIALECTS } from '../support/databases.ts';
+import { createScratchPgDatabase, DIALECTS } from '../support/databases.ts';
+import { freePort, runTonic, waitForHealth } from '../support/processes.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/tonic.js');
 const TOKEN = 'serve-test-token-0123456789';
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
-
-function run(args: string[], env: Record<string, string>, cwd: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
-  return { child, output: () => out, exited };
-}
-
-async function waitForHealth(url: string, proc: ReturnType<typeof run>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null) throw new Error(`server exited early (${proc.child.exitCode}):\n${proc.output()}`);
-    try {
-      if ((await fetch(`${url}/api/v1/health`)).ok) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server did not answer within 20 s:\n${proc.output()}`);
-}
-
-async function createPgDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = process.env.TONIC_TEST_PG_URL!;
-  const name = `serve_${randomBytes(5).toString('hex')}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`create database ${name}`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
 
 describe('tonic serve', () => {
   const dirs: string[] = [];
@@ -79,10 +21,10 @@ describe('tonic serve', () => {
       const cwd = mkdtempSync(join(tmpdir(), 'tonic-serve-'));
       dirs.push(cwd);
       const port = await freePort();
-      const database = dialect === 'postgres' ? await createPgDatabase() : null;
+      const database = dialect === 'postgres' ? await createScratchPgDatabase() : null;
       const env: Record<string, string> = { PORT: String(port), TONIC_ADMIN_TOKEN: TOKEN, ...(database ? { DATABASE_URL: database.url } : {}) };
       try {
-        const server = run(['serve'], env, cwd);
+        const server = runTonic(['serve'], env, cwd);
         const url = `http://127.0.0.1:${port}`;
         await waitForHealth(url, server);
         const auth = { authorization: `Bearer ${TOKEN}` };
@@ -105,7 +47,7 @@ describe('tonic serve', () => {
         await assert.rejects(fetch(`${shop.environments[0].url}/health`), 'the environment processes stop with the server');
 
         // A second start reuses the data: nothing is seeded twice.
-        const again = run(['serve'], env, cwd);
+        const again = runTonic(['serve'], env, cwd);
         await waitForHealth(url, again);
         const count = (await (await fetch(`${url}/api/v1/systems/shop/bugs`, { headers: auth })).json()) as any;
         assert.equal(count.items.length, 3);
@@ -121,7 +63,7 @@ describe('tonic serve', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'tonic-serve-'));
     dirs.push(cwd);
     const port = await freePort();
-    const server = run(['serve'], { PORT: String(port), TONIC_ADMIN_TOKEN: TOKEN }, cwd);
+    const server = runTonic(['serve'], { PORT: String(port), TONIC_ADMIN_TOKEN: TOKEN }, cwd);
     const url = `http://127.0.0.1:${port}`;
     try {
       await waitForHealth(url, server);
@@ -171,7 +113,7 @@ describe('tonic serve', () => {
       join(cwd, 'tonic.config.yaml'),
       'systems:\n  - name: shop\n    timeZone: Mars/Olympus\n    schedule: { t1: "20:00", t2: "22:00" }\n    environments:\n      uat: { url: "http://u", line: develop }\n      prod: { url: "http://p", line: main }\n',
     );
-    const server = run(['serve'], { PORT: String(await freePort()) }, cwd);
+    const server = runTonic(['serve'], { PORT: String(await freePort()) }, cwd);
     assert.equal(await server.exited, 1);
     assert.match(server.output(), /tonic\.config\.yaml is not valid/);
     assert.match(server.output(), /systems\[0\]\.timeZone: "Mars\/Olympus" is not an IANA time zone/);

@@ -52,3 +52,23 @@ export async function openTestDatabase(dialect: Dialect): Promise<DatabaseHandle
     },
   };
 }
+
+/** A whole new PostgreSQL database (for a server process given DATABASE_URL), dropped afterwards. */
+export async function createScratchPgDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = process.env.TONIC_TEST_PG_URL;
+  if (!admin) throw new Error('PostgreSQL tests need TONIC_TEST_PG_URL: run them with `npm test`');
+  const name = `scratch_${randomBytes(5).toString('hex')}`;
+  const run = async (sql: string) => {
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`create database ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
+}
