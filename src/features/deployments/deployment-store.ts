@@ -1,4 +1,4 @@
-import type { Reader, Tx } from '../../adapters/db/schema.ts';
+import type { DeploymentRow, Reader, Tx } from '../../adapters/db/schema.ts';
 
 export const DEPLOYMENT_STATUSES = ['running', 'succeeded', 'failed', 'unknown'] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
@@ -19,18 +19,7 @@ export type DeploymentView = {
 export type LogLine = { at: string; stream: string; line: string };
 
 export function createDeploymentStore() {
-  const toView = (r: {
-    id: number;
-    system: string;
-    env: string;
-    run_id: number | null;
-    release_id: number;
-    previous_release_id: number | null;
-    status: string;
-    started_at: string;
-    finished_at: string | null;
-    error: string | null;
-  }): DeploymentView => ({
+  const toView = (r: DeploymentRow): DeploymentView => ({
     id: r.id,
     system: r.system,
     env: r.env as 'uat' | 'prod',
