@@ -25,7 +25,7 @@ export async function runMigrate(args: string[], io: CliIo): Promise<number> {
   const { readSettings } = await import('../config/settings.ts');
   const database = await openDatabase({ url: readSettings(io.env, io.cwd).databaseUrl });
   try {
-    const results = values.down ? await migrateDown(database.db) : await migrateToLatest(database.db);
+    const results = values.down ? await migrateDown(database) : await migrateToLatest(database);
     for (const r of results) io.out(`${r.direction === 'Up' ? 'applied' : 'reverted'} ${r.migrationName}`);
     if (results.length === 0) io.out(`${database.location}: already up to date`);
   } finally {

@@ -18,7 +18,7 @@ export async function startServer(settings: Settings = readSettings()) {
   const config = loadConfigFile(configFile);
   const database = await openDatabase({ url: settings.databaseUrl });
   try {
-    await migrateToLatest(database.db);
+    await migrateToLatest(database);
   } catch (error) {
     await database.close();
     throw error;

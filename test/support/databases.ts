@@ -22,7 +22,7 @@ export async function openTestDatabase(dialect: Dialect): Promise<DatabaseHandle
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'tonic-test-'));
     const handle = await openDatabase({ url: join(dir, 'tonic.sqlite') });
-    await migrateToLatest(handle.db);
+    await migrateToLatest(handle);
     return {
       ...handle,
       close: async () => {
@@ -37,7 +37,7 @@ export async function openTestDatabase(dialect: Dialect): Promise<DatabaseHandle
   }
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const handle = await openDatabase({ url, schema, poolSize: 5 });
-  await migrateToLatest(handle.db);
+  await migrateToLatest(handle);
   return {
     ...handle,
     close: async () => {

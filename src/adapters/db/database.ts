@@ -18,6 +18,8 @@ export type DatabaseHandle = {
   dialect: Dialect;
   /** Where it is, with any password removed: for logs and `tonic` output. */
   location: string;
+  /** PostgreSQL: the schema in use (search_path); migrations keep their tables there too. */
+  schema?: string;
   close(): Promise<void>;
 };
 
@@ -56,7 +58,7 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
     }
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     const location = redact(options.url) + (options.schema ? ` (schema ${options.schema})` : '');
-    return { db, dialect: 'postgres', location, close: () => db.destroy() };
+    return { db, dialect: 'postgres', location, schema: options.schema, close: () => db.destroy() };
   }
   if (options.url !== ':memory:') mkdirSync(dirname(options.url), { recursive: true });
   const database = new SQLite(options.url);
@@ -78,9 +80,14 @@ function redact(url: string): string {
   }
 }
 
-export async function migrateToLatest(db: Kysely<DB>): Promise<MigrationResult[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
-  const { error, results } = await migrator.migrateToLatest();
+function migrator(db: Kysely<DB>, schema?: string): Migrator {
+  // Without the schema, Kysely looks for its lock table in every schema and may find another's.
+  return new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS }, ...(schema ? { migrationTableSchema: schema } : {}) });
+}
+
+export async function migrateToLatest(handle: Pick<DatabaseHandle, 'db' | 'schema'>): Promise<MigrationResult[]> {
+  const m = migrator(handle.db, handle.schema);
+  const { error, results } = await m.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     const cause = error instanceof Error ? error.message : String(error);
@@ -89,9 +96,8 @@ export async function migrateToLatest(db: Kysely<DB>): Promise<MigrationResult[]
   return results ?? [];
 }
 
-export async function migrateDown(db: Kysely<DB>): Promise<MigrationResult[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
-  const { error, results } = await migrator.migrateDown();
+export async function migrateDown(handle: Pick<DatabaseHandle, 'db' | 'schema'>): Promise<MigrationResult[]> {
+  const { error, results } = await migrator(handle.db, handle.schema).migrateDown();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return results ?? [];
 }

@@ -8,6 +8,8 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { DeployFailure, fillPlaceholders, placeholders, type DeployDriver, type DeployLog, type DeployTarget } from './deploy-driver.ts';
 
+const OUTPUT_GRACE_MS = 1000;
+
 export type CommandDriverConfig = {
   /** argv: program then arguments, each may hold {placeholders}. */
   command: readonly string[];
@@ -33,16 +35,11 @@ export function createCommandDriver(config: CommandDriverConfig): DeployDriver {
       return new Promise((resolve, reject) => {
         // detached: the command gets its own process group, so a timeout stops its children too.
         const child = spawn(program, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-        const done = Promise.all(
-          (['stdout', 'stderr'] as const).map(
-            (stream) =>
-              new Promise<void>((ok) => {
-                const lines = createInterface({ input: child[stream] });
-                lines.on('line', (line) => log(stream, line));
-                lines.on('close', () => ok());
-              }),
-          ),
-        );
+        const streams = (['stdout', 'stderr'] as const).map((stream) => {
+          const lines = createInterface({ input: child[stream] });
+          lines.on('line', (line) => log(stream, line));
+          return new Promise<void>((ok) => lines.on('close', () => ok()));
+        });
         let timedOut = false;
         const timer = setTimeout(() => {
           timedOut = true;
@@ -57,9 +54,14 @@ export function createCommandDriver(config: CommandDriverConfig): DeployDriver {
           clearTimeout(timer);
           reject(new DeployFailure(`cannot run ${program} in ${cwd}: ${error.message}`));
         });
-        child.once('close', (code, signal) => {
+        // The exit code decides. A deploy script may leave a process running that holds its output
+        // open (`./server &`): read what is there for a moment, then stop listening, not waiting.
+        child.once('exit', (code, signal) => {
           clearTimeout(timer);
-          void done.then(() => {
+          const drained = Promise.race([Promise.all(streams), new Promise((ok) => setTimeout(ok, OUTPUT_GRACE_MS))]);
+          void drained.then(() => {
+            child.stdout?.destroy();
+            child.stderr?.destroy();
             if (timedOut) reject(new DeployFailure(`the deploy command did not finish within ${Math.round(config.timeoutMs / 1000)} s and was stopped`));
             else if (code === 0) resolve();
             else reject(new DeployFailure(`the deploy command exited with ${code ?? signal}`));

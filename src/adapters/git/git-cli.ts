@@ -3,6 +3,7 @@
  * string), every call has a timeout, and the exit code is returned rather than thrown.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 export type GitResult = { code: number; stdout: string; stderr: string };
 
@@ -20,7 +21,11 @@ export function runGit(cwd: string, args: readonly string[], options: { timeoutM
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') {
           // Not an exit status: git missing, killed by the timeout, or the folder is gone.
-          const why = error.killed ? `timed out after ${options.timeoutMs ?? 30_000} ms` : error.message;
+          const why = error.killed
+            ? `timed out after ${options.timeoutMs ?? 30_000} ms`
+            : error.code === 'ENOENT' && !existsSync(cwd)
+              ? `the folder ${cwd} does not exist (was the repository moved or deleted?)`
+              : error.message;
           reject(new Error(`git ${args.join(' ')} in ${cwd}: ${why}`));
           return;
         }

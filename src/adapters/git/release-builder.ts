@@ -23,8 +23,8 @@ export type BuildOutcome = {
 export async function buildRelease(repo: string, input: { base: string; fixes: readonly FixToApply[] }): Promise<BuildOutcome> {
   const dir = mkdtempSync(join(tmpdir(), 'tonic-build-'));
   const worktree = join(dir, 'tree');
-  await git(repo, ['worktree', 'add', '--quiet', '--detach', worktree, input.base]);
   try {
+    await git(repo, ['worktree', 'add', '--quiet', '--detach', worktree, input.base]);
     // One git process per commit: new commit ids are read once at the end, in order.
     const made: { bugId: number; count: number }[] = [];
     const conflicts: BuildOutcome['conflicts'] = [];

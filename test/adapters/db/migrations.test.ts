@@ -10,12 +10,12 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(names, [...names].sort());
       const handle = await openTestDatabase(dialect); // migrated to latest
       try {
-        assert.deepEqual(await migrateToLatest(handle.db), [], 'a second run applies nothing');
+        assert.deepEqual(await migrateToLatest(handle), [], 'a second run applies nothing');
         const tables = async () => (await handle.db.introspection.getTables()).map((t) => t.name).filter((n) => !n.startsWith('kysely_')).sort();
         assert.deepEqual(await tables(), ['api_tokens', 'audit_events', 'audit_heads', 'bug_history', 'bugs', 'deployment_logs', 'deployments', 'environments', 'outbox', 'release_bugs', 'releases', 'runs', 'scheduler_watermarks', 'users']);
-        for (let i = 0; i < names.length; i++) await migrateDown(handle.db);
+        for (let i = 0; i < names.length; i++) await migrateDown(handle);
         assert.deepEqual(await tables(), []);
-        const applied = await migrateToLatest(handle.db);
+        const applied = await migrateToLatest(handle);
         assert.deepEqual(applied.map((r) => r.migrationName), names);
       } finally {
         await handle.close();

@@ -24,11 +24,18 @@ async function setup(dialect: (typeof DIALECTS)[number], options: { uatAhead?: b
   await repo.git('tag', '-a', 'v1.1.0', '-m', 'v1.1.0');
   await repo.git('checkout', '-q', 'main');
   const envs = await startTestEnvironments();
-  const t = await createTestTonic({
-    dialect,
-    now: '2026-11-26T04:00:00Z',
-    systems: [testSystem({ repositoryPath: repo.path, environments: envs.config, fixBranch: options.fixBranch ?? null })],
-  });
+  let t: TestTonic;
+  try {
+    t = await createTestTonic({
+      dialect,
+      now: '2026-11-26T04:00:00Z',
+      systems: [testSystem({ repositoryPath: repo.path, environments: envs.config, fixBranch: options.fixBranch ?? null })],
+    });
+  } catch (error) {
+    await envs.close(); // nothing may outlive a failed set-up: an open server would hang the run
+    repo.remove();
+    throw error;
+  }
   await t.tonic.environments.record(t.actors.admin, 'shop', 'prod', { version: 'v1.0.0', commit: base });
   await t.tonic.environments.record(t.actors.admin, 'shop', 'uat', options.uatAhead ? { version: 'v1.1.0', commit: ahead } : { version: 'v1.0.0', commit: base });
   await t.tonic.scheduler.tick(); // the scheduler starts counting slots now
