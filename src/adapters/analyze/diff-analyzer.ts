@@ -3,7 +3,7 @@
  * and services touched, lines changed, migrations touched, a risk note) and its fix diff. An LLM
  * analyzer can implement the same port later.
  */
-import { diffStat, showPatch } from '../git/release-builder.ts';
+import { describeCommits } from '../git/release-builder.ts';
 
 export type Analysis = {
   files: string[];
@@ -15,9 +15,14 @@ export type Analysis = {
   note: string;
 };
 
+export type AnalysisInput = { id: number; commits: readonly string[]; services: readonly string[] };
+
 export interface Analyzer {
-  analyze(input: { repoPath: string; commits: readonly string[]; services: readonly string[] }): Promise<{ analysis: Analysis; diff: string }>;
+  /** Analyses every bug of a run at once; a bug missing from the answer could not be analysed. */
+  analyze(repoPath: string, fixes: readonly AnalysisInput[]): Promise<Map<number, { analysis: Analysis; diff: string }>>;
 }
+
+const MAX_DIFF_BYTES = 200_000;
 
 const MIGRATION = /(^|\/)(migrations?|migrate|db\/schema)(\/|\.)/i;
 
@@ -30,17 +35,34 @@ export function assessRisk(stats: { files: number; lines: number; migrations: nu
 
 export function createDiffAnalyzer(): Analyzer {
   return {
-    async analyze({ repoPath, commits, services }) {
-      const stats = await diffStat(repoPath, commits);
-      const files = stats.map((s) => s.file).sort();
-      const linesAdded = stats.reduce((n, s) => n + s.added, 0);
-      const linesRemoved = stats.reduce((n, s) => n + s.removed, 0);
-      const migrations = files.filter((f) => MIGRATION.test(f));
-      const { risk, note } = assessRisk({ files: files.length, lines: linesAdded + linesRemoved, migrations: migrations.length });
-      return {
-        analysis: { files, services: [...services], linesAdded, linesRemoved, migrations, risk, note },
-        diff: await showPatch(repoPath, commits),
-      };
+    async analyze(repoPath, fixes) {
+      const described = await describeCommits(repoPath, fixes.flatMap((f) => f.commits));
+      const results = new Map<number, { analysis: Analysis; diff: string }>();
+      for (const fix of fixes) {
+        const byFile = new Map<string, { added: number; removed: number }>();
+        let diff = '';
+        for (const commit of fix.commits) {
+          const d = described.get(commit);
+          if (!d) continue;
+          for (const s of d.stats) {
+            const f = byFile.get(s.file) ?? { added: 0, removed: 0 };
+            f.added += s.added;
+            f.removed += s.removed;
+            byFile.set(s.file, f);
+          }
+          diff += d.patch;
+        }
+        const files = [...byFile.keys()].sort();
+        const linesAdded = [...byFile.values()].reduce((n, s) => n + s.added, 0);
+        const linesRemoved = [...byFile.values()].reduce((n, s) => n + s.removed, 0);
+        const migrations = files.filter((f) => MIGRATION.test(f));
+        const { risk, note } = assessRisk({ files: files.length, lines: linesAdded + linesRemoved, migrations: migrations.length });
+        results.set(fix.id, {
+          analysis: { files, services: [...fix.services], linesAdded, linesRemoved, migrations, risk, note },
+          diff: diff.length > MAX_DIFF_BYTES ? `${diff.slice(0, MAX_DIFF_BYTES)}\n… (truncated)\n` : diff,
+        });
+      }
+      return results;
     },
   };
 }

@@ -75,29 +75,36 @@ export async function createTag(repo: string, tag: string, commit: string, messa
   await git(repo, [...TONIC_GIT_IDENTITY, 'tag', '-a', tag, '-m', message, commit]);
 }
 
-/** Files touched by a set of commits, and lines added/removed, for the analyzer. */
-export async function diffStat(repo: string, commits: readonly string[]): Promise<{ file: string; added: number; removed: number }[]> {
-  const stats = new Map<string, { added: number; removed: number }>();
-  for (const commit of commits) {
-    const out = await git(repo, ['show', '--numstat', '--format=', commit]);
-    for (const line of out.split('\n').filter(Boolean)) {
-      const [added, removed, file] = line.split('\t');
-      if (!file) continue;
-      const s = stats.get(file) ?? { added: 0, removed: 0 };
-      s.added += Number(added) || 0;
-      s.removed += Number(removed) || 0;
-      stats.set(file, s);
+/**
+ * Per commit: the files it touches with lines added and removed, and its patch. A few git
+ * processes for any number of commits (T1 analyses every bug of the night at once).
+ */
+export async function describeCommits(
+  repo: string,
+  commits: readonly string[],
+): Promise<Map<string, { stats: { file: string; added: number; removed: number }[]; patch: string }>> {
+  const out = new Map<string, { stats: { file: string; added: number; removed: number }[]; patch: string }>();
+  const unique = [...new Set(commits)];
+  const MARK = '\x01';
+  for (let i = 0; i < unique.length; i += 400) {
+    const chunk = unique.slice(i, i + 400);
+    const numstat = await git(repo, ['show', '--no-walk=unsorted', '--numstat', `--format=${MARK}%H`, ...chunk], { timeoutMs: 120_000 });
+    for (const record of numstat.split(MARK).filter(Boolean)) {
+      const [sha, ...lines] = record.split('\n');
+      const stats = lines
+        .filter(Boolean)
+        .map((line) => line.split('\t'))
+        .filter((parts) => parts[2])
+        .map(([added, removed, file]) => ({ file: file!, added: Number(added) || 0, removed: Number(removed) || 0 }));
+      out.set(sha!.trim(), { stats, patch: '' });
     }
-  }
-  return [...stats].map(([file, s]) => ({ file, ...s }));
-}
-
-export async function showPatch(repo: string, commits: readonly string[], maxBytes = 200_000): Promise<string> {
-  let out = '';
-  for (const commit of commits) {
-    out += await git(repo, ['show', '--format=commit %H%n%n    %s%n', commit]);
-    out += '\n';
-    if (out.length > maxBytes) return `${out.slice(0, maxBytes)}\n… (truncated)\n`;
+    const patches = await git(repo, ['show', '--no-walk=unsorted', `--format=${MARK}%H%ncommit %H%n%n    %s%n`, ...chunk], { timeoutMs: 120_000 });
+    for (const record of patches.split(`\n${MARK}`).map((r, n) => (n === 0 ? r.replace(MARK, '') : r))) {
+      const newline = record.indexOf('\n');
+      const sha = record.slice(0, newline).trim();
+      const entry = out.get(sha);
+      if (entry) entry.patch = `${record.slice(newline + 1).trimEnd()}\n`;
+    }
   }
   return out;
 }

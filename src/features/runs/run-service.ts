@@ -5,7 +5,7 @@
  * back onto UAT). Each bug moves only through the bug service, so the table, history, audit and
  * outbox rules hold here exactly as for people.
  */
-import type { Analyzer } from '../../adapters/analyze/diff-analyzer.ts';
+import type { Analysis, Analyzer } from '../../adapters/analyze/diff-analyzer.ts';
 import type { Db } from '../../adapters/db/schema.ts';
 import { buildRelease, createTag, type FixToApply } from '../../adapters/git/release-builder.ts';
 import type { SystemRepository } from '../../adapters/git/system-repository.ts';
@@ -238,24 +238,45 @@ export function createRunService(deps: RunDeps) {
       taken[decision.take].push(current);
     }
 
-    // Analysis: confirmed/planned → analyzing → planned, with the fix's own diff.
+    // Analysis: confirmed/planned → analyzing → planned, with the fix's own diff; all bugs at once.
     const commitsOf = new Map<number, string[]>();
+    const analysing: BugView[] = [];
+    const giveUp = async (bug: BugView, reason: string) => {
+      const now = await bugStore.get(db, run.system, bug.id);
+      if (now?.status === 'analyzing') await bugs.advance(run.system, bug.id, 'abort_analysis', { reason });
+      report.bug(bug.id, 'skipped', reason);
+      taken.flow1 = taken.flow1.filter((b) => b.id !== bug.id);
+      taken.flow2 = taken.flow2.filter((b) => b.id !== bug.id);
+    };
     for (const bug of [...taken.flow1, ...taken.flow2]) {
-      const base = envs.prod.commit;
       try {
-        const commits = await fixCommits(repo, bug, base);
-        commitsOf.set(bug.id, commits);
+        commitsOf.set(bug.id, await fixCommits(repo, bug, envs.prod.commit));
         await bugs.advance(run.system, bug.id, 'start_analysis');
-        const { analysis, diff } = await analyzer.analyze({ repoPath: repo.path, commits, services: bug.services });
-        await bugs.advance(run.system, bug.id, 'record_plan', { changes: { analysis: JSON.stringify(analysis), ai_fix_diff: diff }, data: { risk: analysis.risk } });
+        analysing.push(bug);
       } catch (error) {
-        const reason = `analysis failed: ${(error as Error).message}`;
-        const now = await bugStore.get(db, run.system, bug.id);
-        if (now?.status === 'analyzing') await bugs.advance(run.system, bug.id, 'abort_analysis', { reason });
-        report.bug(bug.id, 'skipped', reason);
-        taken.flow1 = taken.flow1.filter((b) => b.id !== bug.id);
-        taken.flow2 = taken.flow2.filter((b) => b.id !== bug.id);
+        await giveUp(bug, `the fix cannot be read: ${(error as Error).message}`);
       }
+    }
+    let analyses = new Map<number, { analysis: Analysis; diff: string }>();
+    let analysisError = 'the analyzer gave no answer for this bug';
+    try {
+      analyses = await analyzer.analyze(
+        repo.path,
+        analysing.map((b) => ({ id: b.id, commits: commitsOf.get(b.id)!, services: b.services })),
+      );
+    } catch (error) {
+      analysisError = (error as Error).message;
+    }
+    for (const bug of analysing) {
+      const result = analyses.get(bug.id);
+      if (!result) {
+        await giveUp(bug, `analysis failed: ${analysisError}`);
+        continue;
+      }
+      await bugs.advance(run.system, bug.id, 'record_plan', {
+        changes: { analysis: JSON.stringify(result.analysis), ai_fix_diff: result.diff },
+        data: { risk: result.analysis.risk },
+      });
     }
 
     let status: RunStatus = 'succeeded';
