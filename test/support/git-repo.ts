@@ -1,7 +1,7 @@
 /** Real git repositories in temporary folders, for flow selection and (later) release building. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { git } from '../../src/adapters/git/git-cli.ts';
 
 const AUTHOR = ['-c', 'user.name=Test', '-c', 'user.email=test@tonic.invalid', '-c', 'commit.gpgsign=false'];
@@ -15,7 +15,10 @@ export async function createTestRepo(): Promise<TestRepo> {
   return {
     path,
     async commit(message, files = { [`file-${++n}.txt`]: `${message}\n` }) {
-      for (const [name, content] of Object.entries(files)) writeFileSync(join(path, name), content);
+      for (const [name, content] of Object.entries(files)) {
+        mkdirSync(dirname(join(path, name)), { recursive: true });
+        writeFileSync(join(path, name), content);
+      }
       await git(path, ['add', '-A']);
       await git(path, [...AUTHOR, 'commit', '--quiet', '-m', message]);
       return git(path, ['rev-parse', 'HEAD']);
