@@ -48,7 +48,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
   const { db, dialect } = database;
   const instanceId = instance ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const systems = createSystemRegistry(config.systems);
-  const audit = createAuditStore({ dialect });
+  const audit = createAuditStore();
   const outbox = createOutboxStore();
   const identity = createIdentityService({ db, store: createIdentityStore(), audit, clock, systems: config.systems });
   const repositories = createRepositories(config.systems, home);

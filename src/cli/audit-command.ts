@@ -27,7 +27,7 @@ export async function runAudit(args: string[], io: CliIo): Promise<number> {
   }
   const database = await openDatabase({ url: settings.databaseUrl });
   try {
-    const result = await createAuditStore({ dialect: database.dialect }).verify(database.db);
+    const result = await createAuditStore().verify(database.db);
     if (values.json) {
       printJson(io, result);
     } else if (result.ok) {

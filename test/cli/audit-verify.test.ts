@@ -30,7 +30,7 @@ test('tonic audit verify names each break and exits 1 when an event was altered'
   assert.equal((await runTonic(['migrate'], { TONIC_HOME: home })).code, 0);
 
   const database = await openDatabase({ url: join(home, 'tonic.sqlite') });
-  const audit = createAuditStore({ dialect: 'sqlite' });
+  const audit = createAuditStore();
   await database.db.transaction().execute(async (trx) => {
     for (const action of ['bug.reported', 'bug.confirmed']) {
       await audit.append(trx, { stream: 'shop', actor: 'alice', action, subject: 'bug:1', at: new Date('2026-11-26T04:00:00Z') });

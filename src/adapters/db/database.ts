@@ -9,6 +9,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type 
 import pg from 'pg';
 import * as core from './migrations/2026-11-26-0001-core.ts';
 import * as releasesRuns from './migrations/2026-11-26-0002-releases-runs.ts';
+import { cachingSqlite, namingPool } from './prepared-statements.ts';
 import type { DB } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -56,7 +57,7 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
         client.release();
       }
     }
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: namingPool(pool) }) });
     const location = redact(options.url) + (options.schema ? ` (schema ${options.schema})` : '');
     return { db, dialect: 'postgres', location, schema: options.schema, close: () => db.destroy() };
   }
@@ -66,7 +67,7 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingSqlite(database) }) });
   return { db, dialect: 'sqlite', location: options.url, close: () => db.destroy() };
 }
 

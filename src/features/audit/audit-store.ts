@@ -3,7 +3,6 @@
  * own chain ("stream"); identity changes go to the `_global` stream.
  */
 import type { Reader, Tx } from '../../adapters/db/schema.ts';
-import type { Dialect } from '../../adapters/db/database.ts';
 import { GENESIS_HASH, hashEvent, verifyStream, type ChainBreak } from './audit-chain.ts';
 
 export const GLOBAL_STREAM = '_global';
@@ -30,20 +29,18 @@ export type AuditEvent = {
   hash: string;
 };
 
-export function createAuditStore({ dialect }: { dialect: Dialect }) {
+export function createAuditStore() {
   return {
     /** Must run in the transaction of the change it records. */
     async append(trx: Tx, input: AuditInput): Promise<void> {
-      // The head row serialises writers of one stream: on PostgreSQL by its row lock, on SQLite by
-      // the database's single writer.
-      await trx
+      // The head row serialises writers of one stream: the upsert takes its row lock on PostgreSQL
+      // (held to the end of the transaction); SQLite has a single writer.
+      const head = await trx
         .insertInto('audit_heads')
         .values({ stream: input.stream, seq: 0, hash: GENESIS_HASH })
-        .onConflict((oc) => oc.column('stream').doNothing())
-        .execute();
-      let headQuery = trx.selectFrom('audit_heads').select(['seq', 'hash']).where('stream', '=', input.stream);
-      if (dialect === 'postgres') headQuery = headQuery.forUpdate();
-      const head = await headQuery.executeTakeFirstOrThrow();
+        .onConflict((oc) => oc.column('stream').doUpdateSet((eb) => ({ stream: eb.ref('excluded.stream') })))
+        .returning(['seq', 'hash'])
+        .executeTakeFirstOrThrow();
       const content = {
         stream: input.stream,
         seq: head.seq + 1,

@@ -113,7 +113,8 @@ export function createBugService({ db, bugs, environments, systems, identity, au
     return db.transaction().execute(async (trx) => {
       const config = systems.get(system);
       const timeZone = config.timeZone;
-      const bug = toBugView(await load(trx, system, id, pre), timeZone);
+      const row = await load(trx, system, id, pre);
+      const bug = toBugView(row, timeZone);
       const note = isBugNote(step.action);
       const to = isBugNote(step.action) ? bug.status : assertTransition(bug, step.action, config.pipelineSeverities);
       step.guard?.(bug);
@@ -137,8 +138,8 @@ export function createBugService({ db, bugs, environments, systems, identity, au
         data: { from: bug.status, to, reason, ...data },
         at,
       });
-      const after = await bugs.get(trx, system, bug.id);
-      const view = toBugView(after!, timeZone);
+      // The row as the update left it, without reading it back.
+      const view = toBugView({ ...row, ...changes, version: row.version + 1, updated_at: iso }, timeZone);
       if (step.event) {
         await outbox.enqueue(trx, {
           system,

@@ -54,7 +54,31 @@ export function localDate(at: Date, timeZone: string): string {
 
 /** For people, in the system's zone: "2026-11-26 22:00 GMT+8". */
 export function formatLocal(at: Date, timeZone: string): string {
-  return DateTime.fromJSDate(at, { zone: timeZone }).toFormat('yyyy-LL-dd HH:mm ZZZZ');
+  const parts: Record<string, string> = {};
+  for (const p of localFormatter(timeZone).formatToParts(at)) parts[p.type] = p.value;
+  const hour = parts.hour === '24' ? '00' : parts.hour;
+  return `${parts.year}-${parts.month}-${parts.day} ${hour}:${parts.minute} ${parts.timeZoneName}`;
+}
+
+// Building an Intl.DateTimeFormat is costly; one per zone serves every call (bug lists format many).
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function localFormatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'shortOffset',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
 }
 
 /** Minutes between two local times on the same day (T2 - T1), for the configuration's sanity check. */
