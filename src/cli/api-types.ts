@@ -3,7 +3,7 @@
  * deployments are the server's own view types (type-only imports: nothing of the server is
  * loaded); the rest mirror the route schemas in src/features/*-routes.ts.
  */
-import type { BugView } from '../features/bugs/bug-view.ts';
+import type { BugSummary, BugView } from '../features/bugs/bug-view.ts';
 import type { HistoryEntry } from '../features/bugs/bug-store.ts';
 import type { DeploymentView, LogLine } from '../features/deployments/deployment-store.ts';
 import type { FlowChoice } from '../features/environments/flow-rules.ts';
@@ -12,7 +12,7 @@ import type { RunView } from '../features/runs/run-store.ts';
 
 export type Bug = BugView;
 export type BugWithHistory = BugView & { history: HistoryEntry[] };
-export type BugPage = { items: Bug[]; nextCursor: string | null };
+export type BugPage = { items: BugSummary[]; nextCursor: string | null };
 
 export type BatchResult = { id: number; ok: boolean; bug?: Bug; error?: { code: string; message: string } };
 export type BatchResponse = { results: BatchResult[] };

@@ -6,7 +6,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerAuditRoutes } from '../features/audit/audit-routes.ts';
-import { BugSchema, registerBugRoutes } from '../features/bugs/bug-routes.ts';
+import { BugSchema, BugSummarySchema, registerBugRoutes } from '../features/bugs/bug-routes.ts';
 import { registerEnvironmentRoutes } from '../features/environments/environment-routes.ts';
 import { registerIdentityRoutes } from '../features/identity/identity-routes.ts';
 import { registerRunRoutes } from '../features/runs/run-routes.ts';
@@ -24,7 +24,7 @@ function createValidators() {
   const strict = addFormats.default(new Ajv.default({ ...base, coerceTypes: false }));
   // Query strings and path parameters arrive as text: those coerce ("?limit=5").
   const coercing = addFormats.default(new Ajv.default({ ...base, coerceTypes: 'array' }));
-  for (const ajv of [strict, coercing]) ajv.addSchema([ProblemSchema, BugSchema]);
+  for (const ajv of [strict, coercing]) ajv.addSchema([ProblemSchema, BugSchema, BugSummarySchema]);
   return { strict, coercing };
 }
 
@@ -40,6 +40,7 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? validators.strict : validators.coercing).compile(schema));
   app.addSchema(ProblemSchema);
   app.addSchema(BugSchema);
+  app.addSchema(BugSummarySchema);
   // An action sent with no body at all means "no options", the same as {}.
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.method === 'POST') request.body = {};

@@ -56,6 +56,11 @@ export const BugSchema = Type.Object(
   { $id: 'Bug' },
 );
 
+export const BugSummarySchema = Type.Omit(BugSchema, ['description', 'analysis', 'aiFixDiff'], {
+  $id: 'BugSummary',
+  description: 'A bug as lists show it: without its description, analysis and fix diff (GET the bug for those).',
+});
+
 const HistoryEntrySchema = Type.Object({
   action: Type.String(),
   from: Nullable(Status),
@@ -141,7 +146,7 @@ export function registerBugRoutes(app: FastifyInstance, service: BugService): vo
       description: 'Filters combine; pass nextCursor back as cursor for the next page.',
       params: SystemParams,
       querystring: ListQuery,
-      response: { 200: Type.Object({ items: Type.Array(Type.Ref(BugSchema)), nextCursor: Nullable(Type.String()) }), ...PROBLEM_RESPONSES },
+      response: { 200: Type.Object({ items: Type.Array(Type.Ref(BugSummarySchema)), nextCursor: Nullable(Type.String()) }), ...PROBLEM_RESPONSES },
     },
     handler: async (req) => service.list(actorOf(req), req.params.system, req.query),
   });

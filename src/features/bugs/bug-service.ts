@@ -30,7 +30,7 @@ import {
 import { QUEUED_STATUSES } from './bug-statuses.ts';
 import type { BugStatus, EnvironmentName, Severity } from './bug-statuses.ts';
 import type { BugChanges, BugFilters, BugStore } from './bug-store.ts';
-import { decodeCursor, encodeCursor, toBugView, type BugView } from './bug-view.ts';
+import { decodeCursor, encodeCursor, toBugSummary, toBugView, type BugView } from './bug-view.ts';
 
 type BugDeps = {
   db: Db;
@@ -240,7 +240,7 @@ export function createBugService({ db, bugs, environments, systems, identity, au
       }
       const limit = query.limit ?? 50;
       const rows = await bugs.list(db, system, { status: query.status, severity: query.severity, fixFlow: query.fixFlow, module: query.module, beforeId, limit: limit + 1 });
-      const page = rows.slice(0, limit).map((r) => toBugView(r, config.timeZone));
+      const page = rows.slice(0, limit).map((r) => toBugSummary(r, config.timeZone));
       const last = page[page.length - 1];
       return { items: page, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
     },

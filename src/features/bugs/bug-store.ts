@@ -4,6 +4,7 @@
  */
 import type { BugRow, NewBugRow, Reader, Tx } from '../../adapters/db/schema.ts';
 import type { BugStatus } from './bug-statuses.ts';
+import { SUMMARY_COLUMNS, type BugSummaryRow } from './bug-view.ts';
 
 export type BugFilters = {
   status?: string;
@@ -39,8 +40,8 @@ export function createBugStore() {
       return db.selectFrom('bugs').selectAll().where('system', '=', system).where('status', 'in', [...statuses]).orderBy('id').execute();
     },
 
-    async list(db: Reader, system: string, f: BugFilters): Promise<BugRow[]> {
-      let q = db.selectFrom('bugs').selectAll().where('system', '=', system);
+    async list(db: Reader, system: string, f: BugFilters): Promise<BugSummaryRow[]> {
+      let q = db.selectFrom('bugs').select(SUMMARY_COLUMNS).where('system', '=', system);
       if (f.status) q = q.where('status', '=', f.status);
       if (f.severity) q = q.where('severity', '=', f.severity);
       if (f.fixFlow) q = q.where('fix_flow', '=', f.fixFlow);

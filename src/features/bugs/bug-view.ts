@@ -36,12 +36,24 @@ export type BugView = {
 /** A fix attached to a bug: a commit, a branch (its commits not yet in the release base), or a commit found by its "Fixes #id" trailer. */
 export type FixRef = { kind: 'commit' | 'branch' | 'trailer'; ref: string; commit: string; attachedBy: string; at: string };
 
+/** The columns a list page carries: everything but the long texts (description, analysis, diff). */
+export const SUMMARY_COLUMNS = [
+  'id', 'system', 'title', 'severity', 'status', 'found_in_env', 'module', 'services', 'fix_flow', 'flow_reason', 'flow_hold',
+  'flow_override_reason', 'reporter', 'fix_attached_by', 'fix_refs', 'conflict', 'release_id', 'runs_at', 'version', 'created_at', 'updated_at',
+] as const satisfies readonly (keyof BugRow)[];
+
+export type BugSummaryRow = Pick<BugRow, (typeof SUMMARY_COLUMNS)[number]>;
+export type BugSummary = Omit<BugView, 'description' | 'analysis' | 'aiFixDiff'>;
+
 export function toBugView(r: BugRow, timeZone: string): BugView {
+  return { ...toBugSummary(r, timeZone), description: r.description, analysis: r.analysis ? (JSON.parse(r.analysis) as Record<string, unknown>) : null, aiFixDiff: r.ai_fix_diff };
+}
+
+export function toBugSummary(r: BugSummaryRow, timeZone: string): BugSummary {
   return {
     id: r.id,
     system: r.system,
     title: r.title,
-    description: r.description,
     severity: r.severity as Severity,
     status: r.status as BugStatus,
     foundInEnv: r.found_in_env as EnvironmentName,
@@ -54,8 +66,6 @@ export function toBugView(r: BugRow, timeZone: string): BugView {
     reporter: r.reporter,
     fixAttachedBy: r.fix_attached_by,
     fixRefs: JSON.parse(r.fix_refs) as FixRef[],
-    analysis: r.analysis ? (JSON.parse(r.analysis) as Record<string, unknown>) : null,
-    aiFixDiff: r.ai_fix_diff,
     conflict: r.conflict ? (JSON.parse(r.conflict) as BugView['conflict']) : null,
     releaseId: r.release_id,
     runsAt: r.runs_at,
