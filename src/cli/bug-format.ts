@@ -2,6 +2,7 @@
  * How bugs read on a terminal: the list table, the detail view with its fix, analysis, conflict
  * and history, and the one-line outcome of each action. Pure.
  */
+import type { BugSummary } from '../features/bugs/bug-view.ts';
 import type { BatchResult, Bug, BugWithHistory } from './api-types.ts';
 import { formatInstant, formatTable, indent, orDash, shortCommit, truncate } from './table.ts';
 
@@ -10,7 +11,7 @@ const MESSAGE_WIDTH = 200;
 /** Files listed before "and N more". */
 const LIST_MAX = 12;
 
-export function formatBugList(bugs: readonly Bug[]): string[] {
+export function formatBugList(bugs: readonly BugSummary[]): string[] {
   if (bugs.length === 0) return ['no bugs match'];
   const rows = bugs.map((b) => [String(b.id), b.severity, b.status, flowCell(b), orDash(b.module), truncate(b.title, TITLE_WIDTH)]);
   return formatTable([['ID', 'SEVERITY', 'STATUS', 'FLOW', 'MODULE', 'TITLE'], ...rows]);
