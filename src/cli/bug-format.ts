@@ -120,7 +120,7 @@ function listWithMore(items: readonly string[]): string {
   return items.length <= LIST_MAX ? items.join(', ') : `${items.slice(0, LIST_MAX).join(', ')} and ${items.length - LIST_MAX} more`;
 }
 
-function flowCell(bug: Bug): string {
+function flowCell(bug: BugSummary): string {
   if (bug.fixFlow) return bug.fixFlow;
   return bug.flowHold ? 'waiting' : '-';
 }
