@@ -19,6 +19,8 @@ export const SYSTEM_ACTOR: Actor = { username: 'tonic', role: 'admin' };
 export const ADMIN_USERNAME = 'admin';
 const ENV_TOKEN_NAME = 'env:TONIC_ADMIN_TOKEN';
 const USERNAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const TOKEN_CACHE_MS = 5_000;
+const TOKEN_CACHE_SIZE = 1_000;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -28,6 +30,7 @@ type IdentityDeps = { db: Db; store: IdentityStore; audit: AuditStore; clock: Cl
 
 export function createIdentityService({ db, store, audit, clock, systems }: IdentityDeps) {
   const grants = new Map(systems.map((s) => [s.name, s.people]));
+  const recent = new Map<string, { actor: Actor | null; until: number }>();
 
   async function createUserInTx(actor: Actor, input: { username: string; displayName: string; role: Role }) {
     return db.transaction().execute(async (trx) => {
@@ -50,10 +53,26 @@ export function createIdentityService({ db, store, audit, clock, systems }: Iden
       return [...roles];
     },
 
+    /**
+     * The actor a token belongs to. Answers are remembered for a few seconds so that a busy
+     * dashboard does not pay a lookup per request: a revoked token may work that long on another
+     * instance (this one forgets it at once, see forgetTokens).
+     */
     async authenticate(token: string): Promise<Actor | null> {
-      const row = await store.findByTokenHash(db, hashToken(token));
-      if (!row || row.disabled || !isRole(row.role)) return null;
-      return { username: row.username, role: row.role };
+      const tokenHash = hashToken(token);
+      const now = Date.now();
+      const cached = recent.get(tokenHash);
+      if (cached && cached.until > now) return cached.actor;
+      const row = await store.findByTokenHash(db, tokenHash);
+      const actor = !row || row.disabled || !isRole(row.role) ? null : { username: row.username, role: row.role };
+      if (recent.size >= TOKEN_CACHE_SIZE) recent.delete(recent.keys().next().value!);
+      recent.set(tokenHash, { actor, until: now + TOKEN_CACHE_MS });
+      return actor;
+    },
+
+    /** Forget remembered token answers (after a token is revoked or a user changed). */
+    forgetTokens(): void {
+      recent.clear();
     },
 
     /**
@@ -72,6 +91,7 @@ export function createIdentityService({ db, store, audit, clock, systems }: Iden
           const tokenHash = hashToken(adminToken);
           if (!(await store.findByTokenHash(trx, tokenHash))) {
             await store.revokeTokensNamed(trx, admin.id, ENV_TOKEN_NAME, at);
+            recent.clear();
             await store.insertToken(trx, { userId: admin.id, name: ENV_TOKEN_NAME, tokenHash, at });
             await audit.append(trx, { stream: GLOBAL_STREAM, actor: SYSTEM_ACTOR.username, action: 'token.created', subject: 'user:admin', data: { name: ENV_TOKEN_NAME }, at });
           }
