@@ -17,38 +17,40 @@ export const DIALECTS: readonly Dialect[] = (process.env.TONIC_TEST_DIALECTS ?? 
     return true;
   });
 
-/** A fresh, migrated database of the dialect: a temporary SQLite file, or a new PostgreSQL schema. */
-export async function openTestDatabase(dialect: Dialect): Promise<DatabaseHandle> {
+export type TestDatabase = DatabaseHandle & {
+  /** Where it is: open it again with openDatabase({ url }) (several instances on one database). */
+  url: string;
+};
+
+/**
+ * A fresh, migrated database of the dialect: a temporary SQLite file, or a whole new PostgreSQL
+ * database. (Not a schema: Kysely's migrator looks at every schema of the database, and fails when
+ * another test drops its schema at that moment.)
+ */
+export async function openTestDatabase(dialect: Dialect): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'tonic-test-'));
-    const handle = await openDatabase({ url: join(dir, 'tonic.sqlite') });
+    const url = join(dir, 'tonic.sqlite');
+    const handle = await openDatabase({ url });
     await migrateToLatest(handle);
     return {
       ...handle,
+      url,
       close: async () => {
         await handle.close();
         rmSync(dir, { recursive: true, force: true });
       },
     };
   }
-  const url = process.env.TONIC_TEST_PG_URL;
-  if (!url) {
-    throw new Error('PostgreSQL tests need TONIC_TEST_PG_URL: run them with `npm test`, which starts a private cluster');
-  }
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const handle = await openDatabase({ url, schema, poolSize: 5 });
+  const scratch = await createScratchPgDatabase();
+  const handle = await openDatabase({ url: scratch.url, poolSize: 5 });
   await migrateToLatest(handle);
   return {
     ...handle,
+    url: scratch.url,
     close: async () => {
       await handle.close();
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(`drop schema if exists ${schema} cascade`);
-      } finally {
-        await client.end();
-      }
+      await scratch.drop();
     },
   };
 }

@@ -7,10 +7,8 @@
  * Both on every dialect.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { afterEach, describe, test } from 'node:test';
-import pg from 'pg';
-import { migrateToLatest, openDatabase, type DatabaseHandle, type Dialect } from '../../../src/adapters/db/database.ts';
+import { openDatabase, type DatabaseHandle, type Dialect } from '../../../src/adapters/db/database.ts';
 import { composeTonic, type Tonic } from '../../../src/compose.ts';
 import type { SystemConfig } from '../../../src/config/load-config.ts';
 import { ADMIN_USERNAME, type Actor } from '../../../src/features/identity/identity-service.ts';
@@ -22,37 +20,16 @@ import { ADMIN_TOKEN, createTestTonic, testSystem, type TestTonic } from '../../
 
 const APP = Array.from({ length: 10 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
 
-/** `n` handles on one database: one SQLite file opened n times, or one PostgreSQL schema through n pools. */
+/** `n` handles on one database: one SQLite file opened n times, or one PostgreSQL database through n pools. */
 async function openShared(dialect: Dialect, n: number): Promise<{ handles: DatabaseHandle[]; close(): Promise<void> }> {
-  if (dialect === 'sqlite') {
-    const first = await openTestDatabase('sqlite');
-    const handles = [first];
-    for (let i = 1; i < n; i++) handles.push(await openDatabase({ url: first.location }));
-    return {
-      handles,
-      close: async () => {
-        for (const h of handles.slice(1)) await h.close();
-        await first.close();
-      },
-    };
-  }
-  const url = process.env.TONIC_TEST_PG_URL;
-  if (!url) throw new Error('PostgreSQL tests need TONIC_TEST_PG_URL: run them with `npm test`, which starts a private cluster');
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const handles: DatabaseHandle[] = [];
-  for (let i = 0; i < n; i++) handles.push(await openDatabase({ url, schema, poolSize: 4 }));
-  await migrateToLatest(handles[0]!);
+  const first = await openTestDatabase(dialect);
+  const handles: DatabaseHandle[] = [first];
+  for (let i = 1; i < n; i++) handles.push(await openDatabase({ url: first.url, poolSize: 4 }));
   return {
     handles,
     close: async () => {
-      for (const h of handles) await h.close();
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(`drop schema if exists ${schema} cascade`);
-      } finally {
-        await client.end();
-      }
+      for (const h of handles.slice(1)) await h.close();
+      await first.close();
     },
   };
 }
