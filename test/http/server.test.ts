@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createScratchPgDatabase, DIALECTS } from '../support/databases.ts';
 import { freePort, runTonic, waitForHealth } from '../support/processes.ts';
@@ -104,6 +105,26 @@ describe('tonic serve', () => {
       server.child.kill('SIGTERM');
       await server.exited;
     }
+  });
+
+  test('npm start runs the built bundle: it builds, serves the demo and stops on SIGTERM', async () => {
+    const root = resolve(import.meta.dirname, '../..');
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe' });
+    const cwd = mkdtempSync(join(tmpdir(), 'tonic-serve-'));
+    dirs.push(cwd);
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(root, 'dist', 'tonic.mjs'), 'serve'], {
+      cwd,
+      env: { ...process.env, PORT: String(port), TONIC_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((ok) => child.once('exit', ok));
+    const proc = { child, output: () => '(output not captured)', exited };
+    await waitForHealth(`http://127.0.0.1:${port}`, proc);
+    const systems = (await (await fetch(`http://127.0.0.1:${port}/api/v1/systems`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as any;
+    assert.deepEqual(systems.items.map((s: any) => s.name), ['shop', 'billing']);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
   });
 
   test('an invalid configuration file stops start-up with the file, key path and problem', async () => {
