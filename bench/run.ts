@@ -10,12 +10,15 @@
  *   2. Writing: `approveProd` through the use case vs the same rows written with the bare driver.
  *   3. Memory: the product server process's RSS after paging through all 100,000 bugs and after
  *      the read benchmark.
+ *   4. T1 (bench/t1.ts): one T1 run for 1,000 confirmed Flow 1 bugs (fresh database, real git
+ *      repository) vs the same 1,000 `git cherry-pick -x` in a bash loop, in alternating turns.
  * Prints a table, PASS/FAIL per target and a final `BENCH_RESULT {json}` line.
  *
  * Knobs (environment): BENCH_DIALECTS=sqlite,postgres  BENCH_DURATION=10  BENCH_WARMUP=3
  *   BENCH_CONNECTIONS=10  BENCH_BUGS=100000  BENCH_WRITES_SQLITE=6000  BENCH_WRITES_PG=3000
  *   BENCH_STRICT=1 (exit 1 when a target fails; by default only errors do)
  *   BENCH_PAGING=0 (skip paging through every bug before the read benchmark)
+ *   BENCH_T1=0 (skip part 4)  BENCH_T1_BUGS=1000  BENCH_T1_ROUNDS=2 (turns of each side)
  *   BENCH_CPU_PROF=<dir> (writes .cpuprofile files of each child into <dir>/<dialect>-<child>/;
  *   summarise one with bench/profile-summary.ts).
  */
@@ -31,6 +34,7 @@ import { migrateToLatest, openDatabase, type Dialect } from '../src/adapters/db/
 import { findPgBinaries, startPgCluster } from '../scripts/pg-cluster.mjs';
 import { BENCH_TOKEN, BUG_COUNT, PAGE_QUERY, SYSTEM, type ServerMessage, type WriteMessage } from './common.ts';
 import { generateBugs, insertPostgres, insertSqlite } from './seed.ts';
+import { benchT1, t1Report, t1Verdict, T1_SETTINGS, T1_TARGET, T1_TARGET_NAME, type T1Result } from './t1.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const env = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -44,6 +48,8 @@ const SETTINGS = {
   cpuProf: process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null,
   /** Page through every bug once before the read benchmark (0: skip, e.g. to profile the read alone). */
   paging: process.env.BENCH_PAGING !== '0',
+  /** Part 4, T1 (bench/t1.ts; its own knobs in T1_SETTINGS). */
+  t1: process.env.BENCH_T1 !== '0',
 };
 const TARGETS = { readRatio: 0.75, p99Ms: 20, writeRatio: 0.5, rssMb: 200 };
 const HARD_LIMIT_MS = 9 * 60_000;
@@ -337,10 +343,13 @@ async function main(): Promise<number> {
       `then ${SETTINGS.duration} s each in alternating turns of ${SETTINGS.duration / 4} s (ABBABAAB)`,
   );
   console.log(`read:    GET ${PAGE_PATH} (a page of 50; Bearer token on the product)`);
+  if (SETTINGS.t1) console.log(`T1:      ${T1_SETTINGS.bugs.toLocaleString('en')} confirmed Flow 1 bugs: runNow vs a bash loop of git cherry-pick -x, ${T1_SETTINGS.rounds} turn(s) each, alternating`);
 
   const results: DialectResult[] = [];
   const skipped: { dialect: Dialect; reason: string }[] = [];
   const errors: { dialect: Dialect; reason: string }[] = [];
+  const t1Results: T1Result[] = [];
+  const t1Errors: { dialect: Dialect; reason: string }[] = [];
   for (const dialect of SETTINGS.dialects) {
     console.log(`\n[${dialect}]`);
     const t0 = performance.now();
@@ -378,6 +387,16 @@ async function main(): Promise<number> {
       errors.push({ dialect, reason: reason.split('\n')[0]! });
       for (const child of [...children]) child.kill('SIGKILL');
     }
+    // 4. T1 (bench/t1.ts): its own repository, a fresh SQLite file or PostgreSQL schema per turn.
+    if (SETTINGS.t1) {
+      try {
+        t1Results.push(await benchT1(dialect, dialect === 'postgres' ? url : null, log));
+      } catch (error) {
+        const reason = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        console.log(`ERROR ${dialect} T1: ${reason}`);
+        t1Errors.push({ dialect, reason: reason.split('\n')[0]! });
+      }
+    }
     if (cluster) {
       await cluster.stop();
       cluster = null;
@@ -414,22 +433,31 @@ async function main(): Promise<number> {
     ),
   );
 
+  if (SETTINGS.t1) console.log(`\n${t1Report(t1Results)}`);
+
   const all: Verdict[] = results.flatMap(verdicts);
   for (const s of skipped) for (const target of TARGET_NAMES) all.push({ target, dialect: s.dialect, value: NaN, limit: '', status: 'SKIPPED' });
   for (const e of errors) for (const target of TARGET_NAMES) all.push({ target, dialect: e.dialect, value: NaN, limit: '', status: 'ERROR' });
+  if (SETTINGS.t1) {
+    all.push(...t1Results.map(t1Verdict));
+    for (const s of skipped) all.push({ target: T1_TARGET_NAME, dialect: s.dialect, value: NaN, limit: '', status: 'SKIPPED' });
+    for (const e of t1Errors) all.push({ target: T1_TARGET_NAME, dialect: e.dialect, value: NaN, limit: '', status: 'ERROR' });
+  }
   console.log('\nTargets');
   console.log(table(['target', 'dialect', 'value', 'limit', 'result'], all.map((v) => [v.target, v.dialect, Number.isNaN(v.value) ? '-' : String(v.value), v.limit, v.status])));
   for (const s of skipped) console.log(`SKIPPED ${s.dialect}: ${s.reason}`);
   for (const e of errors) console.log(`ERROR ${e.dialect}: ${e.reason}`);
+  for (const e of t1Errors) console.log(`ERROR ${e.dialect} T1: ${e.reason}`);
   const failed = all.filter((v) => v.status === 'FAIL').length;
   const seconds = (Date.now() - started.getTime()) / 1000;
-  const notes = [...skipped.map((s) => `${s.dialect} SKIPPED`), ...errors.map((e) => `${e.dialect} ERROR`)];
+  const notes = [...skipped.map((s) => `${s.dialect} SKIPPED`), ...errors.map((e) => `${e.dialect} ERROR`), ...t1Errors.map((e) => `${e.dialect} T1 ERROR`)];
   const measured = all.filter((v) => v.status === 'PASS' || v.status === 'FAIL').length;
   const verdict = measured === 0 ? 'NOTHING MEASURED' : failed === 0 ? `ALL ${measured} MEASURED TARGETS PASS` : `${failed} OF ${measured} MEASURED TARGETS FAIL`;
   console.log(`\n${verdict}${notes.length ? ` (${notes.join(', ')})` : ''}; took ${f0(seconds)} s`);
-  console.log(`BENCH_RESULT ${JSON.stringify({ machine, settings: SETTINGS, targets: TARGETS, results, verdicts: all, skipped, errors, seconds })}`);
+  const t1 = SETTINGS.t1 ? { settings: T1_SETTINGS, target: T1_TARGET, results: t1Results, errors: t1Errors } : null;
+  console.log(`BENCH_RESULT ${JSON.stringify({ machine, settings: SETTINGS, targets: TARGETS, results, verdicts: all, skipped, errors, t1, seconds })}`);
   // A run that measured everything exits 0 whatever the verdicts (BENCH_STRICT=1: 1 when a target fails).
-  return errors.length > 0 || (process.env.BENCH_STRICT === '1' && failed > 0) ? 1 : 0;
+  return errors.length > 0 || t1Errors.length > 0 || (process.env.BENCH_STRICT === '1' && failed > 0) ? 1 : 0;
 }
 
 main()
