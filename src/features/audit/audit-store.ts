@@ -33,26 +33,41 @@ export function createAuditStore() {
   return {
     /** Must run in the transaction of the change it records. */
     async append(trx: Tx, input: AuditInput): Promise<void> {
-      // The head row serialises writers of one stream: the upsert takes its row lock on PostgreSQL
-      // (held to the end of the transaction); SQLite has a single writer.
-      const head = await trx
-        .insertInto('audit_heads')
-        .values({ stream: input.stream, seq: 0, hash: GENESIS_HASH })
-        .onConflict((oc) => oc.column('stream').doUpdateSet((eb) => ({ stream: eb.ref('excluded.stream') })))
-        .returning(['seq', 'hash'])
-        .executeTakeFirstOrThrow();
-      const content = {
-        stream: input.stream,
-        seq: head.seq + 1,
-        at: input.at.toISOString(),
-        actor: input.actor,
-        action: input.action,
-        subject: input.subject,
-        data: JSON.stringify(input.data ?? {}),
-      };
-      const hash = hashEvent(content, head.hash);
-      await trx.insertInto('audit_events').values({ ...content, prev_hash: head.hash, hash }).execute();
-      await trx.updateTable('audit_heads').set({ seq: content.seq, hash }).where('stream', '=', input.stream).execute();
+      await this.appendMany(trx, [input]);
+    },
+
+    /** Several events in order, with one head read and one head write per stream. */
+    async appendMany(trx: Tx, inputs: readonly AuditInput[]): Promise<void> {
+      const byStream = new Map<string, AuditInput[]>();
+      for (const input of inputs) byStream.set(input.stream, [...(byStream.get(input.stream) ?? []), input]);
+      for (const [stream, events] of byStream) {
+        // The head row serialises writers of one stream: the upsert takes its row lock on
+        // PostgreSQL (held to the end of the transaction); SQLite has a single writer.
+        const head = await trx
+          .insertInto('audit_heads')
+          .values({ stream, seq: 0, hash: GENESIS_HASH })
+          .onConflict((oc) => oc.column('stream').doUpdateSet((eb) => ({ stream: eb.ref('excluded.stream') })))
+          .returning(['seq', 'hash'])
+          .executeTakeFirstOrThrow();
+        let { seq, hash } = head;
+        const rows = events.map((input) => {
+          seq += 1;
+          const content = {
+            stream,
+            seq,
+            at: input.at.toISOString(),
+            actor: input.actor,
+            action: input.action,
+            subject: input.subject,
+            data: JSON.stringify(input.data ?? {}),
+          };
+          const prev = hash;
+          hash = hashEvent(content, prev);
+          return { ...content, prev_hash: prev, hash };
+        });
+        await trx.insertInto('audit_events').values(rows).execute();
+        await trx.updateTable('audit_heads').set({ seq, hash }).where('stream', '=', stream).execute();
+      }
     },
 
     /** Newest first, paginated by id. */

@@ -3,15 +3,15 @@
  * close. Each runs in one transaction that also writes the bug's history, an audit event and the
  * outbox message it calls for.
  */
-import type { BugRow, Db, Reader } from '../../adapters/db/schema.ts';
+import type { BugRow, Db, Reader, Tx } from '../../adapters/db/schema.ts';
 import type { SystemConfig } from '../../config/load-config.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError, type ErrorCode } from '../../shared/errors.ts';
-import type { AuditStore } from '../audit/audit-store.ts';
+import type { AuditInput, AuditStore } from '../audit/audit-store.ts';
 import type { EnvironmentService } from '../environments/environment-service.ts';
 import { SYSTEM_ACTOR, type Actor, type IdentityService } from '../identity/identity-service.ts';
 import { assertCan, type Permission } from '../identity/roles.ts';
-import type { OutboxEvent, OutboxStore } from '../outbox/outbox-store.ts';
+import type { OutboxEvent, OutboxMessage, OutboxStore } from '../outbox/outbox-store.ts';
 import { formatLocal, nextSlotAfter } from '../schedule/schedule-rules.ts';
 import type { SystemRegistry } from '../systems/system-registry.ts';
 import {
@@ -29,7 +29,7 @@ import {
 } from './bug-rules.ts';
 import { QUEUED_STATUSES } from './bug-statuses.ts';
 import type { BugStatus, EnvironmentName, Severity } from './bug-statuses.ts';
-import type { BugChanges, BugFilters, BugStore } from './bug-store.ts';
+import type { BugChanges, BugFilters, BugStore, HistoryEntry } from './bug-store.ts';
 import { decodeCursor, encodeCursor, toBugSummary, toBugView, type BugView } from './bug-view.ts';
 
 type BugDeps = {
@@ -60,6 +60,8 @@ export type Precondition = { expectedVersion?: number };
 export type BatchResult = { id: number; ok: true; bug: BugView } | { id: number; ok: false; error: { code: ErrorCode; message: string } };
 
 const MAX_BATCH = 100;
+/** Pipeline steps per transaction in advanceMany. */
+const BATCH_CHUNK = 200;
 
 export type PipelineDetails = { reason?: string; data?: Record<string, unknown>; changes?: BugChanges; event?: OutboxEvent };
 
@@ -108,47 +110,59 @@ export function createBugService({ db, bugs, environments, systems, identity, au
     data?: (bug: BugView, at: Date) => Record<string, unknown>;
   };
 
-  /** Reads the bug, checks every rule, and writes the change, history, audit and outbox together. */
-  async function transition(actor: Actor, system: string, id: number, pre: Precondition, step: Step): Promise<BugView> {
-    return db.transaction().execute(async (trx) => {
-      const config = systems.get(system);
-      const timeZone = config.timeZone;
-      const row = await load(trx, system, id, pre);
-      const bug = toBugView(row, timeZone);
-      const note = isBugNote(step.action);
-      const to = isBugNote(step.action) ? bug.status : assertTransition(bug, step.action, config.pipelineSeverities);
-      step.guard?.(bug);
-      const at = clock.now();
-      // A queued bug always knows the T2 that will act on it (decision 5: the first T2 after now).
-      const queued = !note && QUEUED_STATUSES.includes(to) ? cutoff(config, at) : null;
-      const moved: BugChanges = note ? {} : { status: to, runs_at: queued?.runsAt ?? null, conflict: null };
-      const changes: BugChanges = { ...step.changes?.(bug, at), ...moved };
-      if (!(await bugs.update(trx, bug.id, bug.version, changes, at))) {
-        throw new DomainError('stale_version', `bug ${id} was changed by someone else while this request ran; reload it and try again`);
-      }
-      const data = { ...step.data?.(bug, at), ...queued };
-      const reason = step.reason ?? null;
-      const iso = at.toISOString();
-      await bugs.appendHistory(trx, bug.id, { action: step.action, from: bug.status, to, actor: actor.username, reason, data, at: iso });
-      await audit.append(trx, {
-        stream: system,
-        actor: actor.username,
-        action: `bug.${step.action}`,
-        subject: `bug:${bug.id}`,
-        data: { from: bug.status, to, reason, ...data },
+  /** What a change writes besides the bug row; written together at the end of its transaction. */
+  type Pending = { history: { bugId: number; entry: HistoryEntry }[]; audit: AuditInput[]; outbox: OutboxMessage[] };
+  const nothingPending = (): Pending => ({ history: [], audit: [], outbox: [] });
+
+  /**
+   * Checks every rule on the freshly read bug and updates its row (only if nobody changed it since
+   * it was read); its history, audit event and outbox message go to `pending`.
+   */
+  async function applyStep(trx: Tx, actor: Actor, config: SystemConfig, row: BugRow, step: Step, pending: Pending): Promise<BugView> {
+    const bug = toBugView(row, config.timeZone);
+    const note = isBugNote(step.action);
+    const to = isBugNote(step.action) ? bug.status : assertTransition(bug, step.action, config.pipelineSeverities);
+    step.guard?.(bug);
+    const at = clock.now();
+    // A queued bug always knows the T2 that will act on it (decision 5: the first T2 after now).
+    const queued = !note && QUEUED_STATUSES.includes(to) ? cutoff(config, at) : null;
+    const moved: BugChanges = note ? {} : { status: to, runs_at: queued?.runsAt ?? null, conflict: null };
+    const changes: BugChanges = { ...step.changes?.(bug, at), ...moved };
+    if (!(await bugs.update(trx, bug.id, bug.version, changes, at))) {
+      throw new DomainError('stale_version', `bug ${bug.id} was changed by someone else while this request ran; reload it and try again`);
+    }
+    const data = { ...step.data?.(bug, at), ...queued };
+    const reason = step.reason ?? null;
+    const iso = at.toISOString();
+    pending.history.push({ bugId: bug.id, entry: { action: step.action, from: bug.status, to, actor: actor.username, reason, data, at: iso } });
+    pending.audit.push({ stream: config.name, actor: actor.username, action: `bug.${step.action}`, subject: `bug:${bug.id}`, data: { from: bug.status, to, reason, ...data }, at });
+    // The row as the update left it, without reading it back.
+    const view = toBugView({ ...row, ...changes, version: row.version + 1, updated_at: iso }, config.timeZone);
+    if (step.event) {
+      pending.outbox.push({
+        system: config.name,
+        event: step.event,
+        payload: { bug: summary(view), actor: actor.username, reason, ...data },
+        idempotencyKey: `${step.event}:${bug.id}:v${view.version}`,
         at,
       });
-      // The row as the update left it, without reading it back.
-      const view = toBugView({ ...row, ...changes, version: row.version + 1, updated_at: iso }, timeZone);
-      if (step.event) {
-        await outbox.enqueue(trx, {
-          system,
-          event: step.event,
-          payload: { bug: summary(view), actor: actor.username, reason, ...data },
-          idempotencyKey: `${step.event}:${bug.id}:v${view.version}`,
-          at,
-        });
-      }
+    }
+    return view;
+  }
+
+  async function flush(trx: Tx, pending: Pending): Promise<void> {
+    await bugs.appendHistory(trx, pending.history);
+    await audit.appendMany(trx, pending.audit);
+    await outbox.enqueue(trx, ...pending.outbox);
+  }
+
+  /** One bug, one transaction: the change, its history, audit event and outbox message together. */
+  async function transition(actor: Actor, system: string, id: number, pre: Precondition, step: Step): Promise<BugView> {
+    const config = systems.get(system);
+    return db.transaction().execute(async (trx) => {
+      const pending = nothingPending();
+      const view = await applyStep(trx, actor, config, await load(trx, system, id, pre), step, pending);
+      await flush(trx, pending);
       return view;
     });
   }
@@ -216,7 +230,7 @@ export function createBugService({ db, bugs, environments, systems, identity, au
           created_at: iso,
           updated_at: iso,
         });
-        await bugs.appendHistory(trx, row.id, { action: 'report', from: null, to: 'submitted', actor: actor.username, reason: null, data: null, at: iso });
+        await bugs.appendHistory(trx, [{ bugId: row.id, entry: { action: 'report', from: null, to: 'submitted', actor: actor.username, reason: null, data: null, at: iso } }]);
         const view = toBugView(row, config.timeZone);
         await audit.append(trx, { stream: system, actor: actor.username, action: 'bug.reported', subject: `bug:${row.id}`, data: { title: view.title, severity: view.severity, foundInEnv: view.foundInEnv }, at });
         await outbox.enqueue(trx, { system, event: 'bug.reported', payload: { bug: summary(view), actor: actor.username }, idempotencyKey: `bug.reported:${row.id}`, at });
@@ -303,6 +317,45 @@ export function createBugService({ db, bugs, environments, systems, identity, au
         throw new DomainError('invalid_transition', `${actionName(action)} is a person's decision, not a pipeline step`);
       }
       return transition(SYSTEM_ACTOR, system, id, {}, pipelineStep(action, details));
+    },
+
+    /**
+     * Many pipeline steps in few transactions (a night can move a thousand bugs): each bug is
+     * checked and changed exactly as `advance` would; the history, audit events and messages of a
+     * chunk are written together. A bug the step no longer applies to (changed meanwhile) is
+     * returned as refused, and the others go on.
+     */
+    async advanceMany(
+      system: string,
+      items: readonly { id: number; action: BugAction; details?: PipelineDetails }[],
+    ): Promise<{ moved: BugView[]; refused: { id: number; error: DomainError }[] }> {
+      const config = systems.get(system);
+      const moved: BugView[] = [];
+      const refused: { id: number; error: DomainError }[] = [];
+      for (const item of items) {
+        if (TRANSITIONS[item.action].by !== 'system') {
+          throw new DomainError('invalid_transition', `${actionName(item.action)} is a person's decision, not a pipeline step`);
+        }
+      }
+      for (let i = 0; i < items.length; i += BATCH_CHUNK) {
+        const chunk = items.slice(i, i + BATCH_CHUNK);
+        await db.transaction().execute(async (trx) => {
+          const rows = new Map((await bugs.getMany(trx, system, chunk.map((c) => c.id))).map((r) => [r.id, r]));
+          const pending = nothingPending();
+          for (const item of chunk) {
+            const row = rows.get(item.id);
+            try {
+              if (!row) throw new DomainError('not_found', `bug ${item.id} does not exist on system ${system}`);
+              moved.push(await applyStep(trx, SYSTEM_ACTOR, config, row, pipelineStep(item.action, item.details ?? {}), pending));
+            } catch (error) {
+              if (!(error instanceof DomainError)) throw error;
+              refused.push({ id: item.id, error });
+            }
+          }
+          await flush(trx, pending);
+        });
+      }
+      return { moved, refused };
     },
 
     /** Records what the pipeline found about a bug without moving it (re-route, conflict, missing fix). */

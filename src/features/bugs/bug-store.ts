@@ -61,20 +61,28 @@ export function createBugStore() {
       return Number(result.numUpdatedRows) === 1;
     },
 
-    async appendHistory(trx: Tx, bugId: number, entry: HistoryEntry): Promise<void> {
+    async appendHistory(trx: Tx, entries: readonly { bugId: number; entry: HistoryEntry }[]): Promise<void> {
+      if (entries.length === 0) return;
       await trx
         .insertInto('bug_history')
-        .values({
-          bug_id: bugId,
-          action: entry.action,
-          from_status: entry.from,
-          to_status: entry.to,
-          actor: entry.actor,
-          reason: entry.reason,
-          data: entry.data ? JSON.stringify(entry.data) : null,
-          at: entry.at,
-        })
+        .values(
+          entries.map(({ bugId, entry }) => ({
+            bug_id: bugId,
+            action: entry.action,
+            from_status: entry.from,
+            to_status: entry.to,
+            actor: entry.actor,
+            reason: entry.reason,
+            data: entry.data ? JSON.stringify(entry.data) : null,
+            at: entry.at,
+          })),
+        )
         .execute();
+    },
+
+    async getMany(db: Reader, system: string, ids: readonly number[]): Promise<BugRow[]> {
+      if (ids.length === 0) return [];
+      return db.selectFrom('bugs').selectAll().where('system', '=', system).where('id', 'in', [...ids]).execute();
     },
 
     async history(db: Reader, bugId: number): Promise<HistoryEntry[]> {

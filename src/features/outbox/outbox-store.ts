@@ -43,20 +43,22 @@ export type OutboxMessage = {
 
 export function createOutboxStore() {
   return {
-    async enqueue(trx: Tx, message: OutboxMessage): Promise<void> {
-      const at = message.at.toISOString();
+    async enqueue(trx: Tx, ...messages: OutboxMessage[]): Promise<void> {
+      if (messages.length === 0) return;
       await trx
         .insertInto('outbox')
-        .values({
-          system: message.system,
-          event: message.event,
-          payload: JSON.stringify(message.payload),
-          idempotency_key: message.idempotencyKey,
-          next_attempt_at: at,
-          created_at: at,
-          last_error: null,
-          sent_at: null,
-        })
+        .values(
+          messages.map((message) => ({
+            system: message.system,
+            event: message.event,
+            payload: JSON.stringify(message.payload),
+            idempotency_key: message.idempotencyKey,
+            next_attempt_at: message.at.toISOString(),
+            created_at: message.at.toISOString(),
+            last_error: null,
+            sent_at: null,
+          })),
+        )
         .onConflict((oc) => oc.column('idempotency_key').doNothing())
         .execute();
     },

@@ -29,6 +29,8 @@ import type { SystemRegistry } from '../systems/system-registry.ts';
 import { decideT1, isDue, promotionVerdict, type T1Decision } from './run-rules.ts';
 import type { RunReport, RunSlot, RunStatus, RunStore, RunView } from './run-store.ts';
 
+type PipelineItem = Parameters<BugService['advanceMany']>[1][number];
+
 export type Repositories = { has(system: string): boolean; open(system: string): Promise<SystemRepository> };
 
 type RunDeps = {
@@ -98,6 +100,17 @@ export function createRunService(deps: RunDeps) {
       if (row) out.set(id, toBugView(row, tz));
     }
     return out;
+  }
+
+  /**
+   * Moves many bugs one pipeline step in few transactions; a bug someone changed meanwhile is
+   * reported and left alone. `outcome` names what happened to the moved ones in the run report.
+   */
+  async function moveAll(run: RunView, items: readonly PipelineItem[], outcome: string | null, report: Report): Promise<BugView[]> {
+    const { moved, refused } = await bugs.advanceMany(run.system, items);
+    for (const r of refused) report.bug(r.id, 'left', r.error.message);
+    if (outcome) for (const b of moved) report.bug(b.id, outcome);
+    return moved;
   }
 
   /** The commits a bug's fix consists of, on top of `base`. */
@@ -248,13 +261,21 @@ export function createRunService(deps: RunDeps) {
       taken.flow1 = taken.flow1.filter((b) => b.id !== bug.id);
       taken.flow2 = taken.flow2.filter((b) => b.id !== bug.id);
     };
+    const readable: BugView[] = [];
     for (const bug of [...taken.flow1, ...taken.flow2]) {
       try {
         commitsOf.set(bug.id, await fixCommits(repo, bug, envs.prod.commit));
-        await bugs.advance(run.system, bug.id, 'start_analysis');
-        analysing.push(bug);
+        readable.push(bug);
       } catch (error) {
         await giveUp(bug, `the fix cannot be read: ${(error as Error).message}`);
+      }
+    }
+    const started = new Set((await moveAll(run, readable.map((b) => ({ id: b.id, action: 'start_analysis' as const })), null, report)).map((b) => b.id));
+    for (const bug of readable) {
+      if (started.has(bug.id)) analysing.push(bug);
+      else {
+        taken.flow1 = taken.flow1.filter((b) => b.id !== bug.id);
+        taken.flow2 = taken.flow2.filter((b) => b.id !== bug.id);
       }
     }
     let analyses = new Map<number, { analysis: Analysis; diff: string }>();
@@ -267,17 +288,22 @@ export function createRunService(deps: RunDeps) {
     } catch (error) {
       analysisError = (error as Error).message;
     }
+    const planned: PipelineItem[] = [];
     for (const bug of analysing) {
       const result = analyses.get(bug.id);
       if (!result) {
         await giveUp(bug, `analysis failed: ${analysisError}`);
         continue;
       }
-      await bugs.advance(run.system, bug.id, 'record_plan', {
-        changes: { analysis: JSON.stringify(result.analysis), ai_fix_diff: result.diff },
-        data: { risk: result.analysis.risk },
+      planned.push({
+        id: bug.id,
+        action: 'record_plan',
+        details: { changes: { analysis: JSON.stringify(result.analysis), ai_fix_diff: result.diff }, data: { risk: result.analysis.risk } },
       });
     }
+    const recorded = new Set((await moveAll(run, planned, null, report)).map((b) => b.id));
+    taken.flow1 = taken.flow1.filter((b) => recorded.has(b.id));
+    taken.flow2 = taken.flow2.filter((b) => recorded.has(b.id));
 
     let status: RunStatus = 'succeeded';
     const views = await loadViews(run.system, [...(rebuild?.keep ?? []), ...taken.flow1.map((b) => b.id), ...taken.flow2.map((b) => b.id)]);
@@ -292,12 +318,16 @@ export function createRunService(deps: RunDeps) {
       const release = await makeRelease(run, repo, { kind: 'flow1', targetEnv: 'uat', base: envs.prod.commit, baseVersion: envs.prod.version, fixes, views }, report);
       if (release) {
         if (await deploy(run, release, 'uat', report)) {
-          const deployed: BugView[] = [];
-          for (const b of release.bugs) {
-            const action = kept.some((k) => k.id === b.id) ? 'redeploy_uat' : 'deploy_uat';
-            deployed.push(await bugs.advance(run.system, b.id, action, { changes: { release_id: release.id }, data: { release: release.version } }));
-            report.bug(b.id, 'deployed_uat');
-          }
+          const deployed = await moveAll(
+            run,
+            release.bugs.map((b) => ({
+              id: b.id,
+              action: kept.some((k) => k.id === b.id) ? ('redeploy_uat' as const) : ('deploy_uat' as const),
+              details: { changes: { release_id: release.id }, data: { release: release.version } },
+            })),
+            'deployed_uat',
+            report,
+          );
           await announce(run.system, 't1.flow1.deployed_uat', `${release.id}`, {
             flow: 'flow1',
             release: release.version,
@@ -317,11 +347,12 @@ export function createRunService(deps: RunDeps) {
       const fixes = taken.flow2.map((b) => ({ bugId: b.id, commits: commitsOf.get(b.id) ?? [] }));
       const release = await makeRelease(run, repo, { kind: 'flow2', targetEnv: 'prod', base: envs.prod.commit, baseVersion: envs.prod.version, fixes, views }, report);
       if (release) {
-        const queued: BugView[] = [];
-        for (const b of release.bugs) {
-          queued.push(await bugs.advance(run.system, b.id, 'queue_prod', { changes: { release_id: release.id }, data: { release: release.version } }));
-          report.bug(b.id, 'pending_prod');
-        }
+        const queued = await moveAll(
+          run,
+          release.bugs.map((b) => ({ id: b.id, action: 'queue_prod' as const, details: { changes: { release_id: release.id }, data: { release: release.version } } })),
+          'pending_prod',
+          report,
+        );
         await announce(run.system, 't1.flow2.queued_prod', `${release.id}`, { flow: 'flow2', release: release.version, bugs: queued.map(bugLine), ...nextT2(config) });
       }
     }
@@ -389,11 +420,7 @@ export function createRunService(deps: RunDeps) {
         continue;
       }
       if (await deploy(run, release, 'prod', report)) {
-        const done: BugView[] = [];
-        for (const id of verdict.ready) {
-          done.push(await bugs.advance(run.system, id, 'deploy_prod', { data: { release: release.version } }));
-          report.bug(id, 'deployed_prod');
-        }
+        const done = await moveAll(run, verdict.ready.map((id) => ({ id, action: 'deploy_prod' as const, details: { data: { release: release.version } } })), 'deployed_prod', report);
         await announce(run.system, 't2.flow1.deployed_prod', `${release.id}`, { flow: 'flow1', release: release.version, bugs: done.map(bugLine) });
       } else {
         status = 'failed';
@@ -412,11 +439,7 @@ export function createRunService(deps: RunDeps) {
         continue;
       }
       if (await deploy(run, release, 'prod', report)) {
-        const done: BugView[] = [];
-        for (const m of due) {
-          done.push(await bugs.advance(run.system, m.id, 'deploy_prod', { data: { release: release.version } }));
-          report.bug(m.id, 'deployed_prod');
-        }
+        const done = await moveAll(run, due.map((m) => ({ id: m.id, action: 'deploy_prod' as const, details: { data: { release: release.version } } })), 'deployed_prod', report);
         await announce(run.system, 't2.flow2.deployed_prod', `${release.id}`, { flow: 'flow2', release: release.version, bugs: done.map(bugLine), ...nextT2(config) });
       } else {
         status = 'failed';
@@ -441,11 +464,12 @@ export function createRunService(deps: RunDeps) {
       const release = await makeRelease(run, repo, { kind: 'flow2b', targetEnv: 'uat', base: envs.uat.commit, baseVersion: envs.uat.version, fixes, views }, report);
       if (release) {
         if (await deploy(run, release, 'uat', report)) {
-          const done: BugView[] = [];
-          for (const b of release.bugs) {
-            done.push(await bugs.advance(run.system, b.id, 'merge_uat', { changes: { release_id: release.id }, data: { release: release.version } }));
-            report.bug(b.id, 'uat_merged');
-          }
+          const done = await moveAll(
+            run,
+            release.bugs.map((b) => ({ id: b.id, action: 'merge_uat' as const, details: { changes: { release_id: release.id }, data: { release: release.version } } })),
+            'uat_merged',
+            report,
+          );
           await announce(run.system, 't2.flow2.uat_merged', `${release.id}`, { flow: 'flow2', release: release.version, bugs: done.map(bugLine) });
         } else {
           status = 'failed';
