@@ -203,6 +203,25 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.tonic.audit.verify(t.tonic.db)).ok, true);
     });
 
+    test('the pipeline moves many bugs at once; one changed meanwhile is refused and left alone', async () => {
+      await recordVersions(commits.base, commits.base);
+      const ids: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const bug = await t.tonic.bugs.report(t.actors.developer, 'shop', report);
+        await t.tonic.bugs.confirm(t.actors.manager, 'shop', bug.id, { flow: 'auto' });
+        ids.push(bug.id);
+      }
+      await t.tonic.bugs.close(t.actors.manager, 'shop', ids[1]!, { reason: 'duplicate' });
+      const { moved, refused } = await t.tonic.bugs.advanceMany('shop', ids.map((id) => ({ id, action: 'start_analysis' as const })));
+      assert.deepEqual(moved.map((b) => [b.id, b.status]), [[ids[0], 'analyzing'], [ids[2], 'analyzing']]);
+      assert.deepEqual(refused.map((r) => [r.id, r.error.code]), [[ids[1], 'invalid_transition']]);
+      assert.equal((await t.tonic.bugs.get(t.actors.viewer, 'shop', ids[1]!)).status, 'closed');
+      const history = (await t.tonic.bugs.get(t.actors.viewer, 'shop', ids[2]!)).history;
+      assert.deepEqual(history.at(-1)?.actor, 'tonic');
+      assert.equal((await t.tonic.audit.verify(t.tonic.db)).ok, true);
+      await assert.rejects(t.tonic.bugs.advanceMany('shop', [{ id: ids[0]!, action: 'approve_prod' }]), /person's decision/);
+    });
+
     test('batch approval answers per bug', async () => {
       await recordVersions(commits.base, commits.base);
       const ready = await t.tonic.bugs.report(t.actors.developer, 'shop', report);
