@@ -23,11 +23,12 @@
  *   summarise one with bench/profile-summary.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { build } from 'esbuild';
 import pg from 'pg';
 import { migrateToLatest, openDatabase, type Dialect } from '../src/adapters/db/database.ts';
 // @ts-expect-error: plain JavaScript module without type declarations
@@ -95,11 +96,23 @@ function benchDir(): string {
 // ---------------------------------------------------------------------------------------------
 // Child processes.
 
-function spawnChild(script: string, args: string[], label: string): ChildProcess {
-  const execArgv = ['--import', 'tsx'];
-  if (SETTINGS.cpuProf) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(SETTINGS.cpuProf, label)}`); // one file per thread (main and tsx's loader)
+/**
+ * The server children run as a bundle built like `npm start` builds dist/tonic.mjs (esbuild,
+ * dependencies external): plain JavaScript, no TypeScript loader thread in the measured process.
+ */
+async function bundled(script: string): Promise<string> {
+  const out = join(benchDir(), `${script.replace(/\.ts$/, '')}.bundle.mjs`);
+  if (!existsSync(out)) {
+    await build({ entryPoints: [join(HERE, script)], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning', absWorkingDir: join(HERE, '..') });
+  }
+  return out;
+}
+
+async function spawnChild(script: string, args: string[], label: string): Promise<ChildProcess> {
+  const execArgv: string[] = [];
+  if (SETTINGS.cpuProf) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(SETTINGS.cpuProf, label)}`);
   const env = { ...process.env, TONIC_BENCH_HOME: benchDir() };
-  const child = fork(join(HERE, script), args, { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(await bundled(script), args, { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
@@ -212,7 +225,7 @@ const mb = (bytes: number) => bytes / 1024 / 1024;
 
 async function startServer(kind: 'product' | 'minimal', url: string, label: string) {
   const t0 = performance.now();
-  const child = spawnChild('server-child.ts', [kind, url], label);
+  const child = await spawnChild('server-child.ts', [kind, url], label);
   const ready = await nextMessage<ServerMessage>(child, (m) => m.type === 'ready', 60_000, `${kind} server`);
   if (ready.type !== 'ready') throw new Error('unreachable');
   return { child, base: `http://127.0.0.1:${ready.port}`, pid: ready.pid, startMs: performance.now() - t0 };
@@ -271,7 +284,7 @@ async function runDialect(dialect: Dialect, url: string): Promise<DialectResult>
   log(`minimal: ${minimalLoad.rps.toFixed(0)} req/s, p99 ${minimalLoad.p99.toFixed(1)} ms; RSS ${minimalMem.rssMb.toFixed(0)} MB`);
 
   // Writing.
-  const writer = spawnChild('write-child.ts', [url, String(SETTINGS.writes[dialect])], `${dialect}-write`);
+  const writer = await spawnChild('write-child.ts', [url, String(SETTINGS.writes[dialect])], `${dialect}-write`);
   const written = await nextMessage<WriteMessage>(writer, (m) => m.type === 'result', 180_000, 'write benchmark');
   if (written.type !== 'result') throw new Error('unreachable');
   await new Promise<void>((r) => (writer.exitCode !== null ? r() : writer.once('exit', () => r())));
@@ -339,7 +352,7 @@ async function main(): Promise<number> {
   console.log(`date:    ${machine.date}`);
   console.log(
     `setup:   ${SETTINGS.bugs.toLocaleString('en')} bugs; autocannon ${SETTINGS.connections} connections in the runner process; product and minimal servers ` +
-      `each in its own child process (same node flags: --import tsx), loaded one at a time: ${SETTINGS.warmup} s warm-up each, ` +
+      `each in its own child process (a bundle built like npm start builds dist/tonic.mjs), loaded one at a time: ${SETTINGS.warmup} s warm-up each, ` +
       `then ${SETTINGS.duration} s each in alternating turns of ${SETTINGS.duration / 4} s (ABBABAAB)`,
   );
   console.log(`read:    GET ${PAGE_PATH} (a page of 50; Bearer token on the product)`);

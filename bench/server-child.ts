@@ -14,12 +14,15 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { dialectOf, migrateToLatest, openDatabase } from '../src/adapters/db/database.ts';
 import { composeTonic } from '../src/compose.ts';
+import { SUMMARY_COLUMNS } from '../src/features/bugs/bug-view.ts';
 import { buildApp } from '../src/http/app.ts';
 import { systemClock } from '../src/shared/clock.ts';
 import { BENCH_TOKEN, benchHome, benchSystem, exitWithParent, type ServerCommand, type ServerMessage } from './common.ts';
 
-const PAGE_SQL_SQLITE = 'select * from bugs where system = ? and status = ? order by id desc limit 51';
-const PAGE_SQL_PG = 'select * from bugs where system = $1 and status = $2 order by id desc limit 51';
+// The same page the product serves: the columns of a bug list (a summary), newest first.
+const COLUMNS = SUMMARY_COLUMNS.join(', ');
+const PAGE_SQL_SQLITE = `select ${COLUMNS} from bugs where system = ? and status = ? order by id desc limit 51`;
+const PAGE_SQL_PG = `select ${COLUMNS} from bugs where system = $1 and status = $2 order by id desc limit 51`;
 
 function send(message: ServerMessage): void {
   process.send?.(message);
