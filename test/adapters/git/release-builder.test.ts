@@ -153,6 +153,129 @@ describe('buildRelease', () => {
     assert.equal(await repo.git('rev-parse', `${built.commit}^`), base);
   });
 
+  describe('many commits in few git processes', () => {
+    /** A commit on top of `from` (detached, so no branch is made), writing the files given. */
+    async function commitOn(repo: TestRepo, from: string, message: string, files: Record<string, string>): Promise<string> {
+      await repo.git('checkout', '-q', '--detach', from);
+      const sha = await repo.commit(message, files);
+      await repo.git('checkout', '-q', 'main');
+      return sha;
+    }
+    const originsOf = async (repo: TestRepo, base: string, commit: string) => Promise.all((await releaseLog(repo, base, commit)).map((sha) => cherryPickedFrom(repo, sha)));
+
+    test('a conflict in the middle of a long sequence: the bugs before and after it go in, in order', async () => {
+      const repo = await newRepo();
+      // Bug 13's fix was written on 1.0.0; main has changed the same line since.
+      const late = await commitOn(repo, repo.base, 'fix 13', { 'app.txt': withLine(APP, 5, 'line 5 theirs') });
+      const base = await repo.commit('main moves on', { 'app.txt': withLine(APP, 5, 'line 5 ours') });
+      const fixes: { bugId: number; commits: string[] }[] = [];
+      for (let id = 1; id <= 25; id += 1) {
+        fixes.push({ bugId: id, commits: [id === 13 ? late : await commitOn(repo, base, `fix ${id}`, { [`bugs/${id}.txt`]: `fixed ${id}\n` })] });
+      }
+      const before = await checkoutState(repo);
+
+      for (const picksPerInvocation of [undefined, 4]) {
+        const built = await buildRelease(repo.path, { base, fixes }, { picksPerInvocation });
+        const expected = fixes.filter((f) => f.bugId !== 13);
+        assert.deepEqual(built.applied.map((x) => x.bugId), expected.map((f) => f.bugId), `${picksPerInvocation}`);
+        assert.ok(built.applied.every((x) => x.commits.length === 1));
+        assert.deepEqual(built.conflicts.map(({ bugId, commit, files }) => ({ bugId, commit, files })), [{ bugId: 13, commit: late, files: ['app.txt'] }]);
+        assert.match(built.conflicts[0]!.message, /^error: could not apply [0-9a-f]+\.\.\. fix 13$/);
+        assert.deepEqual(await releaseLog(repo, base, built.commit), built.applied.flatMap((x) => x.commits));
+        assert.deepEqual(await originsOf(repo, base, built.commit), expected.map((f) => f.commits[0]), 'each new commit belongs to its bug, in bug order');
+        assert.equal(await repo.git('show', `${built.commit}:app.txt`), withLine(APP, 5, 'line 5 ours').trimEnd());
+        assert.equal(await repo.git('show', `${built.commit}:bugs/25.txt`), 'fixed 25');
+      }
+      assert.deepEqual(await checkoutState(repo), before);
+      assert.deepEqual(leftovers(), []);
+    });
+
+    test('two bugs in a row already in the base count as applied with no commits; git goes on past them with the same identity', async () => {
+      const repo = await newRepo();
+      const [a] = await branch(repo, 'fix/a', repo.base, [{ message: 'fix a', line: 2, text: 'line 2 fixed' }]);
+      const [m1] = await branch(repo, 'fix/m1', repo.base, [{ message: 'fix m1', line: 4, text: 'line 4 fixed' }]);
+      const [m2] = await branch(repo, 'fix/m2', m1!, [{ message: 'fix m2', line: 6, text: 'line 6 fixed' }]);
+      const [c] = await branch(repo, 'fix/c', repo.base, [{ message: 'fix c', line: 9, text: 'line 9 fixed' }]);
+      await repo.git('merge', '-q', '--ff-only', m2!);
+      const base = await repo.git('rev-parse', 'HEAD');
+      const fixes = [
+        { bugId: 1, commits: [a!] },
+        { bugId: 2, commits: [m1!] },
+        { bugId: 3, commits: [m2!] },
+        { bugId: 4, commits: [c!] },
+        { bugId: 5, commits: [m1!, m2!] },
+      ];
+
+      const built = await buildRelease(repo.path, { base, fixes });
+
+      assert.deepEqual(built.conflicts, []);
+      assert.deepEqual(built.applied.map((x) => [x.bugId, x.commits.length]), [[1, 1], [2, 0], [3, 0], [4, 1], [5, 0]]);
+      assert.deepEqual(await originsOf(repo, base, built.commit), [a, c]);
+      const picked = built.applied[3]!.commits[0]!;
+      assert.equal(await repo.git('show', '-s', '--format=%cn <%ce>', picked), 'Tonic Deploy <tonic-deploy@localhost>', 'the commit made after the skips has the Tonic identity');
+      assert.equal(await repo.git('show', `${built.commit}:app.txt`), withLine(withLine(withLine(withLine(APP, 2, 'line 2 fixed'), 4, 'line 4 fixed'), 6, 'line 6 fixed'), 9, 'line 9 fixed').trimEnd());
+    });
+
+    test('a multi-commit bug whose 1st commit applies and 2nd conflicts, across two git invocations: none of it is kept', async () => {
+      const repo = await newRepo();
+      const [a] = await branch(repo, 'fix/a', repo.base, [{ message: 'fix a', line: 2, text: 'line 2 fixed' }]);
+      const [, b1, b2] = await branch(repo, 'fix/b', repo.base, [
+        { message: 'unrelated rename on the branch', line: 1, text: 'line one' },
+        { message: 'fix b part 1', line: 5, text: 'line 5 fixed' },
+        { message: 'fix b part 2', line: 1, text: 'line ONE' },
+      ]);
+      const [c] = await branch(repo, 'fix/c', repo.base, [{ message: 'fix c', line: 9, text: 'line 9 fixed' }]);
+      // Bug 4 has bug 2's first commit too: it went away with bug 2, so it is picked again here.
+      const fixes = [
+        { bugId: 1, commits: [a!] },
+        { bugId: 2, commits: [b1!, b2!] },
+        { bugId: 3, commits: [c!] },
+        { bugId: 4, commits: [b1!] },
+      ];
+
+      for (const picksPerInvocation of [undefined, 2, 1]) {
+        // With 2 a list, bug 2's 1st commit is the last of the first list and its 2nd the first of the next.
+        const built = await buildRelease(repo.path, { base: repo.base, fixes }, { picksPerInvocation });
+        assert.deepEqual(built.applied.map((x) => [x.bugId, x.commits.length]), [[1, 1], [3, 1], [4, 1]], `${picksPerInvocation}`);
+        assert.deepEqual(built.conflicts.map(({ bugId, commit, files }) => ({ bugId, commit, files })), [{ bugId: 2, commit: b2, files: ['app.txt'] }]);
+        assert.match(built.conflicts[0]!.message, /^error: could not apply [0-9a-f]+\.\.\. fix b part 2$/);
+        assert.deepEqual(await originsOf(repo, repo.base, built.commit), [a, c, b1]);
+        assert.doesNotMatch(await repo.git('show', `${built.commit}:app.txt`), /line (one|ONE)/);
+      }
+      assert.deepEqual(leftovers(), []);
+    });
+
+    test('a commit git refuses (unknown, or a merge) leaves its bug out with git\'s message, as one pick at a time did', async () => {
+      const repo = await newRepo();
+      const [a] = await branch(repo, 'fix/a', repo.base, [{ message: 'fix a', line: 2, text: 'line 2 fixed' }]);
+      const [x] = await branch(repo, 'fix/x', repo.base, [{ message: 'fix x', line: 4, text: 'line 4 fixed' }]);
+      const [y] = await branch(repo, 'fix/y', repo.base, [{ message: 'fix y', line: 6, text: 'line 6 fixed' }]);
+      await repo.git('checkout', '-q', 'fix/x');
+      await repo.git('-c', 'user.name=T', '-c', 'user.email=t@t.invalid', 'merge', '-q', '--no-ff', '-m', 'merge y', y!);
+      const merge = await repo.git('rev-parse', 'HEAD');
+      await repo.git('checkout', '-q', 'main');
+      const [c] = await branch(repo, 'fix/c', repo.base, [{ message: 'fix c', line: 9, text: 'line 9 fixed' }]);
+      const unknown = 'e'.repeat(40);
+      const fixes = [
+        { bugId: 1, commits: [a!] },
+        { bugId: 2, commits: [x!, unknown] },
+        { bugId: 3, commits: [y!] },
+        { bugId: 4, commits: [merge] },
+        { bugId: 5, commits: [c!] },
+      ];
+
+      const built = await buildRelease(repo.path, { base: repo.base, fixes });
+
+      assert.deepEqual(built.applied.map((b) => [b.bugId, b.commits.length]), [[1, 1], [3, 1], [5, 1]]);
+      assert.deepEqual(await originsOf(repo, repo.base, built.commit), [a, y, c]);
+      assert.deepEqual(built.conflicts, [
+        { bugId: 2, commit: unknown, files: [], message: `fatal: bad object ${unknown}` },
+        { bugId: 4, commit: merge, files: [], message: `error: commit ${merge} is a merge but no -m option was given.` },
+      ]);
+      assert.deepEqual(leftovers(), []);
+    });
+  });
+
   test('nothing to apply: the release is the base; the checkout, even a dirty one, is untouched and no worktree is left', async () => {
     const repo = await newRepo();
     const [a] = await branch(repo, 'fix/a', repo.base, [{ message: 'fix a', line: 2, text: 'line 2 fixed' }]);
