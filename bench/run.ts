@@ -23,7 +23,7 @@
  *   summarise one with bench/profile-summary.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,9 +100,13 @@ function benchDir(): string {
  * The server children run as a bundle built like `npm start` builds dist/tonic.mjs (esbuild,
  * dependencies external): plain JavaScript, no TypeScript loader thread in the measured process.
  */
+const built = new Set<string>();
+
 async function bundled(script: string): Promise<string> {
-  const out = join(benchDir(), `${script.replace(/\.ts$/, '')}.bundle.mjs`);
-  if (!existsSync(out)) {
+  // Inside the project (dist/ is ignored by git), so the bundle's imports find node_modules.
+  const out = join(HERE, '..', 'dist', 'bench', `${script.replace(/\.ts$/, '')}.bundle.mjs`);
+  if (!built.has(out)) {
+    built.add(out);
     await build({ entryPoints: [join(HERE, script)], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning', absWorkingDir: join(HERE, '..') });
   }
   return out;
