@@ -6,7 +6,7 @@ import { apiClientFrom } from './api-client.ts';
 import type { BatchResponse, Bug, BugPage, BugWithHistory } from './api-types.ts';
 import { API_OPTIONS, noPositionals, oneOf, parseCommand, parseId, parseLimit, required, singleId, UsageError } from './args.ts';
 import { describeAttachedFix, describeOutcome, formatBatchResults, formatBugDetail, formatBugList } from './bug-format.ts';
-import { printJson, printUsage, type CliIo } from './cli-io.ts';
+import { dispatch, printJson, printUsage, type CliIo } from './cli-io.ts';
 import { resolveSystem, systemPath } from './system-choice.ts';
 import { USAGE } from './usage.ts';
 
@@ -24,37 +24,18 @@ const BUGS_USAGE = [
 ].join('\n       ');
 
 export async function runBugs(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'list':
-      return list(rest, io);
-    case 'show':
-      return show(rest, io);
-    case 'report':
-      return report(rest, io);
-    case 'confirm':
-      return confirm(rest, io);
-    case 'reject':
-      return reasonAction('reject', USAGE.bugsReject, true, rest, io);
-    case 'close':
-      return reasonAction('close', USAGE.bugsClose, false, rest, io);
-    case 'approve-prod':
-      return approve('approve-prod', USAGE.bugsApproveProd, rest, io);
-    case 'approve-uat-merge':
-      return approve('approve-uat-merge', USAGE.bugsApproveUatMerge, rest, io);
-    case 'attach-fix':
-      return attachFix(rest, io);
-    case 'drop':
-      return drop(rest, io);
-    case 'help':
-    case '--help':
-    case '-h':
-      return printUsage(io, BUGS_USAGE);
-    case undefined:
-      throw new UsageError('which bugs command?', BUGS_USAGE);
-    default:
-      throw new UsageError(`unknown command "bugs ${sub}"`, BUGS_USAGE);
-  }
+  return dispatch('bugs', args, io, BUGS_USAGE, {
+    list,
+    show,
+    report,
+    confirm,
+    reject: (rest, io) => reasonAction('reject', USAGE.bugsReject, true, rest, io),
+    close: (rest, io) => reasonAction('close', USAGE.bugsClose, false, rest, io),
+    'approve-prod': (rest, io) => approve('approve-prod', USAGE.bugsApproveProd, rest, io),
+    'approve-uat-merge': (rest, io) => approve('approve-uat-merge', USAGE.bugsApproveUatMerge, rest, io),
+    'attach-fix': attachFix,
+    drop,
+  });
 }
 
 async function list(args: string[], io: CliIo): Promise<number> {

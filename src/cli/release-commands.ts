@@ -4,8 +4,8 @@
  */
 import { apiClientFrom } from './api-client.ts';
 import type { Deployment, DeploymentWithLog, IdPage, Release } from './api-types.ts';
-import { API_OPTIONS, noPositionals, PAGE_OPTIONS, pageQuery, parseCommand, parseId, singleId, UsageError } from './args.ts';
-import { printJson, printUsage, type CliIo } from './cli-io.ts';
+import { API_OPTIONS, noPositionals, PAGE_OPTIONS, pageQuery, parseCommand, parseId, singleId } from './args.ts';
+import { dispatch, printJson, printUsage, type CliIo } from './cli-io.ts';
 import { formatDeploymentDetail, formatDeploymentList, formatReleaseDetail, formatReleaseList } from './release-format.ts';
 import { resolveSystem, systemPath } from './system-choice.ts';
 import { USAGE } from './usage.ts';
@@ -14,39 +14,17 @@ const RELEASES_USAGE = `${USAGE.releasesList}\n       ${USAGE.releasesShow}`;
 const DEPLOYMENTS_USAGE = `${USAGE.deploymentsList}\n       ${USAGE.deploymentsShow}`;
 
 export async function runReleases(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'list':
-      return listReleases(rest, io);
-    case 'show':
-      return showRelease(rest, io);
-    case 'help':
-    case '--help':
-    case '-h':
-      return printUsage(io, RELEASES_USAGE);
-    case undefined:
-      throw new UsageError('which releases command?', RELEASES_USAGE);
-    default:
-      throw new UsageError(`unknown command "releases ${sub}"`, RELEASES_USAGE);
-  }
+  return dispatch('releases', args, io, RELEASES_USAGE, {
+    list: listReleases,
+    show: showRelease,
+  });
 }
 
 export async function runDeployments(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'list':
-      return listDeployments(rest, io);
-    case 'show':
-      return showDeployment(rest, io);
-    case 'help':
-    case '--help':
-    case '-h':
-      return printUsage(io, DEPLOYMENTS_USAGE);
-    case undefined:
-      throw new UsageError('which deployments command?', DEPLOYMENTS_USAGE);
-    default:
-      throw new UsageError(`unknown command "deployments ${sub}"`, DEPLOYMENTS_USAGE);
-  }
+  return dispatch('deployments', args, io, DEPLOYMENTS_USAGE, {
+    list: listDeployments,
+    show: showDeployment,
+  });
 }
 
 async function listReleases(args: string[], io: CliIo): Promise<number> {

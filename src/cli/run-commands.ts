@@ -6,7 +6,7 @@ import { RUN_SLOTS } from '../features/runs/run-store.ts';
 import { apiClientFrom } from './api-client.ts';
 import type { IdPage, Plan, Run } from './api-types.ts';
 import { API_OPTIONS, noPositionals, oneOf, PAGE_OPTIONS, pageQuery, parseCommand, singleId, UsageError } from './args.ts';
-import { printJson, printUsage, type CliIo } from './cli-io.ts';
+import { dispatch, printJson, printUsage, type CliIo } from './cli-io.ts';
 import { formatPlan, formatRunDetail, formatRunList } from './run-format.ts';
 import { resolveSystem, systemPath } from './system-choice.ts';
 import { USAGE } from './usage.ts';
@@ -53,21 +53,10 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
 }
 
 export async function runRuns(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'list':
-      return list(rest, io);
-    case 'show':
-      return show(rest, io);
-    case 'help':
-    case '--help':
-    case '-h':
-      return printUsage(io, RUNS_USAGE);
-    case undefined:
-      throw new UsageError('which runs command?', RUNS_USAGE);
-    default:
-      throw new UsageError(`unknown command "runs ${sub}"`, RUNS_USAGE);
-  }
+  return dispatch('runs', args, io, RUNS_USAGE, {
+    list,
+    show,
+  });
 }
 
 async function list(args: string[], io: CliIo): Promise<number> {

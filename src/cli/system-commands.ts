@@ -4,8 +4,8 @@
 import { ENVIRONMENTS } from '../features/bugs/bug-statuses.ts';
 import { apiClientFrom } from './api-client.ts';
 import type { EnvironmentInfo, EnvironmentsResponse, SystemInfo } from './api-types.ts';
-import { API_OPTIONS, noPositionals, oneOf, parseCommand, required, UsageError } from './args.ts';
-import { printJson, printUsage, type CliIo } from './cli-io.ts';
+import { API_OPTIONS, noPositionals, oneOf, parseCommand, required } from './args.ts';
+import { dispatch, printJson, printUsage, type CliIo } from './cli-io.ts';
 import { resolveSystem, systemPath } from './system-choice.ts';
 import { formatInstant, formatTable, orDash, shortCommit } from './table.ts';
 import { USAGE } from './usage.ts';
@@ -26,21 +26,10 @@ export async function runSystems(args: string[], io: CliIo): Promise<number> {
 }
 
 export async function runEnv(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'show':
-      return show(rest, io);
-    case 'record':
-      return record(rest, io);
-    case 'help':
-    case '--help':
-    case '-h':
-      return printUsage(io, ENV_USAGE);
-    case undefined:
-      throw new UsageError('which env command?', ENV_USAGE);
-    default:
-      throw new UsageError(`unknown command "env ${sub}"`, ENV_USAGE);
-  }
+  return dispatch('env', args, io, ENV_USAGE, {
+    show,
+    record,
+  });
 }
 
 async function show(args: string[], io: CliIo): Promise<number> {
