@@ -37,6 +37,20 @@ export function instantAt(date: string, time: LocalTime, timeZone: string): Date
  * `after`. Approved at 21:59:59 for a 22:00 slot: tonight; at 22:00:00 or later: tomorrow night.
  */
 export function nextSlotAfter(after: Date, timeZone: string, time: LocalTime): Date {
+  // Every instant from the one last asked about up to the slot it got has that same answer, so a
+  // burst of approvals asks the time-zone database once (the answer is unchanged, only remembered).
+  const key = `${timeZone} ${time}`;
+  const known = lastSlots.get(key);
+  const t = after.getTime();
+  if (known && known.from <= t && t < known.slot) return new Date(known.slot);
+  const slot = computeNextSlotAfter(after, timeZone, time);
+  lastSlots.set(key, { from: t, slot: slot.getTime() });
+  return slot;
+}
+
+const lastSlots = new Map<string, { from: number; slot: number }>();
+
+function computeNextSlotAfter(after: Date, timeZone: string, time: LocalTime): Date {
   const local = DateTime.fromJSDate(after, { zone: timeZone });
   for (let days = 0; days <= 2; days++) {
     const date = local.plus({ days }).toISODate();
@@ -54,6 +68,19 @@ export function localDate(at: Date, timeZone: string): string {
 
 /** For people, in the system's zone: "2026-11-26 22:00 GMT+8". */
 export function formatLocal(at: Date, timeZone: string): string {
+  // The same few instants (tonight's T2) are formatted over and over: remember recent answers.
+  const key = `${timeZone} ${Math.floor(at.getTime() / 60_000)}`;
+  const known = formatted.get(key);
+  if (known !== undefined) return known;
+  const text = formatLocalNow(at, timeZone);
+  if (formatted.size >= 1000) formatted.delete(formatted.keys().next().value!);
+  formatted.set(key, text);
+  return text;
+}
+
+const formatted = new Map<string, string>();
+
+function formatLocalNow(at: Date, timeZone: string): string {
   const parts: Record<string, string> = {};
   for (const p of localFormatter(timeZone).formatToParts(at)) parts[p.type] = p.value;
   const hour = parts.hour === '24' ? '00' : parts.hour;
