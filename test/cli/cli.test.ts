@@ -3,11 +3,11 @@
  * The API is dialect-independent, so SQLite is enough here.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN_USERNAME } from '../../src/features/identity/identity-service.ts';
 import { ADMIN_TOKEN, createTestTonic, fixedVersions, startTestServer, testSystem, type TestServer, type TestTonic } from '../support/test-tonic.ts';
 import { runTonic } from './run-tonic.ts';
+import { freePort } from '../support/processes.ts';
 
 const LIMIT = { timeout: 60_000 };
 
@@ -128,7 +128,7 @@ describe('tonic over the API', () => {
   });
 
   test('an unreachable server names the URL and how to start one', LIMIT, async () => {
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const run = await runTonic(['bugs', 'list'], { TONIC_URL: url, TONIC_TOKEN: ADMIN_TOKEN });
     assert.equal(run.code, 1);
     assert.match(run.stderr, new RegExp(`^error: cannot connect to Tonic at ${url.replaceAll('.', '\\.')}: connection refused; start the server with \`tonic serve\`, or set TONIC_URL`));
@@ -176,11 +176,3 @@ test('with several systems and no --system, the error lists them', LIMIT, async 
   assert.deepEqual(JSON.parse(chosen.stdout), { items: [], nextCursor: null });
 });
 
-/** A loopback port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}

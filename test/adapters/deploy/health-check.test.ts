@@ -8,6 +8,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterEach, describe, test } from 'node:test';
 import { checkHealth, type HealthCheckConfig } from '../../../src/adapters/deploy/health-check.ts';
+import { freePort } from '../../support/processes.ts';
 
 const servers: { server: Server; sockets: Set<Socket> }[] = [];
 afterEach(async () => {
@@ -32,14 +33,6 @@ async function serve(handler: RequestListener, port = 0): Promise<number> {
   return (server.address() as { port: number }).port;
 }
 
-/** A port nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as { port: number };
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
 
 const reporting = (status: number, body: unknown): RequestListener => (_req, res) => {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -105,7 +98,7 @@ describe('health check', () => {
   });
 
   test('connection refused: unhealthy with "connection refused", within the time limit', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const r = await timed(checkHealth(config(port), 'v1.4.2'));
     assert.equal(r.ok, false);
     assert.equal(r.detail, `http://127.0.0.1:${port}/health: connection refused`);
@@ -122,7 +115,7 @@ describe('health check', () => {
   });
 
   test('eventually healthy: a service that starts listening after a delay passes, after retries', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const starting = new Promise<void>((ok) => setTimeout(() => void serve(reporting(200, { version: 'v1.4.2' }), port).then(() => ok()), 500));
     const r = await timed(checkHealth(config(port, { timeoutMs: 5_000 }), 'v1.4.2'));
     await starting;

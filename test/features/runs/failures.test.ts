@@ -18,6 +18,7 @@ import { DIALECTS } from '../../support/databases.ts';
 import { startTestEnvironments, type TestEnvironments } from '../../support/environments.ts';
 import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
 import { createTestTonic, testSystem, type TestTonic } from '../../support/test-tonic.ts';
+import { freePort } from '../../support/processes.ts';
 
 const APP = Array.from({ length: 10 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
 const SECRET = 'deploy-hook-secret';
@@ -89,14 +90,6 @@ async function webhookReceiver(answer: (req: IncomingMessage, body: string, res:
   };
 }
 
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as { port: number };
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
 
 /** Processes (not zombies) whose command line mentions `text`. */
 function processesMentioning(text: string): number[] {
@@ -231,7 +224,7 @@ for (const dialect of DIALECTS) {
     });
 
     test('a health URL that refuses connections after the deploy: failed with "connection refused"; UAT not recorded as moved', async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const { w, bug } = await world({ env: (envs) => ({ uat: { health: { ...envs.config.uat.health!, url: `http://127.0.0.1:${port}/health`, timeoutMs: 1_000 } } }) });
       const [t1] = await at(w.t.tonic, w.t.clock, '2026-11-26T12:00:05Z');
       assert.equal(t1?.status, 'failed');
