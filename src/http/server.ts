@@ -4,7 +4,7 @@
  */
 import { openDatabase, migrateToLatest } from '../adapters/db/database.ts';
 import { loadConfigFile } from '../config/load-config.ts';
-import { readSettings, type Settings } from '../config/settings.ts';
+import { checkFreezeEnvironment, readSettings, type Settings } from '../config/settings.ts';
 import { composeTonic } from '../compose.ts';
 import { ensureDemoFiles, seedDemo, startDemoEnvironments } from '../demo/demo-system.ts';
 import { systemClock } from '../shared/clock.ts';
@@ -16,6 +16,7 @@ export async function startServer(settings: Settings = readSettings()) {
   const demo = settings.configFile === null;
   const configFile = settings.configFile ?? (await ensureDemoFiles(settings.home));
   const config = loadConfigFile(configFile);
+  checkFreezeEnvironment(settings.freeze, config.systems);
   const database = await openDatabase({ url: settings.databaseUrl });
   try {
     await migrateToLatest(database);
@@ -23,7 +24,7 @@ export async function startServer(settings: Settings = readSettings()) {
     await database.close();
     throw error;
   }
-  const tonic = composeTonic({ database, config, clock: systemClock, home: settings.home, leaseMs: settings.runLeaseMs });
+  const tonic = composeTonic({ database, config, clock: systemClock, home: settings.home, leaseMs: settings.runLeaseMs, freezeEnvironment: settings.freeze });
   await tonic.identity.bootstrap(settings.adminToken);
   let stopDemo = () => {};
   if (demo) {

@@ -7,7 +7,8 @@
  * Dates here are local calendar dates, "YYYY-MM-DD": which instants they cover depends on the time
  * zone of the system that asks (freeze-rules.ts).
  */
-import Holidays from 'date-holidays';
+import { createRequire } from 'node:module';
+import type Holidays from 'date-holidays';
 import { DateTime } from 'luxon';
 
 export const HOLIDAY_TYPES = ['public', 'bank', 'optional', 'school', 'observance'] as const;
@@ -18,16 +19,25 @@ export type HolidayCalendar = { country: string; region: string | null; types: r
 
 export type Holiday = { date: string; name: string };
 
-const catalogue = new Holidays();
+// The library and its data (every country's rules) load on first use, not with every module that
+// imports this one: the command line's API commands never need them.
+let library: typeof Holidays | null = null;
+function holidayLibrary(): typeof Holidays {
+  library ??= createRequire(import.meta.url)('date-holidays') as typeof Holidays;
+  return library;
+}
+
+let catalogueInstance: Holidays | null = null;
+const catalogue = () => (catalogueInstance ??= new (holidayLibrary())());
 
 /** Why a country or region code cannot be used, or null when the holiday library knows it. */
 export function holidayCalendarProblem(country: string, region: string | null): string | null {
-  const countries = catalogue.getCountries('en');
+  const countries = catalogue().getCountries('en');
   if (!Object.hasOwn(countries, country)) {
     return `"${country}" is not a country code the holiday calendar knows: use an ISO 3166-1 alpha-2 code in capitals, such as HK, TW, CN, SG, GB or US`;
   }
   if (region === null) return null;
-  const regions = catalogue.getStates(country, 'en') ?? {};
+  const regions = catalogue().getStates(country, 'en') ?? {};
   if (!Object.hasOwn(regions, region)) {
     const known = Object.keys(regions);
     return `"${region}" is not a region of ${country} (${countries[country]}) in the holiday calendar; ${known.length ? `known regions: ${known.join(', ')}` : `${country} has no regions: remove region`}`;
@@ -42,9 +52,10 @@ export function holidaysIn(calendar: HolidayCalendar, year: number): Holiday[] {
   const key = `${calendar.country}/${calendar.region ?? ''}/${[...calendar.types].sort().join(',')}/${year}`;
   let found = holidayYears.get(key);
   if (!found) {
-    const library = calendar.region ? new Holidays(calendar.country, calendar.region, { languages: ['en'] }) : new Holidays(calendar.country, { languages: ['en'] });
+    const Library = holidayLibrary();
+    const country = calendar.region ? new Library(calendar.country, calendar.region, { languages: ['en'] }) : new Library(calendar.country, { languages: ['en'] });
     const byDate = new Map<string, string[]>();
-    for (const h of library.getHolidays(year)) {
+    for (const h of country.getHolidays(year)) {
       if (!calendar.types.includes(h.type)) continue;
       const date = h.date.slice(0, 10);
       const names = byDate.get(date) ?? [];
@@ -62,15 +73,21 @@ export function holidayOn(calendar: HolidayCalendar, date: string): Holiday | un
   return holidaysIn(calendar, Number(date.slice(0, 4))).find((h) => h.date === date);
 }
 
-const lunarCalendar = new Holidays();
-lunarCalendar.setHoliday('chinese 01-0-01', { name: { en: 'Lunar New Year' }, type: 'public' });
+let lunarCalendarInstance: Holidays | null = null;
+function lunarCalendar(): Holidays {
+  if (!lunarCalendarInstance) {
+    lunarCalendarInstance = new (holidayLibrary())();
+    lunarCalendarInstance.setHoliday('chinese 01-0-01', { name: { en: 'Lunar New Year' }, type: 'public' });
+  }
+  return lunarCalendarInstance;
+}
 const lunarNewYears = new Map<number, string>();
 
 /** The first day of the first month of the Chinese calendar in that Gregorian year (late January to mid February). */
 export function lunarNewYearDate(year: number): string {
   let date = lunarNewYears.get(year);
   if (!date) {
-    const [first] = lunarCalendar.getHolidays(year);
+    const [first] = lunarCalendar().getHolidays(year);
     if (!first) throw new Error(`the Chinese calendar gave no Lunar New Year for ${year}`);
     date = first.date.slice(0, 10);
     lunarNewYears.set(year, date);

@@ -188,13 +188,19 @@ function byStart(a: FreezeWindow, b: FreezeWindow): number {
 /** Holiday runs and month-end closes are shorter than this: looking this far around an instant finds the whole window it is in. */
 const AROUND_MS = 45 * DAY_MS;
 
+/** The declared freezes an evaluation at `at` needs are those touching this range. */
+export function evaluationRange(at: Date): { from: Date; to: Date } {
+  return { from: new Date(at.getTime() - AROUND_MS), to: new Date(at.getTime() + AROUND_MS) };
+}
+
 /**
  * DESIGN.md decision 7: every freeze in force for a system at `at`, from every source, each with
  * the whole window it belongs to (so its end says when it lifts).
  */
 export function evaluateFreezes(at: Date, timeZone: string, rules: FreezeRules, declared: readonly DeclaredFreeze[]): FreezeState {
   const t = at.getTime();
-  const sources = merge(spans(t - AROUND_MS, t + AROUND_MS, timeZone, rules, declared))
+  const range = evaluationRange(at);
+  const sources = merge(spans(range.from.getTime(), range.to.getTime(), timeZone, rules, declared))
     .filter((s) => (s.start === null || s.start <= t) && (s.end === null || t < s.end))
     .map((s) => toWindow(s, rules))
     .sort(byStart);
@@ -222,9 +228,14 @@ export function freezeCalendar(from: Date, days: number, timeZone: string, rules
   return { from: from.toISOString(), to: to.toISOString(), windows };
 }
 
+/** One window for people: its label and when it lifts, in the system's zone. */
+export function describeFreezeWindow(w: FreezeWindow, timeZone: string): string {
+  return `${w.label}${w.end ? `, until ${formatLocal(new Date(w.end), timeZone)}` : ', until it is removed'}`;
+}
+
 /** For people and messages: what is frozen, by what, and until when (in the system's zone). */
 export function describeFreezes(state: FreezeState, timeZone: string): string {
-  const one = (w: FreezeWindow) => `${w.label}${w.end ? `, until ${formatLocal(new Date(w.end), timeZone)}` : ', until it is removed'}`;
+  const one = (w: FreezeWindow) => describeFreezeWindow(w, timeZone);
   const full = state.sources.filter((s) => s.scope === 'system');
   const partial = state.sources.filter((s) => s.scope === 'modules');
   const parts: string[] = [];
