@@ -2,7 +2,7 @@
  * A running server leaves a marker in TONIC_HOME (and, on PostgreSQL, names its connections), so
  * that `tonic restore` can refuse to replace a database under a server's feet.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dialectOf, openDatabase, redactUrl } from '../../adapters/db/database.ts';
 import { sql } from 'kysely';
@@ -16,6 +16,7 @@ const markerPath = (home: string) => join(home, 'server.json');
 /** Called by the server once it listens; the returned function removes the marker. */
 export function leaveServerMarker(home: string, marker: Marker): () => void {
   const path = markerPath(home);
+  mkdirSync(home, { recursive: true });
   writeFileSync(path, JSON.stringify(marker));
   return () => {
     try {
