@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -22,7 +22,7 @@ describe('tonic config check', () => {
   let hanging: string;
   let closed: string;
 
-  const listen = async (handler: Parameters<typeof createServer>[0]) => {
+  const listen = async (handler: RequestListener) => {
     const server = createServer(handler);
     servers.push(server);
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
