@@ -55,25 +55,29 @@ const EnvironmentSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const LocalDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a date, YYYY-MM-DD' });
+const LocalDate = (example: string) => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'A date, YYYY-MM-DD.', examples: [example] });
 
 const FreezeSchema = Type.Object(
   {
     all: Type.Optional(Type.Boolean({ description: 'Like DEPLOY_FREEZE=true for this system: no scheduled deploys (T1/T2 are skipped).' })),
     modules: Type.Optional(
-      Type.Array(Name, { description: 'Like DEPLOY_FREEZE_MODULES for this system: T1/T2 leave out the bugs of these modules (from the system\'s modules).' }),
+      Type.Array(Name, {
+        description: 'Like DEPLOY_FREEZE_MODULES for this system: T1/T2 leave out the bugs of these modules (from the system\'s modules).',
+        examples: [['financial']],
+      }),
     ),
     until: Type.Optional(
       Type.String({
         description:
           'Like DEPLOY_FREEZE_UNTIL: YYYY-MM-DD; all and modules lift at 00:00 of this date in the system\'s time zone. Given alone, everything is frozen until then.',
+        examples: ['2026-02-05'],
       }),
     ),
     holidays: Type.Optional(
       Type.Object(
         {
-          country: Type.String({ description: 'ISO 3166-1 alpha-2 country code whose public holidays freeze the system, e.g. HK, TW, CN.' }),
-          region: Type.Optional(Type.String({ description: 'A region (state, province) of that country with its own holidays, e.g. US: CA.' })),
+          country: Type.String({ description: 'ISO 3166-1 alpha-2 country code whose public holidays freeze the system, e.g. HK, TW, CN.', examples: ['HK'] }),
+          region: Type.Optional(Type.String({ description: 'A region (state, province) of that country with its own holidays, e.g. US: CA.', examples: ['CA'] })),
           types: Type.Optional(
             Type.Array(Type.Union(HOLIDAY_TYPES.map((t) => Type.Literal(t))), { minItems: 1, description: 'Which kinds of holiday freeze. Default [public].' }),
           ),
@@ -90,8 +94,8 @@ const FreezeSchema = Type.Object(
     monthEndClose: Type.Optional(
       Type.Object(
         {
-          businessDays: Type.Integer({ minimum: 1, maximum: 10, description: 'The last N business days of each month (weekends and holidays skipped).' }),
-          modules: Type.Array(Name, { minItems: 1, description: 'The financial modules frozen from the first of those days to the end of the month.' }),
+          businessDays: Type.Integer({ minimum: 1, maximum: 10, description: 'The last N business days of each month (weekends and holidays skipped).', examples: [2] }),
+          modules: Type.Array(Name, { minItems: 1, description: 'The financial modules frozen from the first of those days to the end of the month.', examples: [['financial']] }),
         },
         { additionalProperties: false, description: 'SEED.md: end-of-month financial close freezes the named modules; the others deploy as usual.' },
       ),
@@ -99,9 +103,9 @@ const FreezeSchema = Type.Object(
     goLive: Type.Optional(
       Type.Object(
         {
-          start: LocalDate,
-          end: LocalDate,
-          label: Type.Optional(Type.String({ minLength: 1, description: 'Names the client and the event in messages. Default "client go-live".' })),
+          start: LocalDate('2026-03-02'),
+          end: LocalDate('2026-03-06'),
+          label: Type.Optional(Type.String({ minLength: 1, description: 'Names the client and the event in messages. Default "client go-live".', examples: ['ACME go-live'] })),
         },
         { additionalProperties: false, description: 'SEED.md: a major client\'s go-live week freezes this system, both dates included; other systems run as usual.' },
       ),
@@ -110,10 +114,10 @@ const FreezeSchema = Type.Object(
       Type.Array(
         Type.Object(
           {
-            start: Type.String({ description: 'YYYY-MM-DD (00:00 in the system\'s zone), YYYY-MM-DDTHH:MM (local) or an instant with its offset.' }),
-            end: Type.String({ description: 'As start; the freeze lifts at this instant.' }),
-            modules: Type.Optional(Type.Array(Name, { description: 'Only these modules; the whole system when absent.' })),
-            reason: Type.String({ minLength: 1, description: 'Why: shown in run reports and messages.' }),
+            start: Type.String({ description: 'YYYY-MM-DD (00:00 in the system\'s zone), YYYY-MM-DDTHH:MM (local) or an instant with its offset.', examples: ['2026-12-20'] }),
+            end: Type.String({ description: 'As start; the freeze lifts at this instant.', examples: ['2026-12-21T06:00'] }),
+            modules: Type.Optional(Type.Array(Name, { description: 'Only these modules; the whole system when absent.', examples: [['financial']] })),
+            reason: Type.String({ minLength: 1, description: 'Why: shown in run reports and messages.', examples: ['data centre move'] }),
           },
           { additionalProperties: false },
         ),
