@@ -113,21 +113,29 @@ export function buildPrompt(input: PromptInput): Prompt {
     diff: '',
   };
   redactions.push(...diff.redactions);
-  const without = JSON.stringify(payload, null, 1).length;
-  const budget = Math.max(0, input.maxInputChars - without - 120);
-  let text = diff.text;
+  // The diff is cut at a line end to what fits once escaped as JSON (a newline or a quote takes
+  // two characters there).
+  payload.diff = diff.text;
+  let content = JSON.stringify(payload, null, 1);
   let diffCut = 0;
-  if (text.length > budget) {
-    const end = text.lastIndexOf('\n', budget);
-    const kept = text.slice(0, end > 0 ? end : budget);
-    diffCut = text.length - kept.length;
-    text = `${kept}\n… (diff cut here: ${diffCut} more characters not sent)`;
+  if (content.length > input.maxInputChars) {
+    const room = input.maxInputChars - JSON.stringify({ ...payload, diff: '' }, null, 1).length - 80;
+    let used = 0;
+    let kept = 0;
+    for (const line of diff.text.split('\n')) {
+      const cost = JSON.stringify(`${line}\n`).length - 2;
+      if (used + cost > room) break;
+      used += cost;
+      kept += line.length + 1;
+    }
+    diffCut = diff.text.length - kept;
+    payload.diff = `${diff.text.slice(0, kept)}… (diff cut here: ${diffCut} more characters not sent)`;
+    content = JSON.stringify(payload, null, 1);
   }
-  payload.diff = text;
   return {
     messages: [
       { role: 'system', content: SYSTEM_PROMPT },
-      { role: 'user', content: JSON.stringify(payload, null, 1) },
+      { role: 'user', content },
     ],
     redactions,
     withheld: diff.withheld,
