@@ -54,6 +54,7 @@ const AttemptSummarySchema = Type.Object({
   endpoint: Nullable(Type.String()),
   model: Nullable(Type.String()),
   httpStatus: Nullable(Type.Integer()),
+  sent: Type.Boolean({ description: 'Whether anything was sent (false when the model was not called).' }),
   redactions: Type.Integer({ description: 'How many secrets were taken out before sending.' }),
   withheld: Type.Array(Type.String(), { description: 'Files not sent at all (never-send globs).' }),
   createdAt: Type.String({ format: 'date-time' }),

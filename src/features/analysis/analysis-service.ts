@@ -70,6 +70,8 @@ export function attemptSummary(a: AnalysisAttempt) {
     endpoint: a.endpoint,
     model: a.model,
     httpStatus: a.httpStatus,
+    /** Whether anything left: false when the model was not called. */
+    sent: a.sent !== null,
     redactions: a.redactions.length,
     withheld: a.withheld.map((w) => w.file),
     createdAt: a.createdAt,
