@@ -92,6 +92,11 @@ export function createRunService(deps: RunDeps) {
     return { id: b.id, severity: b.severity, title: b.title, services: b.services };
   }
 
+  /** A bug in a message that asks people to validate it: with the checks its analysis proposes. */
+  function bugToValidate(b: BugView) {
+    return { ...bugLine(b), validationSteps: b.validationSteps };
+  }
+
   async function announce(system: string, event: OutboxEvent, key: string, payload: Record<string, unknown>) {
     const at = clock.now();
     await db.transaction().execute((trx) => outbox.enqueue(trx, { system, event, payload, idempotencyKey: `${event}:${key}`, at }));
@@ -333,7 +338,7 @@ export function createRunService(deps: RunDeps) {
             flow: 'flow1',
             release: release.version,
             uatUrl: config.environments.uat.url,
-            bugs: deployed.map(bugLine),
+            bugs: deployed.map(bugToValidate),
             ...nextT2(config),
           });
         } else {
@@ -441,7 +446,7 @@ export function createRunService(deps: RunDeps) {
       }
       if (await deploy(run, release, 'prod', report)) {
         const done = await moveAll(run, due.map((m) => ({ id: m.id, action: 'deploy_prod' as const, details: { data: { release: release.version } } })), 'deployed_prod', report);
-        await announce(run.system, 't2.flow2.deployed_prod', `${release.id}`, { flow: 'flow2', release: release.version, bugs: done.map(bugLine), ...nextT2(config) });
+        await announce(run.system, 't2.flow2.deployed_prod', `${release.id}`, { flow: 'flow2', release: release.version, bugs: done.map(bugToValidate), ...nextT2(config) });
       } else {
         status = 'failed';
         for (const m of due) report.bug(m.id, 'not deployed', 'the PROD deploy failed; the bug stays pending_prod');

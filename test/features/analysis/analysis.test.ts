@@ -167,6 +167,11 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(record.body.items[0].sent, JSON.parse(request!.text));
       assert.equal(record.body.items[0].redactions.length, attempt!.redactions.length);
 
+      // The message asking people to validate UAT carries the checks, beside its approve button.
+      const messages = await w.t.tonic.outbox.list(w.t.tonic.db, { system: 'shop', limit: 100 });
+      const deployed = messages.find((m) => m.event === 't1.flow1.deployed_uat');
+      assert.deepEqual((deployed?.payload.bugs as { id: number; validationSteps: unknown }[]).map((b) => [b.id, b.validationSteps]), [[bug.id, CANNED_ANSWER.validationSteps]]);
+
       const audit = await w.t.tonic.audit.list(w.t.tonic.db, { stream: 'shop', limit: 200 });
       assert.ok(audit.some((e: { action: string }) => e.action === 'analysis.sent'));
       assert.equal((await w.t.tonic.audit.verify(w.t.tonic.db)).ok, true);
