@@ -48,3 +48,22 @@ test('the starter config\'s commented freeze example is a valid freeze section o
   assert.deepEqual(freeze.holidays, { country: 'GB', region: 'ENG', types: ['public'] });
   assert.deepEqual([freeze.lunarNewYear, freeze.monthEndClose, freeze.goLive?.label, freeze.windows.length], [{ days: 3 }, { businessDays: 2, modules: ['financial'] }, 'ACME go-live', 1]);
 });
+
+test('the commented analyzer example is a valid configuration once uncommented', () => {
+  const lines = starterConfigYaml().split('\n');
+  const start = lines.indexOf('    # analyzer:');
+  assert.ok(start > 0, 'the starter config shows an analyzer example');
+  lines[start] = '    analyzer:';
+  for (let i = start + 1; lines[i]?.startsWith('    #   '); i++) {
+    if (!lines[i]!.startsWith('    #   #')) lines[i] = `      ${lines[i]!.slice('    #   '.length)}`;
+  }
+  const config = parseConfig(lines.join('\n'), '/etc/tonic/tonic.config.yaml', { OPENAI_API_KEY: 'sk-example' });
+  const analyzer = config.systems[0]!.analyzer;
+  assert.equal(analyzer.provider, 'openai-compatible');
+  assert.deepEqual(analyzer.provider === 'openai-compatible' && [analyzer.baseUrl, analyzer.model, analyzer.apiKey, analyzer.neverSend], [
+    'https://api.openai.com/v1',
+    'gpt-4o-mini',
+    'sk-example',
+    ['.env*', '*.pem', 'config/secrets/**'],
+  ]);
+});

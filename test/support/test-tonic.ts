@@ -39,6 +39,7 @@ export function testSystem(overrides: Partial<SystemConfig> = {}): SystemConfig 
     people: { viewer: [], developer: [], manager: [], admin: [], cto: [] },
     allowSelfApproval: false,
     freeze: NO_FREEZE_CONFIG,
+    analyzer: { provider: 'builtin' },
     ...overrides,
   };
 }
