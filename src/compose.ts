@@ -19,6 +19,9 @@ import { createDeploymentService } from './features/deployments/deployment-servi
 import { createDeploymentStore } from './features/deployments/deployment-store.ts';
 import { createEnvironmentService } from './features/environments/environment-service.ts';
 import { createEnvironmentStore } from './features/environments/environment-store.ts';
+import type { FreezeFlags } from './features/freezes/freeze-rules.ts';
+import { createFreezeService } from './features/freezes/freeze-service.ts';
+import { createFreezeStore } from './features/freezes/freeze-store.ts';
 import type { VersionGraph } from './features/environments/flow-rules.ts';
 import { createIdentityService } from './features/identity/identity-service.ts';
 import { createIdentityStore } from './features/identity/identity-store.ts';
@@ -46,9 +49,11 @@ export type ComposeOptions = {
   instance?: string;
   /** How long a run's claim lasts without renewal (decision 6). */
   leaseMs?: number;
+  /** DEPLOY_FREEZE* of the environment (settings.ts): a freeze of every system. */
+  freezeEnvironment?: FreezeFlags | null;
 };
 
-export function composeTonic({ database, config, clock, home, versions, analyzer, instance, leaseMs = 60_000 }: ComposeOptions) {
+export function composeTonic({ database, config, clock, home, versions, analyzer, instance, leaseMs = 60_000, freezeEnvironment = null }: ComposeOptions) {
   const { db, dialect } = database;
   const instanceId = instance ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const systems = createSystemRegistry(config.systems);
@@ -75,6 +80,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     workdirOf: (system) => systems.get(system).repositoryPath ?? home,
     identity,
   });
+  const freezes = createFreezeService({ db, store: createFreezeStore(), systems, identity, audit, outbox, clock, environment: freezeEnvironment });
   const analysis = createAnalysisService({
     db,
     store: createAnalysisStore(),
@@ -103,6 +109,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     identity,
     outbox,
     clock,
+    freezes,
     instance: instanceId,
     leaseMs,
   });
@@ -123,6 +130,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     releases: createReleaseService({ db, releases, systems, identity }),
     deploymentStore,
     deployments,
+    freezes,
     runs,
     runStore,
     scheduler,

@@ -26,7 +26,7 @@ export type Query = Record<string, string | number | undefined>;
 export function createApiClient({ url, token, timeoutMs = TIMEOUT_MS }: { url: string; token: string; timeoutMs?: number }) {
   const base = `${url.replace(/\/+$/, '')}/api/v1`;
 
-  async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     let text: string;
     let response: Response;
     try {
@@ -49,15 +49,22 @@ export function createApiClient({ url, token, timeoutMs = TIMEOUT_MS }: { url: s
     throw notTonic(method, base + path, response);
   }
 
+  const withQuery = (path: string, query: Query) => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    const qs = params.toString();
+    return qs ? `${path}?${qs}` : path;
+  };
+
   return {
     get<T>(path: string, query: Query = {}): Promise<T> {
-      const params = new URLSearchParams();
-      for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-      const qs = params.toString();
-      return request<T>('GET', qs ? `${path}?${qs}` : path);
+      return request<T>('GET', withQuery(path, query));
     },
     post<T>(path: string, body: unknown = {}): Promise<T> {
       return request<T>('POST', path, body);
+    },
+    delete<T>(path: string, query: Query = {}): Promise<T> {
+      return request<T>('DELETE', withQuery(path, query));
     },
   };
 }

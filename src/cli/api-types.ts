@@ -8,6 +8,8 @@ import type { BugSummary, BugView } from '../features/bugs/bug-view.ts';
 import type { HistoryEntry } from '../features/bugs/bug-store.ts';
 import type { DeploymentView, LogLine } from '../features/deployments/deployment-store.ts';
 import type { FlowChoice } from '../features/environments/flow-rules.ts';
+import type { FreezeState, FreezeWindow } from '../features/freezes/freeze-rules.ts';
+import type { FreezeView } from '../features/freezes/freeze-service.ts';
 import type { ReleaseView } from '../features/releases/release-store.ts';
 import type { RunView } from '../features/runs/run-store.ts';
 
@@ -55,7 +57,13 @@ export type DeploymentWithLog = DeploymentView & { log: LogLine[] };
 
 /** GET /systems/{s}/plan (and POST /runs/{slot} with dryRun): what the next T1 and T2 will do. */
 export type PlanBug = { id: number; title: string; action: string; reason: string | null };
-export type PlanSlot = { at: string; atLocal: string; bugs: PlanBug[] };
+export type PlanSlot = { at: string; atLocal: string; freeze?: { full: boolean; modules: string[]; detail: string } | null; bugs: PlanBug[] };
 export type Plan = { system: string; versionCheck: FlowChoice; t1: PlanSlot; t2: PlanSlot };
 
 export type Problem = { type?: string; title?: string; status: number; detail: string; code: string; requestId?: string; errors?: { path: string; message: string }[] };
+
+/** A freeze window with its instants in the system's zone, for people. */
+export type LocalFreezeWindow = FreezeWindow & { startLocal: string | null; endLocal: string | null };
+export type Freeze = FreezeView;
+export type FreezeList = { system: string; now: FreezeState & { sources: LocalFreezeWindow[] }; items: Freeze[]; nextCursor: number | null };
+export type FreezeCalendar = { system: string; timeZone: string; days: number; from: string; to: string; windows: LocalFreezeWindow[] };

@@ -14,6 +14,7 @@ import { runBackup, runRestore } from './backup-commands.ts';
 import { runBugs } from './bug-commands.ts';
 import { runConfig } from './config-commands.ts';
 import { processIo, type CliIo } from './cli-io.ts';
+import { runFreeze } from './freeze-commands.ts';
 import { runInit } from './init-command.ts';
 import { runDeployments, runReleases } from './release-commands.ts';
 import { runPlan, runRun, runRuns } from './run-commands.ts';
@@ -58,6 +59,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await runReleases(rest, io);
       case 'deployments':
         return await runDeployments(rest, io);
+      case 'freeze':
+        return await runFreeze(rest, io);
       case 'users':
         return await runUsers(rest, io);
       case 'tokens':

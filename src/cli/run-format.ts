@@ -18,9 +18,10 @@ export function formatPlan(plan: Plan, slots: readonly RunSlot[] = ['t1', 't2'])
 
 function formatPlanSlot(slot: RunSlot, planned: PlanSlot): string[] {
   const heading = `${slot.toUpperCase()} at ${planned.atLocal}`;
-  if (planned.bugs.length === 0) return [heading, '  nothing to do'];
+  const freeze = planned.freeze ? [`  ${planned.freeze.full ? 'skipped' : 'frozen modules left out'}: ${planned.freeze.detail}`] : [];
+  if (planned.bugs.length === 0) return [heading, ...freeze, '  nothing to do'];
   const rows = planned.bugs.map((b) => [String(b.id), b.action, truncate(b.title, TITLE_WIDTH), orDash(b.reason)]);
-  return [heading, ...indent(formatTable([['ID', 'ACTION', 'TITLE', 'REASON'], ...rows]))];
+  return [heading, ...freeze, ...indent(formatTable([['ID', 'ACTION', 'TITLE', 'REASON'], ...rows]))];
 }
 
 export function formatRunDetail(run: Run): string[] {
@@ -33,6 +34,7 @@ export function formatRunDetail(run: Run): string[] {
     ['claimed by', run.claimedBy],
   ];
   if (run.error) fields.push(['error', run.error]);
+  if (run.report.freeze) fields.push([run.report.freeze.full ? 'skipped by' : 'frozen', run.report.freeze.detail]);
   const lines = [`run ${run.id}: ${run.slot.toUpperCase()} ${run.status}`, ...formatTable(fields)];
   const { steps, bugs, releases } = run.report;
   if (steps.length > 0) lines.push('', 'steps (UTC)', ...indent(formatTable(steps.map((s) => [formatClock(s.at), s.message]))));

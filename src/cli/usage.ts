@@ -31,6 +31,10 @@ export const USAGE = {
   releasesShow: 'tonic releases show ID [--system S] [--json]',
   deploymentsList: 'tonic deployments list [--run ID] [--limit N] [--cursor C] [--system S] [--json]',
   deploymentsShow: 'tonic deployments show ID [--system S] [--json]',
+  freezeList: 'tonic freeze list [--all] [--limit N] [--cursor C] [--system S] [--json]',
+  freezeDeclare: 'tonic freeze declare --end WHEN [--start WHEN] [--module M]... --reason R [--system S] [--json]',
+  freezeLift: 'tonic freeze lift ID [--reason R] [--system S] [--json]',
+  freezeCalendar: 'tonic freeze calendar [--days N] [--system S] [--json]',
   usersAdd: 'tonic users add NAME --role viewer|developer|manager|admin|cto [--display-name D] [--json]',
   tokensCreate: 'tonic tokens create USER [--name N] [--json]',
 } as const;
@@ -70,6 +74,11 @@ Over the API (TONIC_URL, default http://127.0.0.1:4100; TONIC_TOKEN):
   tonic releases show ID                   one release with its bugs and notes
   tonic deployments list                   deployments, newest first (--run ID: those of one run)
   tonic deployments show ID                one deployment with its log
+  tonic freeze list                        what is frozen now and by what; declared freezes (--all: past ones too)
+  tonic freeze declare --end WHEN ...      freeze scheduled deploys (admin): --module M for some modules only;
+                                           WHEN is 2026-02-05 (00:00 local), 2026-02-05T18:00 or with an offset
+  tonic freeze lift ID                     lift a declared freeze now (admin)
+  tonic freeze calendar                    the freeze windows of the next 90 days (--days N)
   tonic users add NAME --role R            create a user (admin)
   tonic tokens create USER                 issue an API token (printed once)
 

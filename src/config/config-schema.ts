@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { SEVERITIES } from '../features/bugs/bug-statuses.ts';
+import { HOLIDAY_TYPES } from '../features/freezes/freeze-calendar.ts';
 import { ROLES } from '../features/identity/roles.ts';
 
 const LocalTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: '24-hour local time, HH:MM' });
@@ -52,6 +53,79 @@ const EnvironmentSchema = Type.Object(
     health: Type.Optional(HealthSchema),
   },
   { additionalProperties: false },
+);
+
+const LocalDate = (example: string) => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'A date, YYYY-MM-DD.', examples: [example] });
+
+const FreezeSchema = Type.Object(
+  {
+    all: Type.Optional(Type.Boolean({ description: 'Like DEPLOY_FREEZE=true for this system: no scheduled deploys (T1/T2 are skipped).' })),
+    modules: Type.Optional(
+      Type.Array(Name, {
+        description: 'Like DEPLOY_FREEZE_MODULES for this system: T1/T2 leave out the bugs of these modules (from the system\'s modules).',
+        examples: [['financial']],
+      }),
+    ),
+    until: Type.Optional(
+      Type.String({
+        description:
+          'Like DEPLOY_FREEZE_UNTIL: YYYY-MM-DD; all and modules lift at 00:00 of this date in the system\'s time zone. Given alone, everything is frozen until then.',
+        examples: ['2026-02-05'],
+      }),
+    ),
+    holidays: Type.Optional(
+      Type.Object(
+        {
+          country: Type.String({ description: 'ISO 3166-1 alpha-2 country code whose public holidays freeze the system, e.g. HK, TW, CN.', examples: ['HK'] }),
+          region: Type.Optional(Type.String({ description: 'A region (state, province) of that country with its own holidays, e.g. US: CA.', examples: ['CA'] })),
+          types: Type.Optional(
+            Type.Array(Type.Union(HOLIDAY_TYPES.map((t) => Type.Literal(t))), { minItems: 1, description: 'Which kinds of holiday freeze. Default [public].' }),
+          ),
+        },
+        { additionalProperties: false, description: 'SEED.md: public holidays suspend T1/T2, midnight to midnight in the system\'s time zone.' },
+      ),
+    ),
+    lunarNewYear: Type.Optional(
+      Type.Object(
+        { days: Type.Optional(Type.Integer({ minimum: 1, maximum: 15, description: 'How many days from the first day of the Lunar New Year. Default 3.' })) },
+        { additionalProperties: false, description: 'SEED.md: a full freeze over the first days of the Lunar New Year ({} for the default three days).' },
+      ),
+    ),
+    monthEndClose: Type.Optional(
+      Type.Object(
+        {
+          businessDays: Type.Integer({ minimum: 1, maximum: 10, description: 'The last N business days of each month (weekends and holidays skipped).', examples: [2] }),
+          modules: Type.Array(Name, { minItems: 1, description: 'The financial modules frozen from the first of those days to the end of the month.', examples: [['financial']] }),
+        },
+        { additionalProperties: false, description: 'SEED.md: end-of-month financial close freezes the named modules; the others deploy as usual.' },
+      ),
+    ),
+    goLive: Type.Optional(
+      Type.Object(
+        {
+          start: LocalDate('2026-03-02'),
+          end: LocalDate('2026-03-06'),
+          label: Type.Optional(Type.String({ minLength: 1, description: 'Names the client and the event in messages. Default "client go-live".', examples: ['ACME go-live'] })),
+        },
+        { additionalProperties: false, description: 'SEED.md: a major client\'s go-live week freezes this system, both dates included; other systems run as usual.' },
+      ),
+    ),
+    windows: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            start: Type.String({ description: 'YYYY-MM-DD (00:00 in the system\'s zone), YYYY-MM-DDTHH:MM (local) or an instant with its offset.', examples: ['2026-12-20'] }),
+            end: Type.String({ description: 'As start; the freeze lifts at this instant.', examples: ['2026-12-21T06:00'] }),
+            modules: Type.Optional(Type.Array(Name, { description: 'Only these modules; the whole system when absent.', examples: [['financial']] })),
+            reason: Type.String({ minLength: 1, description: 'Why: shown in run reports and messages.', examples: ['data centre move'] }),
+          },
+          { additionalProperties: false },
+        ),
+        { description: 'Planned freeze windows (maintenance); freezes can also be declared at run time with tonic freeze declare.' },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'Change freezes (SEED.md Change Freeze Policy): when scheduled T1/T2 deploys are suspended, for the system or some modules.' },
 );
 
 const PeopleSchema = Type.Object(
@@ -141,6 +215,7 @@ export const SystemSchema = Type.Object(
       ),
     ),
     people: Type.Optional(PeopleSchema),
+    freeze: Type.Optional(FreezeSchema),
     approvals: Type.Optional(
       Type.Object(
         { allowSelfApproval: Type.Boolean({ description: 'May the person who attached a fix approve it? Default false.' }) },

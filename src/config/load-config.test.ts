@@ -77,6 +77,7 @@ describe('tonic.config.yaml', () => {
         pipelineSeverities: ['low', 'medium'],
         people: { viewer: [], developer: [], manager: [], admin: [], cto: [] },
         allowSelfApproval: false,
+        freeze: { flags: null, holidays: null, lunarNewYear: null, monthEndClose: null, goLive: null, windows: [] },
         analyzer: { provider: 'builtin' },
       },
     ]);
@@ -216,6 +217,61 @@ describe('tonic.config.yaml', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the freeze section', () => {
+  const withFreeze = (freeze: string, modules = '[checkout, financial]') => file(system('shop', { extra: `    modules: ${modules}\n    freeze:\n${freeze}` }));
+
+  test('every rule is read, with its defaults; windows become instants in UTC', () => {
+    const text = withFreeze(
+      [
+        '      modules: [financial]',
+        '      until: 2026-02-05',
+        '      holidays: { country: HK }',
+        '      lunarNewYear: {}',
+        '      monthEndClose: { businessDays: 2, modules: [financial] }',
+        '      goLive: { start: 2027-03-01, end: 2027-03-05, label: ACME go-live }',
+        '      windows:',
+        '        - { start: 2026-12-20, end: "2026-12-21T06:00", reason: data centre move }',
+        '        - { start: "2026-12-24T10:00:00Z", end: "2026-12-27T00:00:00+08:00", modules: [checkout], reason: peak season }',
+      ].join('\n'),
+    );
+    const [shop] = parseConfig(text, FILE, {}).systems;
+    assert.deepEqual(shop?.freeze, {
+      flags: { all: null, modules: ['financial'], until: '2026-02-05' },
+      holidays: { country: 'HK', region: null, types: ['public'] },
+      lunarNewYear: { days: 3 },
+      monthEndClose: { businessDays: 2, modules: ['financial'] },
+      goLive: { start: '2027-03-01', end: '2027-03-05', label: 'ACME go-live' },
+      windows: [
+        { start: '2026-12-19T16:00:00.000Z', end: '2026-12-20T22:00:00.000Z', modules: [], reason: 'data centre move' },
+        { start: '2026-12-24T10:00:00.000Z', end: '2026-12-26T16:00:00.000Z', modules: ['checkout'], reason: 'peak season' },
+      ],
+    });
+  });
+
+  test('a module the system does not declare is refused, naming the key path', () => {
+    oneProblem(withFreeze('      modules: [financal]'), 'systems[0].freeze.modules[0]', /"financal" is not a module of this system; its modules: checkout, financial/);
+    oneProblem(withFreeze('      monthEndClose: { businessDays: 2, modules: [financial, ledger] }'), 'systems[0].freeze.monthEndClose.modules[1]', /"ledger" is not a module/);
+    oneProblem(withFreeze('      windows: [{ start: 2026-12-20, end: 2026-12-21, modules: [x], reason: r }]'), 'systems[0].freeze.windows[0].modules[0]', /"x" is not a module/);
+    oneProblem(withFreeze('      modules: [financial]', '[]'), 'systems[0].freeze.modules[0]', /declare it in modules first/);
+  });
+
+  test('an unknown country or region code is refused, naming the key path', () => {
+    oneProblem(withFreeze('      holidays: { country: XX }'), 'systems[0].freeze.holidays.country', /"XX" is not a country code the holiday calendar knows: use an ISO 3166-1 alpha-2 code/);
+    oneProblem(withFreeze('      holidays: { country: US, region: ZZ }'), 'systems[0].freeze.holidays.region', /"ZZ" is not a region of US .*known regions: .*CA/);
+    oneProblem(withFreeze('      holidays: { country: HK, region: KLN }'), 'systems[0].freeze.holidays.region', /HK has no regions: remove region/);
+  });
+
+  test('an invalid until, go-live or window is refused with what to write', () => {
+    oneProblem(withFreeze('      until: 2026-02-30'), 'systems[0].freeze.until', /"2026-02-30" is not a date: write YYYY-MM-DD, the day the freeze lifts at 00:00/);
+    oneProblem(withFreeze('      until: next week'), 'systems[0].freeze.until', /"next week" is not a date/);
+    oneProblem(withFreeze('      goLive: { start: 2027-03-05, end: 2027-03-01 }'), 'systems[0].freeze.goLive', /end 2027-03-01 is before start 2027-03-05/);
+    oneProblem(withFreeze('      windows: [{ start: 2026-12-21, end: 2026-12-20, reason: r }]'), 'systems[0].freeze.windows[0]', /end 2026-12-20 is not after start 2026-12-21/);
+    oneProblem(withFreeze('      windows: [{ start: soon, end: 2026-12-20, reason: r }]'), 'systems[0].freeze.windows[0].start', /"soon" is not a date or time: write a date/);
+    oneProblem(withFreeze('      lunarNewYear: { days: 0 }'), 'systems[0].freeze.lunarNewYear.days', /greater or equal to 1, got 0/);
+    oneProblem(withFreeze('      holidays: { country: HK, types: [public, pagan] }'), 'systems[0].freeze.holidays.types[1]', /"pagan"/);
   });
 });
 

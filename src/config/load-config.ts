@@ -9,6 +9,8 @@ import { Value } from '@sinclair/typebox/value';
 import { parseDocument } from 'yaml';
 import { DEFAULT_PIPELINE_SEVERITIES } from '../features/bugs/bug-rules.ts';
 import type { Severity } from '../features/bugs/bug-statuses.ts';
+import { holidayCalendarProblem, isLocalDate } from '../features/freezes/freeze-calendar.ts';
+import { FREEZE_INSTANT_HINT, LUNAR_NEW_YEAR_DAYS, NO_FREEZE_CONFIG, parseFreezeInstant, type FreezeConfig } from '../features/freezes/freeze-rules.ts';
 import { ROLES, type Role } from '../features/identity/roles.ts';
 import { isValidTimeZone, minutesBetween } from '../features/schedule/schedule-rules.ts';
 import { splitCommand } from '../shared/split-command.ts';
@@ -33,6 +35,8 @@ export type SystemConfig = {
   pipelineSeverities: Severity[];
   people: Record<Role, string[]>;
   allowSelfApproval: boolean;
+  /** Change freezes of this system (section `freeze`); the environment's DEPLOY_FREEZE* apply too. */
+  freeze: FreezeConfig;
   /** Who analyses a bug's fix at T1: the built-in diff analysis, or a language model with it as fallback. */
   analyzer: AnalyzerConfig;
 };
@@ -166,6 +170,70 @@ function checkSystem(s: Partial<SystemConfigInput>, at: string, problems: string
   const modules = Array.isArray(s.modules) ? s.modules : [];
   const dup = modules.find((m, i) => modules.indexOf(m) !== i);
   if (dup) problems.push(`${at}.modules: "${dup}" is listed twice`);
+  if (s.freeze && typeof s.freeze === 'object') checkFreeze(s, `${at}.freeze`, problems);
+}
+
+/** The freeze rules a schema cannot say: modules of this system, real dates, known holiday calendars, windows in order. */
+function checkFreeze(s: Partial<SystemConfigInput>, at: string, problems: string[]): void {
+  const f = s.freeze!;
+  const known = Array.isArray(s.modules) ? s.modules : [];
+  const zone = typeof s.timeZone === 'string' && isValidTimeZone(s.timeZone) ? s.timeZone : null;
+  const checkModules = (list: unknown, path: string) => {
+    if (!Array.isArray(list)) return;
+    list.forEach((m, i) => {
+      if (typeof m === 'string' && !known.includes(m)) {
+        problems.push(`${path}[${i}]: "${m}" is not a module of this system; ${known.length ? `its modules: ${known.join(', ')}` : 'declare it in modules first'}`);
+      }
+    });
+  };
+  checkModules(f.modules, `${at}.modules`);
+  checkModules(f.monthEndClose?.modules, `${at}.monthEndClose.modules`);
+  if (typeof f.until === 'string' && !isLocalDate(f.until)) {
+    problems.push(`${at}.until: "${f.until}" is not a date: write YYYY-MM-DD, the day the freeze lifts at 00:00 in the system's time zone (or remove the key)`);
+  }
+  if (f.holidays && typeof f.holidays.country === 'string') {
+    const region = typeof f.holidays.region === 'string' ? f.holidays.region : null;
+    const problem = holidayCalendarProblem(f.holidays.country, region);
+    if (problem) problems.push(`${at}.holidays.${region !== null && problem.startsWith(`"${region}"`) ? 'region' : 'country'}: ${problem}`);
+  }
+  const live = f.goLive;
+  if (live && typeof live.start === 'string' && typeof live.end === 'string') {
+    for (const key of ['start', 'end'] as const) {
+      if (!isLocalDate(live[key])) problems.push(`${at}.goLive.${key}: "${live[key]}" is not a date: write YYYY-MM-DD`);
+    }
+    if (isLocalDate(live.start) && isLocalDate(live.end) && live.end < live.start) {
+      problems.push(`${at}.goLive: end ${live.end} is before start ${live.start}`);
+    }
+  }
+  if (Array.isArray(f.windows) && zone) {
+    f.windows.forEach((w, i) => {
+      if (!w || typeof w !== 'object') return;
+      checkModules(w.modules, `${at}.windows[${i}].modules`);
+      const start = typeof w.start === 'string' ? parseFreezeInstant(w.start, zone) : null;
+      const end = typeof w.end === 'string' ? parseFreezeInstant(w.end, zone) : null;
+      if (typeof w.start === 'string' && !start) problems.push(`${at}.windows[${i}].start: "${w.start}" is not a date or time: ${FREEZE_INSTANT_HINT}`);
+      if (typeof w.end === 'string' && !end) problems.push(`${at}.windows[${i}].end: "${w.end}" is not a date or time: ${FREEZE_INSTANT_HINT}`);
+      if (start && end && end <= start) problems.push(`${at}.windows[${i}]: end ${w.end} is not after start ${w.start}`);
+    });
+  }
+}
+
+function freezeConfig(f: SystemConfigInput['freeze'], timeZone: string): FreezeConfig {
+  if (!f) return NO_FREEZE_CONFIG;
+  const hasFlags = f.all !== undefined || (f.modules?.length ?? 0) > 0 || f.until !== undefined;
+  return {
+    flags: hasFlags ? { all: f.all ?? null, modules: [...new Set(f.modules ?? [])].sort(), until: f.until ?? null } : null,
+    holidays: f.holidays ? { country: f.holidays.country, region: f.holidays.region ?? null, types: [...new Set(f.holidays.types ?? ['public' as const])] } : null,
+    lunarNewYear: f.lunarNewYear ? { days: f.lunarNewYear.days ?? LUNAR_NEW_YEAR_DAYS } : null,
+    monthEndClose: f.monthEndClose ? { businessDays: f.monthEndClose.businessDays, modules: [...new Set(f.monthEndClose.modules)].sort() } : null,
+    goLive: f.goLive ? { start: f.goLive.start, end: f.goLive.end, label: f.goLive.label ?? 'client go-live' } : null,
+    windows: (f.windows ?? []).map((w) => ({
+      start: parseFreezeInstant(w.start, timeZone)!.toISOString(),
+      end: parseFreezeInstant(w.end, timeZone)!.toISOString(),
+      modules: [...new Set(w.modules ?? [])].sort(),
+      reason: w.reason,
+    })),
+  };
 }
 
 /** What the schema cannot say about `analyzer`: the keys a model endpoint needs, and a usable base URL. */
@@ -215,6 +283,7 @@ function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
     pipelineSeverities: [...new Set(s.severityPolicy?.pipeline ?? DEFAULT_PIPELINE_SEVERITIES)],
     people,
     allowSelfApproval: s.approvals?.allowSelfApproval ?? false,
+    freeze: freezeConfig(s.freeze, s.timeZone),
     analyzer: analyzer(s.analyzer),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isLocalDate, parseFreezeSwitch, parseModuleList, type FreezeFlags } from '../features/freezes/freeze-rules.ts';
 
 export type Settings = {
   /** TONIC_HOME: the server's own files (SQLite database, demo system, repositories). */
@@ -20,6 +21,8 @@ export type Settings = {
   runLeaseMs: number;
   /** TONIC_SCHEDULER_TICK_SECONDS: how often the scheduler looks for due slots (default 15). */
   schedulerTickMs: number;
+  /** DEPLOY_FREEZE, DEPLOY_FREEZE_MODULES, DEPLOY_FREEZE_UNTIL (SEED.md): freezes every system; null when none is set. */
+  freeze: FreezeFlags | null;
 };
 
 export class SettingsError extends Error {
@@ -58,5 +61,44 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     databaseUrl: env.DATABASE_URL || join(home, 'tonic.sqlite'),
     configFile,
     adminToken,
+    freeze: readFreezeEnvironment(env),
   };
+}
+
+/**
+ * SEED.md's freeze flags. A value that cannot be read stops the server rather than being ignored:
+ * an ignored freeze would deploy into it.
+ */
+export function readFreezeEnvironment(env: NodeJS.ProcessEnv): FreezeFlags | null {
+  const raw = (name: string) => (env[name] ?? '').trim();
+  const [freeze, modules, until] = [raw('DEPLOY_FREEZE'), raw('DEPLOY_FREEZE_MODULES'), raw('DEPLOY_FREEZE_UNTIL')];
+  if (!freeze && !modules && !until) return null;
+  const all = freeze ? parseFreezeSwitch(freeze) : null;
+  if (all === undefined) throw new SettingsError(`DEPLOY_FREEZE=${env.DEPLOY_FREEZE} is neither true nor false: set DEPLOY_FREEZE=true to stop every scheduled deploy, or unset it`);
+  const list = parseModuleList(modules);
+  const bad = list.find((m) => !/^[a-z][a-z0-9-]{0,39}$/.test(m));
+  if (bad !== undefined) {
+    throw new SettingsError(`DEPLOY_FREEZE_MODULES=${env.DEPLOY_FREEZE_MODULES} names "${bad}", which is not a module name: list module names separated by commas, e.g. financial,billing`);
+  }
+  if (until && !isLocalDate(until)) {
+    throw new SettingsError(
+      `DEPLOY_FREEZE_UNTIL=${env.DEPLOY_FREEZE_UNTIL} is not a date: write YYYY-MM-DD (the freeze lifts at 00:00 of that date in each system's time zone), or unset it; the server does not start rather than ignore a freeze`,
+    );
+  }
+  return { all, modules: list, until: until || null };
+}
+
+/**
+ * DEPLOY_FREEZE_MODULES names modules of the configured systems; a name no system has is a typo
+ * that would freeze nothing, so the server refuses it. Each system applies the names it has.
+ */
+export function checkFreezeEnvironment(freeze: FreezeFlags | null, systems: readonly { name: string; modules: readonly string[] }[]): void {
+  if (!freeze) return;
+  const known = [...new Set(systems.flatMap((s) => s.modules))].sort();
+  const unknown = freeze.modules.filter((m) => !known.includes(m));
+  if (unknown.length > 0) {
+    throw new SettingsError(
+      `DEPLOY_FREEZE_MODULES names ${unknown.map((m) => `"${m}"`).join(', ')}, a module of no configured system (${known.length ? `known modules: ${known.join(', ')}` : 'no system declares modules'}): correct it or unset it`,
+    );
+  }
 }

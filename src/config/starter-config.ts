@@ -41,8 +41,25 @@ systems:
       uat: { url: "https://uat.example.com", line: develop }
       prod: { url: "https://www.example.com", line: main }
 
-    # Modules bugs can belong to (later, change freezes can target single modules).
-    modules: [checkout, catalog]
+    # Modules bugs can belong to; change freezes can target single modules.
+    modules: [checkout, catalog, financial]
+
+    # Change freezes (SEED.md "Change Freeze Policy"): when the nightly T1 and T2 stay away. The
+    # scheduler still fires; a full freeze skips the run, a module freeze leaves out only the bugs
+    # of those modules (both are recorded on the run and announced). For every system at once, set
+    # DEPLOY_FREEZE=true, DEPLOY_FREEZE_MODULES=financial or DEPLOY_FREEZE_UNTIL=2026-02-05 (lifts at
+    # 00:00 that day in timeZone) in the server's environment. At any time an admin can declare one
+    # (tonic freeze declare --end 2026-12-24 --reason "..."); tonic freeze calendar lists what is
+    # ahead. Uncomment what applies to this system:
+    # freeze:
+    #   modules: [financial]           # like DEPLOY_FREEZE_MODULES, for this system only
+    #   until: "2026-02-05"            # like DEPLOY_FREEZE_UNTIL (alone: everything until then)
+    #   holidays: { country: GB, region: ENG }                   # public holidays: full freeze
+    #   lunarNewYear: { days: 3 }      # full freeze over the first days of the Lunar New Year
+    #   monthEndClose: { businessDays: 2, modules: [financial] } # month-end financial close
+    #   goLive: { start: "2026-03-02", end: "2026-03-06", label: ACME go-live }   # a client's week
+    #   windows:                       # planned maintenance, dates in timeZone
+    #     - { start: "2026-12-20", end: "2026-12-21T06:00", reason: data centre move }
 
     # Step 2: set the severity policy. Severities listed here enter the nightly pipeline; the
     # others are emergency hotfixes that never wait for T1/T2. SEED.md's default: low and medium.

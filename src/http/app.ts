@@ -9,6 +9,7 @@ import { AnalysisSchema, registerAnalysisRoutes, ValidationStepSchema } from '..
 import { registerAuditRoutes } from '../features/audit/audit-routes.ts';
 import { BugSchema, BugSummarySchema, registerBugRoutes } from '../features/bugs/bug-routes.ts';
 import { registerEnvironmentRoutes } from '../features/environments/environment-routes.ts';
+import { registerFreezeRoutes } from '../features/freezes/freeze-routes.ts';
 import { registerIdentityRoutes } from '../features/identity/identity-routes.ts';
 import { registerRunRoutes } from '../features/runs/run-routes.ts';
 import { registerSystemRoutes } from '../features/systems/system-routes.ts';
@@ -90,6 +91,7 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
       registerBugRoutes(api, tonic.bugs);
       registerAnalysisRoutes(api, tonic.analysis);
       registerRunRoutes(api, { runs: tonic.runs, releases: tonic.releases, deployments: tonic.deployments });
+      registerFreezeRoutes(api, tonic.freezes);
       registerAuditRoutes(api, { db: tonic.db, audit: tonic.audit, identity: tonic.identity });
       registerIdentityRoutes(api, tonic.identity);
     },

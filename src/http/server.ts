@@ -4,7 +4,7 @@
  */
 import { openDatabase, migrateToLatest } from '../adapters/db/database.ts';
 import { loadConfigFile } from '../config/load-config.ts';
-import { readSettings, type Settings } from '../config/settings.ts';
+import { checkFreezeEnvironment, readSettings, type Settings } from '../config/settings.ts';
 import { composeTonic } from '../compose.ts';
 import { leaveServerMarker, SERVER_APPLICATION_NAME } from '../features/backup/server-marker.ts';
 import { ensureDemoFiles, seedDemo, startDemoEnvironments } from '../demo/demo-system.ts';
@@ -17,6 +17,7 @@ export async function startServer(settings: Settings = readSettings()) {
   const demo = settings.configFile === null;
   const configFile = settings.configFile ?? (await ensureDemoFiles(settings.home));
   const config = loadConfigFile(configFile);
+  checkFreezeEnvironment(settings.freeze, config.systems);
   const database = await openDatabase({ url: settings.databaseUrl, applicationName: SERVER_APPLICATION_NAME });
   try {
     await migrateToLatest(database);
@@ -24,7 +25,7 @@ export async function startServer(settings: Settings = readSettings()) {
     await database.close();
     throw error;
   }
-  const tonic = composeTonic({ database, config, clock: systemClock, home: settings.home, leaseMs: settings.runLeaseMs });
+  const tonic = composeTonic({ database, config, clock: systemClock, home: settings.home, leaseMs: settings.runLeaseMs, freezeEnvironment: settings.freeze });
   await tonic.identity.bootstrap(settings.adminToken);
   let stopDemo = () => {};
   if (demo) {

@@ -39,6 +39,16 @@ test('the starter config walks through all nine adaptation steps of SEED.md', ()
   assert.match(text, /Tonic keeps the\s+#\s+status, fix_flow and found_in_env/);
 });
 
+test('the starter config\'s commented freeze example is a valid freeze section once uncommented', () => {
+  const text = starterConfigYaml();
+  const uncommented = text.replace(/^ {4}# (freeze:\n(?: {4}# {3}.*\n)+)/m, (_, block: string) => `    ${block.replace(/^ {4}# /gm, '    ')}`);
+  assert.notEqual(uncommented, text, 'the example is there, commented');
+  const freeze = parseConfig(uncommented, '/tmp/tonic.config.yaml', {}).systems[0]!.freeze;
+  assert.deepEqual(freeze.flags, { all: null, modules: ['financial'], until: '2026-02-05' });
+  assert.deepEqual(freeze.holidays, { country: 'GB', region: 'ENG', types: ['public'] });
+  assert.deepEqual([freeze.lunarNewYear, freeze.monthEndClose, freeze.goLive?.label, freeze.windows.length], [{ days: 3 }, { businessDays: 2, modules: ['financial'] }, 'ACME go-live', 1]);
+});
+
 test('the commented analyzer example is a valid configuration once uncommented', () => {
   const lines = starterConfigYaml().split('\n');
   const start = lines.indexOf('    # analyzer:');

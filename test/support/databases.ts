@@ -64,7 +64,7 @@ export async function createScratchPgDatabase(): Promise<{ url: string; drop(): 
     const client = new pg.Client({ connectionString: admin });
     await client.connect();
     try {
-      await client.query(sql);
+      return (await client.query(sql)).rows as Record<string, unknown>[];
     } finally {
       await client.end();
     }
@@ -72,5 +72,16 @@ export async function createScratchPgDatabase(): Promise<{ url: string; drop(): 
   await run(`create database ${name}`);
   const url = new URL(admin);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
+  const drop = async () => {
+    // A pool's end() resolves before its idle connections have finished closing. Dropping "with
+    // (force)" at that moment terminates a closing connection, whose error then surfaces in the
+    // test that just ended as an uncaught exception. Wait (briefly) for them to go first.
+    for (let i = 0; i < 50; i++) {
+      const [row] = await run(`select count(*)::int as n from pg_stat_activity where datname = '${name}'`);
+      if (row?.n === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await run(`drop database if exists ${name} with (force)`);
+  };
+  return { url: url.toString(), drop };
 }

@@ -8,6 +8,7 @@ import type { Dialect } from '../../src/adapters/db/database.ts';
 import { composeTonic, type Tonic } from '../../src/compose.ts';
 import type { SystemConfig } from '../../src/config/load-config.ts';
 import type { VersionGraph } from '../../src/features/environments/flow-rules.ts';
+import { NO_FREEZE_CONFIG, type FreezeFlags } from '../../src/features/freezes/freeze-rules.ts';
 import { ADMIN_USERNAME, type Actor } from '../../src/features/identity/identity-service.ts';
 import { ROLES, type Role } from '../../src/features/identity/roles.ts';
 import { buildApp } from '../../src/http/app.ts';
@@ -37,6 +38,7 @@ export function testSystem(overrides: Partial<SystemConfig> = {}): SystemConfig 
     pipelineSeverities: ['low', 'medium'],
     people: { viewer: [], developer: [], manager: [], admin: [], cto: [] },
     allowSelfApproval: false,
+    freeze: NO_FREEZE_CONFIG,
     analyzer: { provider: 'builtin' },
     ...overrides,
   };
@@ -58,6 +60,8 @@ export async function createTestTonic(options: {
   home?: string;
   instance?: string;
   leaseMs?: number;
+  /** DEPLOY_FREEZE* as the server would read them from its environment. */
+  freezeEnvironment?: FreezeFlags | null;
 }): Promise<TestTonic> {
   const database = await openTestDatabase(options.dialect);
   const clock = createFakeClock(options.now ?? '2026-11-26T04:00:00Z');
@@ -69,6 +73,7 @@ export async function createTestTonic(options: {
     versions: options.versions,
     instance: options.instance,
     leaseMs: options.leaseMs,
+    freezeEnvironment: options.freezeEnvironment,
   });
   await tonic.identity.bootstrap(ADMIN_TOKEN);
   const admin: Actor = { username: ADMIN_USERNAME, role: 'admin' };

@@ -9,6 +9,7 @@ import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, 
 import pg from 'pg';
 import * as core from './migrations/2026-11-26-0001-core.ts';
 import * as releasesRuns from './migrations/2026-11-26-0002-releases-runs.ts';
+import * as freezes from './migrations/2026-11-26-0003-freezes.ts';
 import * as analysis from './migrations/2026-11-26-0009-analysis.ts';
 import { cachingSqlite, namingPool } from './prepared-statements.ts';
 import type { DB } from './schema.ts';
@@ -29,6 +30,7 @@ export type DatabaseHandle = {
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-core': core,
   '2026-11-26-0002-releases-runs': releasesRuns,
+  '2026-11-26-0003-freezes': freezes,
   '2026-11-26-0009-analysis': analysis,
 };
 

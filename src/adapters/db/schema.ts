@@ -183,6 +183,21 @@ export interface ApiTokenTable {
   revoked_at: string | null;
 }
 
+export interface FreezeTable {
+  id: Generated<number>;
+  system: string;
+  starts_at: string;
+  ends_at: string;
+  /** JSON array of module names; empty: the whole system. */
+  modules: string;
+  reason: string;
+  declared_by: string;
+  declared_at: string;
+  lifted_at: string | null;
+  lifted_by: string | null;
+  lift_reason: string | null;
+}
+
 /** One attempt to analyse a bug with a language model (src/features/analysis). */
 export interface BugAnalysisTable {
   id: Generated<number>;
@@ -234,6 +249,7 @@ export interface DB {
   deployments: DeploymentTable;
   deployment_logs: DeploymentLogTable;
   scheduler_watermarks: SchedulerWatermarkTable;
+  freezes: FreezeTable;
   bug_analyses: BugAnalysisTable;
 }
 
@@ -248,4 +264,5 @@ export type UserRow = Selectable<UserTable>;
 export type ReleaseRow = Selectable<ReleaseTable>;
 export type RunRow = Selectable<RunTable>;
 export type DeploymentRow = Selectable<DeploymentTable>;
+export type FreezeRow = Selectable<FreezeTable>;
 export type BugAnalysisRow = Selectable<BugAnalysisTable>;

@@ -18,6 +18,7 @@ export const PERMISSIONS = [
   'analysis.audit', // see what an analysis sent to a language model
   'audit.read',
   'users.manage',
+  'freezes.manage', // declare and lift change freezes
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -38,6 +39,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'users.manage',
     'analysis.run',
     'analysis.audit',
+    'freezes.manage',
   ],
 };
 
@@ -57,6 +59,7 @@ const NEEDED_BY: Record<Permission, string> = {
   'analysis.audit': 'seeing what an analysis sent to a language model',
   'audit.read': 'reading the audit log',
   'users.manage': 'managing users and tokens',
+  'freezes.manage': 'declaring and lifting change freezes',
 };
 
 export function rolesWith(permission: Permission): Role[] {

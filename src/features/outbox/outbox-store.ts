@@ -29,6 +29,11 @@ export const OUTBOX_EVENTS = [
   'run.failed',
   'run.interrupted',
   'run.missed',
+  // Change freezes (DESIGN.md decision 7).
+  'run.skipped',
+  'run.modules_frozen',
+  'freeze.declared',
+  'freeze.lifted',
 ] as const;
 export type OutboxEvent = (typeof OUTBOX_EVENTS)[number];
 

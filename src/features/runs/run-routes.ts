@@ -9,6 +9,7 @@ import { Nullable, PROBLEM_RESPONSES, ProblemSchema, StringEnum, SystemParams } 
 import type { DeploymentService } from '../deployments/deployment-service.ts';
 import { DEPLOYMENT_STATUSES } from '../deployments/deployment-store.ts';
 import type { ReleaseService } from '../releases/release-service.ts';
+import { FreezeWindowSchema } from '../freezes/freeze-routes.ts';
 import type { RunService } from './run-service.ts';
 import { RUN_SLOTS, RUN_STATUSES } from './run-store.ts';
 
@@ -33,6 +34,18 @@ const RunSchema = Type.Object({
     steps: Type.Array(Type.Object({ at: Type.String(), message: Type.String() })),
     bugs: Type.Array(Type.Object({ id: Type.Integer(), outcome: Type.String(), reason: Type.Optional(Type.String()) })),
     releases: Type.Array(Type.Object({ id: Type.Integer(), version: Type.String(), env: Type.String(), deployed: Nullable(Type.Boolean()) })),
+    freeze: Type.Optional(
+      Type.Object(
+        {
+          full: Type.Boolean({ description: 'A full freeze: the run was skipped.' }),
+          modules: Type.Array(Type.String(), { description: 'Frozen modules: their bugs were left out.' }),
+          lunarNewYear: Type.Boolean(),
+          detail: Type.String({ description: 'What was frozen, by what, until when.' }),
+          sources: Type.Array(FreezeWindowSchema),
+        },
+        { description: 'The freezes in force at the slot instant (DESIGN.md decision 7).' },
+      ),
+    ),
   }),
   error: Nullable(Type.String()),
 });
@@ -67,11 +80,17 @@ const DeploymentSchema = Type.Object({
 });
 
 const PlanBug = Type.Object({ id: Type.Integer(), title: Type.String(), action: Type.String(), reason: Nullable(Type.String()) });
+const PlanFreeze = Nullable(
+  Type.Object(
+    { full: Type.Boolean(), modules: Type.Array(Type.String()), detail: Type.String() },
+    { description: 'The freezes in force at the slot: full skips the run, modules leave their bugs out.' },
+  ),
+);
 const PlanSchema = Type.Object({
   system: Type.String(),
   versionCheck: Type.Object({ flow: Nullable(Type.String()), relation: Type.String(), reason: Type.String(), warning: Nullable(Type.String()) }),
-  t1: Type.Object({ at: Type.String(), atLocal: Type.String(), bugs: Type.Array(PlanBug) }),
-  t2: Type.Object({ at: Type.String(), atLocal: Type.String(), bugs: Type.Array(PlanBug) }),
+  t1: Type.Object({ at: Type.String(), atLocal: Type.String(), freeze: Type.Optional(PlanFreeze), bugs: Type.Array(PlanBug) }),
+  t2: Type.Object({ at: Type.String(), atLocal: Type.String(), freeze: Type.Optional(PlanFreeze), bugs: Type.Array(PlanBug) }),
 });
 
 const nextCursor = <T extends { id: number }>(items: T[], limit: number) => (items.length === limit ? items[items.length - 1]!.id : null);

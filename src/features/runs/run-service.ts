@@ -19,6 +19,7 @@ import { toBugView, type BugView } from '../bugs/bug-view.ts';
 import type { DeploymentService } from '../deployments/deployment-service.ts';
 import type { EnvironmentStore } from '../environments/environment-store.ts';
 import { chooseFlow, type VersionGraph } from '../environments/flow-rules.ts';
+import { describeFreezes, describeFreezeWindow, type FreezeState } from '../freezes/freeze-rules.ts';
 import type { Actor, IdentityService } from '../identity/identity-service.ts';
 import { assertCan } from '../identity/roles.ts';
 import type { OutboxEvent, OutboxStore } from '../outbox/outbox-store.ts';
@@ -27,7 +28,7 @@ import type { ReleaseStore, ReleaseView } from '../releases/release-store.ts';
 import { formatLocal, nextSlotAfter } from '../schedule/schedule-rules.ts';
 import type { SystemRegistry } from '../systems/system-registry.ts';
 import { decideT1, isDue, promotionVerdict, type T1Decision } from './run-rules.ts';
-import type { RunReport, RunSlot, RunStatus, RunStore, RunView } from './run-store.ts';
+import type { RunFreeze, RunReport, RunSlot, RunStatus, RunStore, RunView } from './run-store.ts';
 
 type PipelineItem = Parameters<BugService['advanceMany']>[1][number];
 
@@ -48,6 +49,8 @@ type RunDeps = {
   identity: IdentityService;
   outbox: OutboxStore;
   clock: Clock;
+  /** DESIGN.md decision 7: what is frozen at an instant (the freeze service). */
+  freezes: { at(system: string, at: Date): Promise<FreezeState> };
   /** This server instance, for claims and leases. */
   instance: string;
   leaseMs: number;
@@ -74,6 +77,29 @@ function createReport(clock: Clock) {
 }
 
 type Report = ReturnType<typeof createReport>;
+
+/**
+ * A module freeze in force for this run: the bugs of frozen modules are left where they are (not
+ * moved, not built into a release) and collected for the announcement.
+ */
+function createModuleFreeze(state: FreezeState, timeZone: string) {
+  const frozen = new Set(state.modules);
+  const left: BugView[] = [];
+  return {
+    left,
+    holds: (bug: { module: string | null }) => bug.module !== null && frozen.has(bug.module),
+    why(bug: BugView): string {
+      const by = state.sources.filter((s) => s.scope === 'modules' && bug.module !== null && s.modules.includes(bug.module));
+      return `module ${bug.module} is frozen: ${by.map((w) => describeFreezeWindow(w, timeZone)).join('; ')}`;
+    },
+    leave(bug: BugView, report: Report): void {
+      if (!left.some((b) => b.id === bug.id)) left.push(bug);
+      report.bug(bug.id, 'frozen', this.why(bug));
+    },
+  };
+}
+
+type ModuleFreeze = ReturnType<typeof createModuleFreeze>;
 
 /** The commits a bug's fix consists of, on top of `base` (a branch's commits not in it). */
 export async function fixCommits(repo: SystemRepository, bug: Pick<BugView, 'fixRefs'>, base: string): Promise<string[]> {
@@ -204,7 +230,7 @@ export function createRunService(deps: RunDeps) {
 
   // ---- T1, Phase 1 -------------------------------------------------------------------------
 
-  async function runT1(run: RunView, report: Report): Promise<RunStatus> {
+  async function runT1(run: RunView, report: Report, frozen: ModuleFreeze): Promise<RunStatus> {
     const config = systems.get(run.system);
     const repo = await repositories.open(run.system);
     await repo.refresh();
@@ -235,6 +261,10 @@ export function createRunService(deps: RunDeps) {
     for (const bug of candidates) {
       if (rebuild?.dropped.includes(bug.id)) {
         report.bug(bug.id, 'skipped', `dropped from ${rebuild.release.version}: left out of its rebuild`);
+        continue;
+      }
+      if (frozen.holds(bug)) {
+        frozen.leave(bug, report);
         continue;
       }
       const decision: T1Decision = decideT1({ ...bug, hasFix: bug.fixRefs.length > 0 }, choice);
@@ -388,7 +418,7 @@ export function createRunService(deps: RunDeps) {
 
   // ---- T2, Phase 2 / 2a / 2b ------------------------------------------------------------------
 
-  async function runT2(run: RunView, report: Report): Promise<RunStatus> {
+  async function runT2(run: RunView, report: Report, frozen: ModuleFreeze): Promise<RunStatus> {
     const config = systems.get(run.system);
     // "Run T2 now" does what the next scheduled T2 would: the bugs due by then.
     const slotAt = run.trigger === 'manual' ? nextSlotAfter(new Date(run.scheduledFor), config.timeZone, config.t2) : new Date(run.scheduledFor);
@@ -421,6 +451,7 @@ export function createRunService(deps: RunDeps) {
         }
         continue;
       }
+      if (holdFrozen(release, verdict.ready.map((id) => members.get(id)!), frozen, report)) continue;
       if (!envs.prod.commit || !(await repo.isAncestor(envs.prod.commit, release.commit))) {
         for (const id of verdict.ready) report.bug(id, 'held', `PROD moved since ${release.version} was built: it would undo what PROD runs`);
         continue;
@@ -440,6 +471,7 @@ export function createRunService(deps: RunDeps) {
       const members = await loadViews(run.system, release.bugs.map((b) => b.id));
       const due = [...members.values()].filter((m) => m.status === 'pending_prod' && m.releaseId === release.id && isDue(m.runsAt, slotAt));
       if (due.length === 0) continue;
+      if (holdFrozen(release, due, frozen, report)) continue;
       if (!envs.prod.commit || !(await repo.isAncestor(envs.prod.commit, release.commit))) {
         for (const m of due) report.bug(m.id, 'held', `PROD moved since ${release.version} was built: it would undo what PROD runs`);
         continue;
@@ -455,9 +487,11 @@ export function createRunService(deps: RunDeps) {
     }
 
     // Phase 2b (Flow 2): approved fixes cherry-picked back onto what UAT runs.
-    const merging = (await bugStore.inStatuses(db, run.system, ['pending_uat_merge']))
+    const dueForMerge = (await bugStore.inStatuses(db, run.system, ['pending_uat_merge']))
       .map((r) => toBugView(r, config.timeZone))
       .filter((b) => isDue(b.runsAt, slotAt));
+    for (const b of dueForMerge) if (frozen.holds(b)) frozen.leave(b, report);
+    const merging = dueForMerge.filter((b) => !frozen.holds(b));
     if (merging.length > 0) {
       if (!envs.uat.commit) throw new DomainError('flow_unavailable', 'the commit on UAT is not recorded: cannot merge Flow 2 fixes back');
       const fixes: FixToApply[] = [];
@@ -487,6 +521,21 @@ export function createRunService(deps: RunDeps) {
     return status;
   }
 
+  /**
+   * A release is immutable (PROD gets exactly what UAT ran, decision 3): one carrying a bug of a
+   * frozen module waits whole until the freeze ends, or until an admin drops that bug from it.
+   */
+  function holdFrozen(release: ReleaseView, members: readonly BugView[], frozen: ModuleFreeze, report: Report): boolean {
+    const blocking = members.filter((m) => frozen.holds(m));
+    if (blocking.length === 0) return false;
+    for (const m of blocking) frozen.leave(m, report);
+    const names = blocking.map((m) => `#${m.id} (${m.module})`).join(', ');
+    for (const m of members) {
+      if (!frozen.holds(m)) report.bug(m.id, 'held', `${release.version} also carries ${names} of a frozen module: it goes to PROD whole once the freeze ends, or drop the frozen bug from it`);
+    }
+    return true;
+  }
+
   // ---- Execution: claims, leases, outcome -------------------------------------------------------
 
   async function execute(run: RunView): Promise<RunView> {
@@ -498,8 +547,19 @@ export function createRunService(deps: RunDeps) {
     }, Math.max(50, Math.floor(deps.leaseMs / 3)));
     let status: RunStatus;
     let error: string | null = null;
+    let frozen: ModuleFreeze | null = null;
+    let freeze: RunFreeze | undefined;
     try {
-      status = run.slot === 't1' ? await runT1(run, report) : await runT2(run, report);
+      // Decision 7: before anything else, the freezes in force at the slot's instant.
+      const timeZone = systems.get(run.system).timeZone;
+      const state = await deps.freezes.at(run.system, new Date(run.scheduledFor));
+      if (state.full || state.modules.length > 0) {
+        freeze = { full: state.full, modules: state.modules, lunarNewYear: state.lunarNewYear, detail: describeFreezes(state, timeZone), sources: state.sources };
+        report.step(state.full ? `skipped: ${freeze.detail}` : `frozen modules left out: ${freeze.detail}`);
+      }
+      frozen = createModuleFreeze(state, timeZone);
+      if (state.full) status = 'skipped';
+      else status = run.slot === 't1' ? await runT1(run, report, frozen) : await runT2(run, report, frozen);
     } catch (e) {
       status = 'failed';
       error = e instanceof DomainError ? e.message : `unexpected error: ${(e as Error).message}`;
@@ -507,7 +567,7 @@ export function createRunService(deps: RunDeps) {
     } finally {
       clearInterval(renew);
     }
-    const saved = { steps: report.steps, bugs: report.bugs, releases: report.releases };
+    const saved: RunReport = { steps: report.steps, bugs: report.bugs, releases: report.releases, ...(freeze ? { freeze } : {}) };
     const finished = await runs.finish(db, run.id, deps.instance, status, saved, error, clock.now());
     if (!finished) {
       // Another instance declared this run interrupted while it worked: keep its verdict, keep the report.
@@ -515,6 +575,26 @@ export function createRunService(deps: RunDeps) {
     }
     if (status === 'failed') {
       await announce(run.system, 'run.failed', `${run.id}`, { runId: run.id, slot: run.slot, error: error ?? 'a deploy failed', steps: report.steps.slice(-5) });
+    }
+    if (status === 'skipped' && freeze) {
+      await announce(run.system, 'run.skipped', `${run.id}`, {
+        runId: run.id,
+        slot: run.slot,
+        scheduledFor: run.scheduledFor,
+        reason: 'freeze',
+        detail: freeze.detail,
+        freezes: freeze.sources.map((s) => ({ source: s.source, label: s.label, scope: s.scope, modules: s.modules, until: s.end })),
+      });
+    }
+    if (frozen && frozen.left.length > 0 && freeze) {
+      await announce(run.system, 'run.modules_frozen', `${run.id}`, {
+        runId: run.id,
+        slot: run.slot,
+        scheduledFor: run.scheduledFor,
+        modules: freeze.modules,
+        bugs: frozen.left.map((b) => ({ id: b.id, title: b.title, severity: b.severity, module: b.module })),
+        detail: freeze.detail,
+      });
     }
     return (await runs.get(db, run.system, run.id))!;
   }
@@ -545,8 +625,16 @@ export function createRunService(deps: RunDeps) {
       const envs = await environments.get(db, system);
       const relation = await versions.relate(system, envs.uat.commit, envs.prod.commit);
       const choice = chooseFlow(relation, envs.uat, envs.prod);
+      const freezeAt = async (at: Date) => {
+        const state = await deps.freezes.at(system, at);
+        return state.full || state.modules.length > 0 ? { full: state.full, modules: state.modules, detail: describeFreezes(state, config.timeZone) } : null;
+      };
+      const [t1Freeze, t2Freeze] = [await freezeAt(t1At), await freezeAt(t2At)];
       const t1 = (await bugStore.inStatuses(db, system, ['confirmed', 'planned'])).map((r) => {
         const bug = toBugView(r, config.timeZone);
+        if (t1Freeze && (t1Freeze.full || (bug.module !== null && t1Freeze.modules.includes(bug.module)))) {
+          return { id: bug.id, title: bug.title, action: 'skip', reason: t1Freeze.full ? 'T1 is frozen' : `module ${bug.module} is frozen` };
+        }
         const d = decideT1({ ...bug, hasFix: bug.fixRefs.length > 0 }, choice);
         return d.take === null
           ? { id: bug.id, title: bug.title, action: 'skip', reason: d.reason }
@@ -584,8 +672,8 @@ export function createRunService(deps: RunDeps) {
       return {
         system,
         versionCheck: choice,
-        t1: { at: t1At.toISOString(), atLocal: formatLocal(t1At, config.timeZone), bugs: t1 },
-        t2: { at: t2At.toISOString(), atLocal: formatLocal(t2At, config.timeZone), bugs: t2 },
+        t1: { at: t1At.toISOString(), atLocal: formatLocal(t1At, config.timeZone), freeze: t1Freeze, bugs: t1 },
+        t2: { at: t2At.toISOString(), atLocal: formatLocal(t2At, config.timeZone), freeze: t2Freeze, bugs: t2 },
       };
     },
 

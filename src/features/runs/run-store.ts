@@ -4,6 +4,7 @@
  */
 import type { Reader, RunRow, Tx } from '../../adapters/db/schema.ts';
 import type { Db } from '../../adapters/db/schema.ts';
+import type { FreezeWindow } from '../freezes/freeze-rules.ts';
 
 export const RUN_SLOTS = ['t1', 't2'] as const;
 export type RunSlot = (typeof RUN_SLOTS)[number];
@@ -18,7 +19,11 @@ export type RunReport = {
   bugs: { id: number; outcome: string; reason?: string }[];
   releases: { id: number; version: string; env: string; deployed: boolean | null }[];
   dryRun?: boolean;
+  /** The freezes in force at the slot instant: a full one skipped the run, a module one left bugs out. */
+  freeze?: RunFreeze;
 };
+
+export type RunFreeze = { full: boolean; modules: string[]; lunarNewYear: boolean; detail: string; sources: FreezeWindow[] };
 
 export type RunView = {
   id: number;
