@@ -13,6 +13,8 @@ import type { TonicConfig } from './config/load-config.ts';
 import { createAuditStore } from './features/audit/audit-store.ts';
 import { createBugService } from './features/bugs/bug-service.ts';
 import { createBugStore } from './features/bugs/bug-store.ts';
+import { createDeployLock } from './features/deployments/deploy-lock.ts';
+import { createDeployLockStore } from './features/deployments/deploy-lock-store.ts';
 import { createDeploymentService } from './features/deployments/deployment-service.ts';
 import { createDeploymentStore } from './features/deployments/deployment-store.ts';
 import { createEnvironmentService } from './features/environments/environment-service.ts';
@@ -23,9 +25,14 @@ import { createIdentityStore } from './features/identity/identity-store.ts';
 import { createOutboxStore } from './features/outbox/outbox-store.ts';
 import { createReleaseService } from './features/releases/release-service.ts';
 import { createReleaseStore } from './features/releases/release-store.ts';
+import { createPostDeploy, type Monitor } from './features/rollbacks/post-deploy.ts';
+import { createRollbackService } from './features/rollbacks/rollback-service.ts';
+import { createRollbackStore } from './features/rollbacks/rollback-store.ts';
 import { createRunService } from './features/runs/run-service.ts';
 import { createRunStore } from './features/runs/run-store.ts';
 import { createScheduler } from './features/runs/scheduler.ts';
+import { createSmokeRunner } from './features/smoke/smoke-runner.ts';
+import { createSmokeService } from './features/smoke/smoke-service.ts';
 import { createSystemRegistry } from './features/systems/system-registry.ts';
 import type { Clock } from './shared/clock.ts';
 
@@ -40,11 +47,13 @@ export type ComposeOptions = {
   analyzer?: Analyzer;
   /** Names this process in run claims; unique per instance. */
   instance?: string;
-  /** How long a run's claim lasts without renewal (decision 6). */
+  /** How long a run's claim (and a deploy lock) lasts without renewal (decision 6). */
   leaseMs?: number;
+  /** Post-deploy monitoring (the watch window); without it, deploys and rollbacks are validated by smoke alone. */
+  monitor?: Monitor;
 };
 
-export function composeTonic({ database, config, clock, home, versions, analyzer, instance, leaseMs = 60_000 }: ComposeOptions) {
+export function composeTonic({ database, config, clock, home, versions, analyzer, instance, leaseMs = 60_000, monitor }: ComposeOptions) {
   const { db, dialect } = database;
   const instanceId = instance ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const systems = createSystemRegistry(config.systems);
@@ -59,6 +68,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
   const bugs = createBugService({ db, bugs: bugStore, environments, systems, identity, audit, outbox, clock, fixes: repositories });
   const releases = createReleaseStore();
   const deploymentStore = createDeploymentStore();
+  const workdirOf = (system: string) => systems.get(system).repositoryPath ?? home;
   const deployments = createDeploymentService({
     db,
     deployments: deploymentStore,
@@ -68,9 +78,32 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     audit,
     outbox,
     clock,
-    workdirOf: (system) => systems.get(system).repositoryPath ?? home,
+    workdirOf,
     identity,
   });
+  const lock = createDeployLock({ db, locks: createDeployLockStore(), systems, audit, outbox, clock, instance: instanceId, leaseMs });
+  const smoke = createSmokeService({ db, deployments: deploymentStore, systems, audit, outbox, clock, runner: createSmokeRunner({ clock }), workdirOf });
+  const rollbacks = createRollbackService({
+    db,
+    rollbacks: createRollbackStore(),
+    bugs,
+    bugStore,
+    releases,
+    deployments,
+    deploymentStore,
+    environments: environmentStore,
+    repositories,
+    smoke,
+    lock,
+    monitor,
+    systems,
+    identity,
+    audit,
+    outbox,
+    clock,
+    workdirOf,
+  });
+  const postDeploy = createPostDeploy({ smoke, rollbacks, systems, clock, monitor });
   const runStore = createRunStore();
   const runs = createRunService({
     db,
@@ -87,10 +120,12 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     identity,
     outbox,
     clock,
+    lock,
+    postDeploy,
     instance: instanceId,
     leaseMs,
   });
-  const scheduler = createScheduler({ db, runs: runStore, runService: runs, deployments: deploymentStore, systems, audit, outbox, clock, instance: instanceId, leaseMs });
+  const scheduler = createScheduler({ db, runs: runStore, runService: runs, deployments: deploymentStore, lock, systems, audit, outbox, clock, instance: instanceId, leaseMs });
   return {
     db,
     dialect,
@@ -106,6 +141,10 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     releases: createReleaseService({ db, releases, systems, identity }),
     deploymentStore,
     deployments,
+    lock,
+    smoke,
+    rollbacks,
+    postDeploy,
     runs,
     runStore,
     scheduler,

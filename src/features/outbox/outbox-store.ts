@@ -29,6 +29,12 @@ export const OUTBOX_EVENTS = [
   'run.failed',
   'run.interrupted',
   'run.missed',
+  // The safety net after a deploy: smoke tests, rollback, the deploy lock.
+  'smoke.failed',
+  'rollback.executed',
+  'rollback.escalated',
+  'rollback.followup',
+  'deploy.lock_expired',
 ] as const;
 export type OutboxEvent = (typeof OUTBOX_EVENTS)[number];
 
