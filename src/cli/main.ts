@@ -12,6 +12,7 @@ import { runBugs } from './bug-commands.ts';
 import { processIo, type CliIo } from './cli-io.ts';
 import { runInit } from './init-command.ts';
 import { runDeployments, runReleases } from './release-commands.ts';
+import { runDeployLock, runRollback, runRollbacks } from './rollback-commands.ts';
 import { runPlan, runRun, runRuns } from './run-commands.ts';
 import { runMigrate, runServe } from './server-commands.ts';
 import { runEnv, runSystems } from './system-commands.ts';
@@ -46,6 +47,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await runReleases(rest, io);
       case 'deployments':
         return await runDeployments(rest, io);
+      case 'rollback':
+        return await runRollback(rest, io);
+      case 'rollbacks':
+        return await runRollbacks(rest, io);
+      case 'deploy-lock':
+        return await runDeployLock(rest, io);
       case 'users':
         return await runUsers(rest, io);
       case 'tokens':

@@ -27,6 +27,11 @@ export const USAGE = {
   releasesShow: 'tonic releases show ID [--system S] [--json]',
   deploymentsList: 'tonic deployments list [--run ID] [--limit N] [--cursor C] [--system S] [--json]',
   deploymentsShow: 'tonic deployments show ID [--system S] [--json]',
+  rollback: 'tonic rollback --env uat|prod --impact ux|regression|data-corruption --reason R [--to TAG] [--system S] [--json]',
+  rollbacksList: 'tonic rollbacks list [--limit N] [--cursor C] [--system S] [--json]',
+  rollbacksShow: 'tonic rollbacks show ID [--system S] [--json]',
+  rollbacksDocument: 'tonic rollbacks document ID [--root-cause TEXT] [--fix-plan TEXT] [--system S] [--json]',
+  deployLock: 'tonic deploy-lock [--system S] [--json]',
   usersAdd: 'tonic users add NAME --role viewer|developer|manager|admin|cto [--display-name D] [--json]',
   tokensCreate: 'tonic tokens create USER [--name N] [--json]',
 } as const;
@@ -61,6 +66,11 @@ Over the API (TONIC_URL, default http://127.0.0.1:4100; TONIC_TOKEN):
   tonic releases show ID                   one release with its bugs and notes
   tonic deployments list                   deployments, newest first (--run ID: those of one run)
   tonic deployments show ID                one deployment with its log
+  tonic rollback --env E --impact I --reason R   roll an environment back (admin); --to TAG to choose
+  tonic rollbacks list                     the rollback HISTORY, newest first
+  tonic rollbacks show ID                  one rollback with SEED.md's rollback checklist
+  tonic rollbacks document ID              record --root-cause and --fix-plan (admin)
+  tonic deploy-lock                        is a deploy in progress? who, and what
   tonic users add NAME --role R            create a user (admin)
   tonic tokens create USER                 issue an API token (printed once)
 

@@ -9,6 +9,7 @@ import { registerAuditRoutes } from '../features/audit/audit-routes.ts';
 import { BugSchema, BugSummarySchema, registerBugRoutes } from '../features/bugs/bug-routes.ts';
 import { registerEnvironmentRoutes } from '../features/environments/environment-routes.ts';
 import { registerIdentityRoutes } from '../features/identity/identity-routes.ts';
+import { registerRollbackRoutes } from '../features/rollbacks/rollback-routes.ts';
 import { registerRunRoutes } from '../features/runs/run-routes.ts';
 import { registerSystemRoutes } from '../features/systems/system-routes.ts';
 import type { Tonic } from '../compose.ts';
@@ -74,6 +75,7 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
       registerEnvironmentRoutes(api, tonic.environments);
       registerBugRoutes(api, tonic.bugs);
       registerRunRoutes(api, { runs: tonic.runs, releases: tonic.releases, deployments: tonic.deployments });
+      registerRollbackRoutes(api, { rollbacks: tonic.rollbacks, lock: tonic.lock });
       registerAuditRoutes(api, { db: tonic.db, audit: tonic.audit, identity: tonic.identity });
       registerIdentityRoutes(api, tonic.identity);
     },
