@@ -298,6 +298,7 @@ export function createRollbackService(deps: RollbackDeps) {
     const purpose = `a rollback of ${input.env} from ${fromLabel} to ${target.version}`;
     const done = lock.withLock({ system, holder: actor.username, purpose }, async (held) => {
       const at = clock.now();
+      const scope = await scopeOf(system, deployed);
       const r = await db.transaction().execute(async (trx) => {
         const created = await rollbacks.insert(trx, {
           system,
@@ -309,7 +310,7 @@ export function createRollbackService(deps: RollbackDeps) {
           by: actor.username,
           deployed: { deploymentId: deployed.deployment?.id ?? null, releaseId: deployed.releaseId, version: deployed.version, commit: deployed.commit, at: deployed.at },
           target: { releaseId: target.release?.id ?? null, version: target.version, commit: target.commit },
-          scope: await scopeOf(system, deployed),
+          scope,
           at,
         });
         await audit.append(trx, {
@@ -336,6 +337,7 @@ export function createRollbackService(deps: RollbackDeps) {
       }
     });
     done.catch((e: unknown) => failExecuted(e));
+    executed.catch(() => undefined); // a caller awaiting `done` alone still sees the error there
     return { executed, done };
   }
 
