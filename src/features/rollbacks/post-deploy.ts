@@ -5,6 +5,7 @@
  * of "rollback". The caller holds the system's deploy lock throughout; the rollback runs inside it.
  */
 import type { Clock } from '../../shared/clock.ts';
+import { DomainError } from '../../shared/errors.ts';
 import type { SmokeReport } from '../smoke/smoke-rules.ts';
 import type { SmokeService } from '../smoke/smoke-service.ts';
 import type { SystemRegistry } from '../systems/system-registry.ts';
@@ -63,10 +64,15 @@ export function createPostDeploy(deps: PostDeployDeps) {
         const failed = report.steps.find((s) => s.result === 'fail')!;
         const reason = `smoke step "${failed.name}" failed after ${input.version} went to ${input.env}: expected ${failed.expected}, got ${failed.actual}`;
         if (smoke.onFailure(input.system) === 'rollback') {
-          const { r, what } = await rollBack({ system: input.system, env: input.env, deploymentId: input.deploymentId, reason, trigger: 'smoke' });
-          return { outcome: 'rolled_back', smoke: report, monitoring: null, rollback: r, detail: `${reason}; ${what}` };
-        }
-        alerted = `${reason} (smoke.onFailure is alert: not rolled back)`;
+          try {
+            const { r, what } = await rollBack({ system: input.system, env: input.env, deploymentId: input.deploymentId, reason, trigger: 'smoke' });
+            return { outcome: 'rolled_back', smoke: report, monitoring: null, rollback: r, detail: `${reason}; ${what}` };
+          } catch (error) {
+            // Refused before anything changed (no previous release on record, say): people decide.
+            if (!(error instanceof DomainError)) throw error;
+            alerted = `${reason}; the automatic rollback was refused: ${error.message}`;
+          }
+        } else alerted = `${reason} (smoke.onFailure is alert: not rolled back)`;
       }
       const smokeLine = report ? (report.ok ? `smoke passed ${report.steps.length}/${report.steps.length}` : alerted!) : 'no smoke steps configured';
       if (!monitor) return { outcome: alerted ? 'alerted' : 'clean', smoke: report, monitoring: null, rollback: null, detail: smokeLine };
@@ -81,8 +87,13 @@ export function createPostDeploy(deps: PostDeployDeps) {
       if (verdict.outcome === 'rollback') {
         const breach = verdict.breaches.find((b) => b.action === 'rollback') ?? verdict.breaches[0];
         const reason = `monitoring after ${input.version} went to ${input.env}: ${breach ? `${breach.metric} at ${breach.value} breached ${breach.threshold}` : 'a rollback-level breach'}`;
-        const { r, what } = await rollBack({ system: input.system, env: input.env, deploymentId: input.deploymentId, reason, trigger: 'monitoring' });
-        return { outcome: 'rolled_back', smoke: report, monitoring: verdict, rollback: r, detail: `${smokeLine}; ${reason}; ${what}` };
+        try {
+          const { r, what } = await rollBack({ system: input.system, env: input.env, deploymentId: input.deploymentId, reason, trigger: 'monitoring' });
+          return { outcome: 'rolled_back', smoke: report, monitoring: verdict, rollback: r, detail: `${smokeLine}; ${reason}; ${what}` };
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          return { outcome: 'alerted', smoke: report, monitoring: verdict, rollback: null, detail: `${smokeLine}; ${reason}; the automatic rollback was refused: ${error.message}` };
+        }
       }
       const watched = `monitoring ${verdict.outcome} over ${verdict.samples} samples`;
       return { outcome: alerted || verdict.outcome === 'alert' ? 'alerted' : 'clean', smoke: report, monitoring: verdict, rollback: null, detail: `${smokeLine}; ${watched}` };
