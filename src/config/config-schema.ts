@@ -58,12 +58,12 @@ const Status = Type.Integer({ minimum: 100, maximum: 599 });
 
 const SmokeExpectSchema = Type.Object(
   {
-    status: Type.Optional(Type.Union([Status, Type.Array(Status, { minItems: 1 })], { description: 'HTTP steps: the status (or any of the statuses) that passes. Default 200.' })),
+    status: Type.Optional(Type.Union([Status, Type.Array(Status, { minItems: 1 })], { examples: [200], description: 'HTTP steps: the status (or any of the statuses) that passes. Default 200.' })),
     json: Type.Optional(
       Type.Array(
         Type.Object(
           {
-            path: Type.String({ minLength: 1, description: 'JSON path into the answer: $, .name, [index], [\'name\'] (for example $.items[0].id).' }),
+            path: Type.String({ minLength: 1, examples: ['$.orders[0].id'], description: 'JSON path into the answer: $, .name, [index], [\'name\'] (for example $.items[0].id).' }),
             equals: Type.Optional(Type.Unknown({ description: 'The value at path equals this.' })),
             contains: Type.Optional(Type.Unknown({ description: 'The value at path contains this (text, an array element, or object keys).' })),
             exists: Type.Optional(Type.Boolean({ description: 'Something is (true) or is not (false) at path.' })),
@@ -74,7 +74,7 @@ const SmokeExpectSchema = Type.Object(
       ),
     ),
     text: Type.Optional(Type.String({ minLength: 1, description: 'The body (HTTP) or the output (command) contains this text.' })),
-    maxLatencyMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600000, description: 'HTTP steps: the answer comes within this many milliseconds.' })),
+    maxLatencyMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600000, examples: [2000], description: 'HTTP steps: the answer comes within this many milliseconds.' })),
     exitCode: Type.Optional(Type.Integer({ minimum: 0, maximum: 255, description: 'Command steps: the exit code that passes. Default 0.' })),
   },
   { additionalProperties: false, description: 'What the step must see; every expectation is checked.' },
@@ -87,7 +87,7 @@ const SmokeStepSchema = Type.Object(
       Type.Object(
         {
           method: Type.Optional(Type.Union(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'].map((m) => Type.Literal(m)), { description: 'Default GET.' })),
-          path: Type.String({ minLength: 1, description: 'Path under the base URL (/api/orders) or a whole URL; {{name}} inserts a captured value.' }),
+          path: Type.String({ minLength: 1, examples: ['/api/orders'], description: 'Path under the base URL (/api/orders) or a whole URL; {{name}} inserts a captured value.' }),
           headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Request headers; {{name}} inserts a captured value.' })),
           json: Type.Optional(Type.Unknown({ description: 'A JSON body; strings in it may use {{name}}.' })),
         },
@@ -96,11 +96,13 @@ const SmokeStepSchema = Type.Object(
     ),
     command: Type.Optional(
       Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String(), { minItems: 1 })], {
+        examples: [['./scripts/check-logs.sh', '{env}']],
         description: 'A program run without a shell (e.g. a log check). Placeholders {env} {version} {url}.',
       }),
     ),
     capture: Type.Optional(
       Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_-]*$' }), Type.String(), {
+        examples: [{ token: '$.token' }],
         description: 'Values to keep for later steps: name → JSON path into this answer; later steps use {{name}}.',
       }),
     ),
@@ -123,7 +125,7 @@ const SmokeSchema = Type.Object(
     onFailure: Type.Optional(
       Type.Union([Type.Literal('rollback'), Type.Literal('alert')], { description: 'A failed step rolls the deployment back (SEED.md: rollback immediately) or only alerts. Default rollback.' }),
     ),
-    baseUrl: Type.Optional(Type.String({ minLength: 1, description: 'Base URL shared by both environments; {env} is uat or prod, {url} the environment url. Default: the environment url.' })),
+    baseUrl: Type.Optional(Type.String({ minLength: 1, examples: ['https://{env}.shop.example'], description: 'Base URL shared by both environments; {env} is uat or prod, {url} the environment url. Default: the environment url.' })),
     steps: Type.Optional(Type.Array(SmokeStepSchema, { minItems: 1, description: 'Steps run, in order, right after every deploy and every rollback; the first failure stops them.' })),
     uat: Type.Optional(SmokePlanSchema),
     prod: Type.Optional(SmokePlanSchema),
@@ -133,14 +135,15 @@ const SmokeSchema = Type.Object(
 
 const RollbackSchema = Type.Object(
   {
-    dbaContact: Type.Optional(Type.String({ minLength: 1, description: 'Who is engaged on a data-corruption rollback (name, e-mail or handle); named in the escalation message.' })),
+    dbaContact: Type.Optional(Type.String({ minLength: 1, examples: ['dba@shop.example'], description: 'Who is engaged on a data-corruption rollback (name, e-mail or handle); named in the escalation message.' })),
     downMigration: Type.Optional(
       Type.Object(
         {
           command: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String(), { minItems: 1 })], {
+            examples: ['./scripts/migrate-down.sh {from} {to}'],
             description: 'Runs before the previous release is deployed, when the rolled-back release changed a migration path. Placeholders {from} {to} (versions), {env}, {version} {commit} (of the rolled-back release).',
           }),
-          migrationPaths: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Globs of migration files, e.g. db/migrations/**.' }),
+          migrationPaths: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, examples: [['db/migrations/**']], description: 'Globs of migration files, e.g. db/migrations/**.' }),
           workdir: Type.Optional(Type.String({ description: 'Working directory (default: the repository).' })),
           timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400, description: 'Default 600.' })),
         },
