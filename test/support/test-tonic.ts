@@ -8,6 +8,7 @@ import type { Dialect } from '../../src/adapters/db/database.ts';
 import { composeTonic, type Tonic } from '../../src/compose.ts';
 import type { SystemConfig } from '../../src/config/load-config.ts';
 import type { VersionGraph } from '../../src/features/environments/flow-rules.ts';
+import type { Monitor } from '../../src/features/rollbacks/post-deploy.ts';
 import { ADMIN_USERNAME, type Actor } from '../../src/features/identity/identity-service.ts';
 import { ROLES, type Role } from '../../src/features/identity/roles.ts';
 import { buildApp } from '../../src/http/app.ts';
@@ -57,6 +58,7 @@ export async function createTestTonic(options: {
   home?: string;
   instance?: string;
   leaseMs?: number;
+  monitor?: Monitor;
 }): Promise<TestTonic> {
   const database = await openTestDatabase(options.dialect);
   const clock = createFakeClock(options.now ?? '2026-11-26T04:00:00Z');
@@ -68,6 +70,7 @@ export async function createTestTonic(options: {
     versions: options.versions,
     instance: options.instance,
     leaseMs: options.leaseMs,
+    monitor: options.monitor,
   });
   await tonic.identity.bootstrap(ADMIN_TOKEN);
   const admin: Actor = { username: ADMIN_USERNAME, role: 'admin' };

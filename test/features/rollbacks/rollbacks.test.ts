@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { parseConfig, type SystemConfig } from '../../../src/config/load-config.ts';
+import type { Monitor } from '../../../src/features/rollbacks/post-deploy.ts';
 import { DIALECTS } from '../../support/databases.ts';
 import { startTestEnvironments, type TestEnvironments } from '../../support/environments.ts';
 import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
@@ -48,7 +49,32 @@ function configured(envs: TestEnvironments, marker: string, onFailure: 'rollback
   return { smoke: parsed.smoke, rollback: parsed.rollback };
 }
 
-async function setup(dialect: (typeof DIALECTS)[number], onFailure: 'rollback' | 'alert' = 'rollback'): Promise<World> {
+/**
+ * A monitor in the shape of the monitoring feature's, measuring the environment for real: the share
+ * of failed GET /api/orders (with a session) over a few requests, rollback above 50 %.
+ */
+function ordersMonitor(envs: TestEnvironments, watched: string[]): Monitor {
+  const errorRate = async (env: 'uat' | 'prod') => {
+    const base = envs.config[env].url;
+    const login = await fetch(`${base}/api/login`, { method: 'POST', body: JSON.stringify({ user: 'admin', password: 'secret' }) });
+    const { token } = (await login.json()) as { token: string };
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    let failed = 0;
+    for (let i = 0; i < 4; i++) if ((await fetch(`${base}/api/orders`, { headers: { cookie, authorization: `Bearer ${token}` } })).status >= 500) failed++;
+    return failed / 4;
+  };
+  return {
+    baseline: async ({ env }) => errorRate(env),
+    async watch({ env, release, windowMs }) {
+      watched.push(`${env} ${release} ${windowMs ?? 'default window'}`);
+      const rate = await errorRate(env);
+      const breaches = rate > 0.5 ? [{ metric: 'orders_5xx_rate', value: rate, threshold: 0.5, action: 'rollback', at: new Date(0).toISOString() }] : [];
+      return { outcome: breaches.length ? 'rollback' : 'clean', breaches, samples: 4 };
+    },
+  };
+}
+
+async function setup(dialect: (typeof DIALECTS)[number], onFailure: 'rollback' | 'alert' = 'rollback', monitor?: (envs: TestEnvironments) => Monitor): Promise<World> {
   const repo = await createTestRepo();
   await repo.commit('app 0.9.0', { 'app.txt': 'old\n', 'db/migrations/001-init.sql': 'create table orders (id int);\n' });
   await repo.git('tag', '-a', 'v0.9.0', '-m', 'v0.9.0');
@@ -67,6 +93,7 @@ async function setup(dialect: (typeof DIALECTS)[number], onFailure: 'rollback' |
       dialect,
       now: '2026-11-26T04:00:00Z',
       systems: [testSystem({ repositoryPath: repo.path, environments: envs.config, ...configured(envs, marker, onFailure) })],
+      monitor: monitor?.(envs),
     });
   } catch (error) {
     await envs.close();
@@ -101,8 +128,8 @@ const downMigrations = (w: World) => {
 for (const dialect of DIALECTS) {
   describe(`smoke tests, rollback and the deploy lock on ${dialect}`, () => {
     const worlds: World[] = [];
-    const world = async (onFailure?: 'rollback' | 'alert') => {
-      const w = await setup(dialect, onFailure);
+    const world = async (onFailure?: 'rollback' | 'alert', monitor?: (envs: TestEnvironments) => Monitor) => {
+      const w = await setup(dialect, onFailure, monitor);
       worlds.push(w);
       return w;
     };
@@ -207,6 +234,24 @@ for (const dialect of DIALECTS) {
       assert.equal((await bugOf(w, bug.id)).status, 'deployed_uat');
       assert.equal((await messages(w, 'smoke.failed')).length, 1);
       assert.deepEqual(await w.t.tonic.rollbacks.list(w.t.actors.viewer, 'shop', { limit: 10 }), []);
+    });
+
+    test('with monitoring wired: a breach the watch window sees rolls back (smoke only alerting), and the rollback is watched for a shorter window', async () => {
+      const watched: string[] = [];
+      const w = await world('alert', (envs) => ordersMonitor(envs, watched));
+      const bug = await reportConfirmed(w, 'Orders total wrong');
+      w.envs.markBad('v1.0.1');
+      const run = await w.t.tonic.runs.runNow(w.t.actors.admin, 'shop', 't1');
+      assert.equal(run.status, 'failed');
+      assert.equal(await served(w, 'uat'), 'v1.0.0');
+      assert.equal((await bugOf(w, bug.id)).status, 'planned');
+      const [rollback] = await w.t.tonic.rollbacks.list(w.t.actors.viewer, 'shop', { limit: 10 });
+      assert.equal(rollback?.trigger, 'monitoring');
+      assert.match(rollback?.reason ?? '', /monitoring after v1\.0\.1 went to uat: orders_5xx_rate at 1 breached 0\.5/);
+      assert.equal(rollback?.status, 'stable');
+      assert.equal(rollback?.validation?.monitoring?.outcome, 'clean');
+      assert.deepEqual(watched, ['uat v1.0.1 default window', 'uat v1.0.0 300000'], 'the deploy with the default window, the rollback with rollback.validationMinutes');
+      assert.equal((await messages(w, 'smoke.failed')).length, 1, 'smoke failed first, and only alerted');
     });
 
     test('manual rollback over the API: refusals, then each impact class, the checklist and history.md', async () => {
