@@ -17,6 +17,8 @@ import type { RollbackService, RollbackView } from './rollback-service.ts';
  * before the deploy, then a watch window that returns as soon as a rollback-level breach is seen.
  */
 export type Monitor<Baseline = unknown> = {
+  /** False for a system that configures no monitoring: its deploys are checked by smoke alone. */
+  enabledFor?(system: string): boolean;
   baseline(input: { system: string; env: 'uat' | 'prod' }): Promise<Baseline>;
   watch(input: { system: string; env: 'uat' | 'prod'; deploymentId: number; release: string; baseline: Baseline; windowMs?: number; pollMs?: number }): Promise<MonitorVerdict>;
 };
@@ -34,7 +36,8 @@ export type PostDeployOutcome = {
 type PostDeployDeps = { smoke: SmokeService; rollbacks: RollbackService; systems: SystemRegistry; clock: Clock; monitor?: Monitor };
 
 export function createPostDeploy(deps: PostDeployDeps) {
-  const { smoke, rollbacks, monitor } = deps;
+  const { smoke, rollbacks } = deps;
+  const monitorFor = (system: string): Monitor | null => (deps.monitor && (deps.monitor.enabledFor?.(system) ?? true) ? deps.monitor : null);
 
   async function rollBack(input: { system: string; env: 'uat' | 'prod'; deploymentId: number; reason: string; trigger: 'smoke' | 'monitoring' }) {
     const r = await rollbacks.automatic(input);
@@ -48,6 +51,7 @@ export function createPostDeploy(deps: PostDeployDeps) {
   return {
     /** Before the deploy: the monitoring baseline (null when monitoring is not wired or cannot answer). */
     async prepare(input: { system: string; env: 'uat' | 'prod' }): Promise<unknown> {
+      const monitor = monitorFor(input.system);
       if (!monitor) return null;
       try {
         return await monitor.baseline(input);
@@ -74,6 +78,7 @@ export function createPostDeploy(deps: PostDeployDeps) {
           }
         } else alerted = `${reason} (smoke.onFailure is alert: not rolled back)`;
       }
+      const monitor = monitorFor(input.system);
       const smokeLine = report ? (report.ok ? `smoke passed ${report.steps.length}/${report.steps.length}` : alerted!) : 'no smoke steps configured';
       if (!monitor) return { outcome: alerted ? 'alerted' : 'clean', smoke: report, monitoring: null, rollback: null, detail: smokeLine };
 

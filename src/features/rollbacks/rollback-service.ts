@@ -404,7 +404,7 @@ export function createRollbackService(deps: RollbackDeps) {
         impact: input.impact,
         trigger: r.trigger,
         bugs: reverted,
-        nextStep: `validating (smoke${deps.monitor ? ` and ${validationMinutes} minutes of monitoring` : ''}); then record the root cause and fix plan of rollback ${r.id}`,
+        nextStep: `validating (smoke${deps.monitor && (deps.monitor.enabledFor?.(system) ?? true) ? ` and ${validationMinutes} minutes of monitoring` : ''}); then record the root cause and fix plan of rollback ${r.id}`,
       };
       await audit.append(trx, { stream: system, actor: actor.username, action: 'rollback.executed', subject: `rollback:${r.id}`, data: payload, at });
       await outbox.enqueue(trx, { system, event: 'rollback.executed', payload, idempotencyKey: `rollback.executed:${r.id}`, at });
@@ -418,7 +418,7 @@ export function createRollbackService(deps: RollbackDeps) {
     // 5. Validate: smoke, and a shorter watch window when monitoring is wired.
     const smokeReport = await smoke.afterDeploy({ system, env: input.env, deploymentId: outcome.deploymentId, version: release.version, commit: release.commit, actor: actor.username, rollbackId: r.id });
     let monitoring = null;
-    if (deps.monitor && rollbackConfig.validationMs > 0) {
+    if (deps.monitor && (deps.monitor.enabledFor?.(system) ?? true) && rollbackConfig.validationMs > 0) {
       try {
         const baseline = await deps.monitor.baseline({ system, env: input.env });
         monitoring = await deps.monitor.watch({ system, env: input.env, deploymentId: outcome.deploymentId, release: release.version, baseline, windowMs: rollbackConfig.validationMs });
@@ -449,7 +449,7 @@ export function createRollbackService(deps: RollbackDeps) {
     async request(actor: Actor, system: string, input: RollbackRequest): Promise<RollbackView> {
       authorize(actor, system, 'releases.manage');
       const { executed, done } = await start(actor, system, { ...input, trigger: 'manual' });
-      return deps.monitor ? executed : done;
+      return deps.monitor && (deps.monitor.enabledFor?.(system) ?? true) ? executed : done;
     },
 
     /** From the post-deploy checks: smoke failed or monitoring said roll back. Resolves when validated. */
