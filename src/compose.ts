@@ -82,7 +82,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     workdirOf,
     identity,
   });
-  const lock = createDeployLock({ db, locks: createDeployLockStore(), systems, audit, outbox, clock, instance: instanceId, leaseMs });
+  const lock = createDeployLock({ db, locks: createDeployLockStore(), deployments: deploymentStore, systems, audit, outbox, clock, instance: instanceId, leaseMs });
   const smoke = createSmokeService({ db, deployments: deploymentStore, systems, audit, outbox, clock, runner: createSmokeRunner({ clock }), workdirOf });
   const rollbacks = createRollbackService({
     db,

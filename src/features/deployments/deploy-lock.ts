@@ -18,10 +18,12 @@ import type { OutboxStore } from '../outbox/outbox-store.ts';
 import { formatLocal } from '../schedule/schedule-rules.ts';
 import type { SystemRegistry } from '../systems/system-registry.ts';
 import type { DeployLockStore, DeployLockView } from './deploy-lock-store.ts';
+import type { DeploymentStore } from './deployment-store.ts';
 
 type DeployLockDeps = {
   db: Db;
   locks: DeployLockStore;
+  deployments: DeploymentStore;
   systems: SystemRegistry;
   audit: AuditStore;
   outbox: OutboxStore;
@@ -140,7 +142,9 @@ export function createDeployLock(deps: DeployLockDeps) {
         await db.transaction().execute(async (trx) => {
           if (!(await locks.releaseExpired(trx, lock, now))) return;
           const reason = `${lock.holder} stopped renewing the deploy lock at ${lock.leaseUntil} (instance ${lock.instance} stopped or was killed) while deploying ${lock.purpose}: check what the environment runs`;
-          const data = { system: lock.system, holder: lock.holder, purpose: lock.purpose, runId: lock.runId, acquiredAt: lock.acquiredAt, leaseUntil: lock.leaseUntil, reason };
+          // A run's deployments become unknown through the run's own sweep; the others here.
+          const unknown = await deps.deployments.markUnknownWithoutRun(trx, lock.system, lock.acquiredAt, now, `${reason}: whether this deploy finished is unknown`);
+          const data = { system: lock.system, holder: lock.holder, purpose: lock.purpose, runId: lock.runId, acquiredAt: lock.acquiredAt, leaseUntil: lock.leaseUntil, reason, deployments: unknown };
           await audit.append(trx, { stream: lock.system, actor: 'tonic', action: 'deploy_lock.expired', subject: `deploy-lock:${lock.system}`, data, at: now });
           await outbox.enqueue(trx, { system: lock.system, event: 'deploy.lock_expired', payload: data, idempotencyKey: `deploy.lock_expired:${lock.system}:${lock.acquiredAt}`, at: now });
           released.push(lock);

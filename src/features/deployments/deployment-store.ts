@@ -96,6 +96,23 @@ export function createDeploymentStore() {
         .execute();
     },
 
+    /**
+     * Deployments outside any run (rollbacks, hotfixes) still running on a system whose deploy lock
+     * lapsed since `since`: they become "unknown".
+     */
+    async markUnknownWithoutRun(trx: Tx, system: string, since: string, at: Date, why: string): Promise<number[]> {
+      const rows = await trx
+        .updateTable('deployments')
+        .set({ status: 'unknown', finished_at: at.toISOString(), error: why })
+        .where('system', '=', system)
+        .where('run_id', 'is', null)
+        .where('status', '=', 'running')
+        .where('started_at', '>=', since)
+        .returning('id')
+        .execute();
+      return rows.map((r) => r.id);
+    },
+
     /** Deployments still running for runs whose lease lapsed: they become "unknown". */
     async markUnknown(trx: Tx, runId: number, at: Date, why: string): Promise<number[]> {
       const rows = await trx

@@ -378,14 +378,25 @@ for (const dialect of DIALECTS) {
 
     test('a lock whose holder died is released by the scheduler sweep, audited and announced', async () => {
       const w = await world();
-      // What a server killed in the middle of a T2 deploy leaves behind: the row, no one renewing it.
+      // What a server killed in the middle of a rollback leaves behind: the lock row no one renews,
+      // and a deployment still "running".
       await w.t.tonic.db
         .insertInto('deploy_locks')
-        .values({ system: 'shop', holder: 'tonic', purpose: 'T2 run 41: v1.0.1 to prod', run_id: 41, token: 'dead', instance: 'host-a:123', acquired_at: '2026-11-26T03:59:00.000Z', lease_until: '2026-11-26T04:00:30.000Z' })
+        .values({ system: 'shop', holder: 'alice', purpose: 'rollback 41 (prod: v1.0.1 → v1.0.0)', run_id: null, token: 'dead', instance: 'host-a:123', acquired_at: '2026-11-26T03:59:00.000Z', lease_until: '2026-11-26T04:00:30.000Z' })
         .execute();
+      const release = await w.t.tonic.db
+        .insertInto('releases')
+        .values({ system: 'shop', version: 'v1.0.0', tag: 'v1.0.0', commit_sha: w.base, base_commit: w.base, base_version: null, kind: 'tag', target_env: 'prod', notes: '', run_id: null, created_at: '2026-11-26T03:59:00.000Z' })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const stuck = await w.t.tonic.db
+        .insertInto('deployments')
+        .values({ system: 'shop', env: 'prod', run_id: null, release_id: release.id, previous_release_id: null, status: 'running', started_at: '2026-11-26T03:59:01.000Z', finished_at: null, error: null })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       await assert.rejects(
         w.t.tonic.rollbacks.request(w.t.actors.admin, 'shop', { env: 'prod', to: 'v0.9.0', impact: 'regression', reason: 'orders fail' }),
-        /tonic is deploying T2 run 41: v1\.0\.1 to prod since 2026-11-26 11:59/,
+        /alice is deploying rollback 41 \(prod: v1\.0\.1 → v1\.0\.0\) since 2026-11-26 11:59/,
       );
       await w.t.tonic.scheduler.tick(); // lease not over yet: kept
       assert.equal((await w.t.tonic.lock.current('shop')).inProgress, true);
@@ -399,7 +410,10 @@ for (const dialect of DIALECTS) {
       assert.equal(event?.action, 'deploy_lock.expired');
       assert.equal(event?.actor, 'tonic');
       const [message] = await messages(w, 'deploy.lock_expired');
-      assert.deepEqual([message?.holder, message?.purpose, message?.runId], ['tonic', 'T2 run 41: v1.0.1 to prod', 41]);
+      assert.deepEqual([message?.holder, message?.purpose, message?.runId, message?.deployments], ['alice', 'rollback 41 (prod: v1.0.1 → v1.0.0)', null, [stuck.id]]);
+      const left = await w.t.tonic.deployments.get(w.t.actors.viewer, 'shop', stuck.id);
+      assert.equal(left.status, 'unknown', 'the deploy it was doing is marked unknown, not left running');
+      assert.match(left.error ?? '', /whether this deploy finished is unknown/);
       assert.match(String(message?.reason), /stopped renewing the deploy lock .* check what the environment runs/);
 
       const done = await w.t.tonic.rollbacks.request(w.t.actors.admin, 'shop', { env: 'prod', to: 'v0.9.0', impact: 'regression', reason: 'orders fail' });
