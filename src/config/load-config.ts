@@ -200,8 +200,9 @@ function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
     pipelineSeverities: [...new Set(s.severityPolicy?.pipeline ?? DEFAULT_PIPELINE_SEVERITIES)],
     people,
     allowSelfApproval: s.approvals?.allowSelfApproval ?? false,
-    smoke: smoke(s),
-    rollback: rollback(s.rollback, baseDir),
+    // Only when configured: a system without these sections gets none (DEFAULT_ROLLBACK applies).
+    ...(s.smoke ? { smoke: smoke(s) } : {}),
+    ...(s.rollback ? { rollback: rollback(s.rollback, baseDir) } : {}),
   };
 }
 
