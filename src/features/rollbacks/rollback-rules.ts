@@ -3,6 +3,7 @@
  * what each does, which files count as migrations, the verdict of the validation, SEED.md's
  * rollback checklist item by item, and the HISTORY entry as Markdown. Pure: no I/O, no clock.
  */
+import picomatch from 'picomatch';
 import type { BugStatus } from '../bugs/bug-statuses.ts';
 import type { SmokeReport } from '../smoke/smoke-rules.ts';
 
@@ -130,26 +131,9 @@ export function validationVerdict(smoke: SmokeReport | null, monitoring: Monitor
 
 // ---- Migration paths -------------------------------------------------------------------------
 
-/** A glob as a regular expression: `**` any folders, `*` within a name, `?` one character. */
-export function globToRegExp(glob: string): RegExp {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i]!;
-    if (ch === '*' && glob[i + 1] === '*') {
-      const slash = glob[i + 2] === '/';
-      out += slash ? '(?:.*/)?' : '.*';
-      i += slash ? 2 : 1;
-    } else if (ch === '*') out += '[^/]*';
-    else if (ch === '?') out += '[^/]';
-    else out += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${out}$`);
-}
-
-/** The changed files that match a migration glob. */
+/** The changed files that match a migration glob (`**` any folders, `*` within a name). */
 export function migrationFiles(changed: readonly string[], globs: readonly string[]): string[] {
-  const patterns = globs.map(globToRegExp);
-  return changed.filter((f) => patterns.some((p) => p.test(f)));
+  return changed.filter((f) => picomatch.isMatch(f, [...globs], { dot: true }));
 }
 
 // ---- HISTORY as Markdown ---------------------------------------------------------------------
