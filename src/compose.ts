@@ -15,6 +15,8 @@ import { createAnalysisStore } from './features/analysis/analysis-store.ts';
 import { createAuditStore } from './features/audit/audit-store.ts';
 import { createBugService } from './features/bugs/bug-service.ts';
 import { createBugStore } from './features/bugs/bug-store.ts';
+import { createDeployLock } from './features/deployments/deploy-lock.ts';
+import { createDeployLockStore } from './features/deployments/deploy-lock-store.ts';
 import { createDeploymentService } from './features/deployments/deployment-service.ts';
 import { createDeploymentStore } from './features/deployments/deployment-store.ts';
 import { createEnvironmentService } from './features/environments/environment-service.ts';
@@ -29,9 +31,14 @@ import { createServerMetrics } from './features/observability/server-metrics.ts'
 import { createOutboxStore } from './features/outbox/outbox-store.ts';
 import { createReleaseService } from './features/releases/release-service.ts';
 import { createReleaseStore } from './features/releases/release-store.ts';
+import { createPostDeploy, type Monitor } from './features/rollbacks/post-deploy.ts';
+import { createRollbackService } from './features/rollbacks/rollback-service.ts';
+import { createRollbackStore } from './features/rollbacks/rollback-store.ts';
 import { createRunService } from './features/runs/run-service.ts';
 import { createRunStore } from './features/runs/run-store.ts';
 import { createScheduler } from './features/runs/scheduler.ts';
+import { createSmokeRunner } from './features/smoke/smoke-runner.ts';
+import { createSmokeService } from './features/smoke/smoke-service.ts';
 import { createSystemRegistry } from './features/systems/system-registry.ts';
 import type { Clock } from './shared/clock.ts';
 
@@ -47,13 +54,15 @@ export type ComposeOptions = {
   analyzer?: Analyzer;
   /** Names this process in run claims; unique per instance. */
   instance?: string;
-  /** How long a run's claim lasts without renewal (decision 6). */
+  /** How long a run's claim (and a deploy lock) lasts without renewal (decision 6). */
   leaseMs?: number;
   /** DEPLOY_FREEZE* of the environment (settings.ts): a freeze of every system. */
   freezeEnvironment?: FreezeFlags | null;
+  /** Post-deploy monitoring (the watch window); without it, deploys and rollbacks are validated by smoke alone. */
+  monitor?: Monitor;
 };
 
-export function composeTonic({ database, config, clock, home, versions, analyzer, instance, leaseMs = 60_000, freezeEnvironment = null }: ComposeOptions) {
+export function composeTonic({ database, config, clock, home, versions, analyzer, instance, leaseMs = 60_000, freezeEnvironment = null, monitor }: ComposeOptions) {
   const { db, dialect } = database;
   const instanceId = instance ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const systems = createSystemRegistry(config.systems);
@@ -68,6 +77,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
   const bugs = createBugService({ db, bugs: bugStore, environments, systems, identity, audit, outbox, clock, fixes: repositories });
   const releases = createReleaseStore();
   const deploymentStore = createDeploymentStore();
+  const workdirOf = (system: string) => systems.get(system).repositoryPath ?? home;
   const deployments = createDeploymentService({
     db,
     deployments: deploymentStore,
@@ -77,10 +87,33 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     audit,
     outbox,
     clock,
-    workdirOf: (system) => systems.get(system).repositoryPath ?? home,
+    workdirOf,
     identity,
   });
   const freezes = createFreezeService({ db, store: createFreezeStore(), systems, identity, audit, outbox, clock, environment: freezeEnvironment });
+  const lock = createDeployLock({ db, locks: createDeployLockStore(), deployments: deploymentStore, systems, audit, outbox, clock, instance: instanceId, leaseMs });
+  const smoke = createSmokeService({ db, deployments: deploymentStore, systems, audit, outbox, clock, runner: createSmokeRunner({ clock }), workdirOf });
+  const rollbacks = createRollbackService({
+    db,
+    rollbacks: createRollbackStore(),
+    bugs,
+    bugStore,
+    releases,
+    deployments,
+    deploymentStore,
+    environments: environmentStore,
+    repositories,
+    smoke,
+    lock,
+    monitor,
+    systems,
+    identity,
+    audit,
+    outbox,
+    clock,
+    workdirOf,
+  });
+  const postDeploy = createPostDeploy({ smoke, rollbacks, systems, clock, monitor });
   const analysis = createAnalysisService({
     db,
     store: createAnalysisStore(),
@@ -110,10 +143,12 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     outbox,
     clock,
     freezes,
+    lock,
+    postDeploy,
     instance: instanceId,
     leaseMs,
   });
-  const scheduler = createScheduler({ db, runs: runStore, runService: runs, deployments: deploymentStore, systems, audit, outbox, clock, instance: instanceId, leaseMs });
+  const scheduler = createScheduler({ db, runs: runStore, runService: runs, deployments: deploymentStore, lock, systems, audit, outbox, clock, instance: instanceId, leaseMs });
   return {
     db,
     dialect,
@@ -131,6 +166,10 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     deploymentStore,
     deployments,
     freezes,
+    lock,
+    smoke,
+    rollbacks,
+    postDeploy,
     runs,
     runStore,
     scheduler,

@@ -26,7 +26,7 @@ export type Query = Record<string, string | number | undefined>;
 export function createApiClient({ url, token, timeoutMs = TIMEOUT_MS }: { url: string; token: string; timeoutMs?: number }) {
   const base = `${url.replace(/\/+$/, '')}/api/v1`;
 
-  async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  async function request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
     let text: string;
     let response: Response;
     try {
@@ -66,11 +66,14 @@ export function createApiClient({ url, token, timeoutMs = TIMEOUT_MS }: { url: s
     delete<T>(path: string, query: Query = {}): Promise<T> {
       return request<T>('DELETE', withQuery(path, query));
     },
+    patch<T>(path: string, body: unknown): Promise<T> {
+      return request<T>('PATCH', path, body);
+    },
   };
 }
 
 /** The client for a command's --url/--token, falling back to TONIC_URL and TONIC_TOKEN. */
-export function apiClientFrom(values: { url?: string; token?: string }, env: NodeJS.ProcessEnv, usage: string): ApiClient {
+export function apiClientFrom(values: { url?: string; token?: string }, env: NodeJS.ProcessEnv, usage: string, timeoutMs?: number): ApiClient {
   const url = values.url ?? (env.TONIC_URL || DEFAULT_URL);
   let parsed: URL | null = null;
   try {
@@ -87,7 +90,7 @@ export function apiClientFrom(values: { url?: string; token?: string }, env: Nod
   if (!token) {
     throw new UsageError('no API token: set TONIC_TOKEN or pass --token (an admin issues one with `tonic tokens create USER`)', usage);
   }
-  return createApiClient({ url, token });
+  return createApiClient({ url, token, ...(timeoutMs ? { timeoutMs } : {}) });
 }
 
 function parseJson(text: string, contentType: string | null): unknown {

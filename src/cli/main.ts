@@ -17,6 +17,7 @@ import { processIo, type CliIo } from './cli-io.ts';
 import { runFreeze } from './freeze-commands.ts';
 import { runInit } from './init-command.ts';
 import { runDeployments, runReleases } from './release-commands.ts';
+import { runDeployLock, runRollback, runRollbacks } from './rollback-commands.ts';
 import { runPlan, runRun, runRuns } from './run-commands.ts';
 import { runMigrate, runServe } from './server-commands.ts';
 import { runEnv, runSystems } from './system-commands.ts';
@@ -61,6 +62,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await runDeployments(rest, io);
       case 'freeze':
         return await runFreeze(rest, io);
+      case 'rollback':
+        return await runRollback(rest, io);
+      case 'rollbacks':
+        return await runRollbacks(rest, io);
+      case 'deploy-lock':
+        return await runDeployLock(rest, io);
       case 'users':
         return await runUsers(rest, io);
       case 'tokens':

@@ -64,7 +64,13 @@ export function formatDeploymentDetail(deployment: DeploymentWithLog): string[] 
   ];
   if (deployment.error) fields.push(['error', deployment.error]);
   const heading = `deployment ${deployment.id}: release ${deployment.releaseId} to ${deployment.env}, ${deployment.status}`;
-  const lines = [heading, ...formatTable(fields), '', 'log (UTC)'];
+  const lines = [heading, ...formatTable(fields)];
+  const smoke = deployment.smoke;
+  if (smoke) {
+    lines.push('', `smoke: ${smoke.ok ? 'passed' : `failed at "${smoke.failedStep}"`}`);
+    lines.push(...indent(formatTable(smoke.steps.map((s) => [s.result, s.name, s.result === 'fail' ? `expected ${s.expected}, got ${s.actual}` : s.actual, s.ms === null ? '' : `${s.ms} ms`]))));
+  }
+  lines.push('', 'log (UTC)');
   if (deployment.log.length === 0) lines.push('  empty');
   else lines.push(...indent(formatTable(deployment.log.map((l) => [formatClock(l.at), l.stream, l.line]))));
   return lines;

@@ -35,6 +35,11 @@ export const USAGE = {
   freezeDeclare: 'tonic freeze declare --end WHEN [--start WHEN] [--module M]... --reason R [--system S] [--json]',
   freezeLift: 'tonic freeze lift ID [--reason R] [--system S] [--json]',
   freezeCalendar: 'tonic freeze calendar [--days N] [--system S] [--json]',
+  rollback: 'tonic rollback --env uat|prod --impact ux|regression|data-corruption --reason R [--to TAG] [--system S] [--json]',
+  rollbacksList: 'tonic rollbacks list [--limit N] [--cursor C] [--system S] [--json]',
+  rollbacksShow: 'tonic rollbacks show ID [--system S] [--json]',
+  rollbacksDocument: 'tonic rollbacks document ID [--root-cause TEXT] [--fix-plan TEXT] [--system S] [--json]',
+  deployLock: 'tonic deploy-lock [--system S] [--json]',
   usersAdd: 'tonic users add NAME --role viewer|developer|manager|admin|cto [--display-name D] [--json]',
   tokensCreate: 'tonic tokens create USER [--name N] [--json]',
 } as const;
@@ -79,6 +84,11 @@ Over the API (TONIC_URL, default http://127.0.0.1:4100; TONIC_TOKEN):
                                            WHEN is 2026-02-05 (00:00 local), 2026-02-05T18:00 or with an offset
   tonic freeze lift ID                     lift a declared freeze now (admin)
   tonic freeze calendar                    the freeze windows of the next 90 days (--days N)
+  tonic rollback --env E --impact I --reason R   roll an environment back (admin); --to TAG to choose
+  tonic rollbacks list                     the rollback HISTORY, newest first
+  tonic rollbacks show ID                  one rollback with SEED.md's rollback checklist
+  tonic rollbacks document ID              record --root-cause and --fix-plan (admin)
+  tonic deploy-lock                        is a deploy in progress? who, and what
   tonic users add NAME --role R            create a user (admin)
   tonic tokens create USER                 issue an API token (printed once)
 

@@ -128,6 +128,107 @@ const FreezeSchema = Type.Object(
   { additionalProperties: false, description: 'Change freezes (SEED.md Change Freeze Policy): when scheduled T1/T2 deploys are suspended, for the system or some modules.' },
 );
 
+const Status = Type.Integer({ minimum: 100, maximum: 599 });
+
+const SmokeExpectSchema = Type.Object(
+  {
+    status: Type.Optional(Type.Union([Status, Type.Array(Status, { minItems: 1 })], { examples: [200], description: 'HTTP steps: the status (or any of the statuses) that passes. Default 200.' })),
+    json: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            path: Type.String({ minLength: 1, examples: ['$.orders[0].id'], description: 'JSON path into the answer: $, .name, [index], [\'name\'] (for example $.items[0].id).' }),
+            equals: Type.Optional(Type.Unknown({ description: 'The value at path equals this.' })),
+            contains: Type.Optional(Type.Unknown({ description: 'The value at path contains this (text, an array element, or object keys).' })),
+            exists: Type.Optional(Type.Boolean({ description: 'Something is (true) or is not (false) at path.' })),
+          },
+          { additionalProperties: false },
+        ),
+        { description: 'HTTP steps: checks of the JSON answer; each gives exactly one of equals, contains, exists.' },
+      ),
+    ),
+    text: Type.Optional(Type.String({ minLength: 1, description: 'The body (HTTP) or the output (command) contains this text.' })),
+    maxLatencyMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600000, examples: [2000], description: 'HTTP steps: the answer comes within this many milliseconds.' })),
+    exitCode: Type.Optional(Type.Integer({ minimum: 0, maximum: 255, description: 'Command steps: the exit code that passes. Default 0.' })),
+  },
+  { additionalProperties: false, description: 'What the step must see; every expectation is checked.' },
+);
+
+const SmokeStepSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, description: 'What the step checks, e.g. "login" (unique within the list).' }),
+    request: Type.Optional(
+      Type.Object(
+        {
+          method: Type.Optional(Type.Union(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'].map((m) => Type.Literal(m)), { description: 'Default GET.' })),
+          path: Type.String({ minLength: 1, examples: ['/api/orders'], description: 'Path under the base URL (/api/orders) or a whole URL; {{name}} inserts a captured value.' }),
+          headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Request headers; {{name}} inserts a captured value.' })),
+          json: Type.Optional(Type.Unknown({ description: 'A JSON body; strings in it may use {{name}}.' })),
+        },
+        { additionalProperties: false, description: 'An HTTP request. Cookies the answers set are sent with the later steps.' },
+      ),
+    ),
+    command: Type.Optional(
+      Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String(), { minItems: 1 })], {
+        examples: [['./scripts/check-logs.sh', '{env}']],
+        description: 'A program run without a shell (e.g. a log check). Placeholders {env} {version} {url}.',
+      }),
+    ),
+    capture: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_-]*$' }), Type.String(), {
+        examples: [{ token: '$.token' }],
+        description: 'Values to keep for later steps: name → JSON path into this answer; later steps use {{name}}.',
+      }),
+    ),
+    expect: Type.Optional(SmokeExpectSchema),
+    timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600, description: 'Default 15.' })),
+  },
+  { additionalProperties: false },
+);
+
+const SmokePlanSchema = Type.Object(
+  {
+    baseUrl: Type.Optional(Type.String({ minLength: 1, description: 'Base URL of the steps; {env} is uat or prod, {url} the environment url. Default: the environment url.' })),
+    steps: Type.Optional(Type.Array(SmokeStepSchema, { minItems: 1, description: 'Steps for this environment only (instead of the shared ones).' })),
+  },
+  { additionalProperties: false },
+);
+
+const SmokeSchema = Type.Object(
+  {
+    onFailure: Type.Optional(
+      Type.Union([Type.Literal('rollback'), Type.Literal('alert')], { description: 'A failed step rolls the deployment back (SEED.md: rollback immediately) or only alerts. Default rollback.' }),
+    ),
+    baseUrl: Type.Optional(Type.String({ minLength: 1, examples: ['https://{env}.shop.example'], description: 'Base URL shared by both environments; {env} is uat or prod, {url} the environment url. Default: the environment url.' })),
+    steps: Type.Optional(Type.Array(SmokeStepSchema, { minItems: 1, description: 'Steps run, in order, right after every deploy and every rollback; the first failure stops them.' })),
+    uat: Type.Optional(SmokePlanSchema),
+    prod: Type.Optional(SmokePlanSchema),
+  },
+  { additionalProperties: false, description: "Smoke tests after every deploy and rollback (SEED.md's Smoke Test Sequence)." },
+);
+
+const RollbackSchema = Type.Object(
+  {
+    dbaContact: Type.Optional(Type.String({ minLength: 1, examples: ['dba@shop.example'], description: 'Who is engaged on a data-corruption rollback (name, e-mail or handle); named in the escalation message.' })),
+    downMigration: Type.Optional(
+      Type.Object(
+        {
+          command: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String(), { minItems: 1 })], {
+            examples: ['./scripts/migrate-down.sh {from} {to}'],
+            description: 'Runs before the previous release is deployed, when the rolled-back release changed a migration path. Placeholders {from} {to} (versions), {env}, {version} {commit} (of the rolled-back release).',
+          }),
+          migrationPaths: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, examples: [['db/migrations/**']], description: 'Globs of migration files, e.g. db/migrations/**.' }),
+          workdir: Type.Optional(Type.String({ description: 'Working directory (default: the repository).' })),
+          timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400, description: 'Default 600.' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    validationMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 120, description: 'Monitoring window after a rollback (when monitoring is configured). Default 5.' })),
+  },
+  { additionalProperties: false, description: 'Rollback (DESIGN.md decision 10).' },
+);
+
 const PeopleSchema = Type.Object(
   Object.fromEntries(ROLES.map((r) => [r, Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: `usernames granted ${r} on this system` }))])),
   { additionalProperties: false },
@@ -222,6 +323,8 @@ export const SystemSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    smoke: Type.Optional(SmokeSchema),
+    rollback: Type.Optional(RollbackSchema),
     analyzer: Type.Optional(AnalyzerSchema),
   },
   { additionalProperties: false },

@@ -13,6 +13,7 @@ import { holidayCalendarProblem, isLocalDate } from '../features/freezes/freeze-
 import { FREEZE_INSTANT_HINT, LUNAR_NEW_YEAR_DAYS, NO_FREEZE_CONFIG, parseFreezeInstant, type FreezeConfig } from '../features/freezes/freeze-rules.ts';
 import { ROLES, type Role } from '../features/identity/roles.ts';
 import { isValidTimeZone, minutesBetween } from '../features/schedule/schedule-rules.ts';
+import { smokeStepProblems, type SmokeConfig, type SmokeExpect, type SmokeMethod, type SmokeStep } from '../features/smoke/smoke-rules.ts';
 import { splitCommand } from '../shared/split-command.ts';
 import { ConfigSchema, DEFAULT_NEVER_SEND, type ConfigInput, type SystemConfigInput } from './config-schema.ts';
 
@@ -37,9 +38,19 @@ export type SystemConfig = {
   allowSelfApproval: boolean;
   /** Change freezes of this system (section `freeze`); the environment's DEPLOY_FREEZE* apply too. */
   freeze: FreezeConfig;
+  /** Smoke steps after every deploy and rollback; absent or null when none are configured. */
+  smoke?: SmokeConfig | null;
+  rollback?: RollbackConfig;
   /** Who analyses a bug's fix at T1: the built-in diff analysis, or a language model with it as fallback. */
   analyzer: AnalyzerConfig;
 };
+
+export type DownMigrationConfig = { command: string[]; migrationPaths: string[]; workdir: string | null; timeoutMs: number };
+
+export type RollbackConfig = { dbaContact: string | null; downMigration: DownMigrationConfig | null; validationMs: number };
+
+/** What a system without a `rollback` section gets. */
+export const DEFAULT_ROLLBACK: RollbackConfig = { dbaContact: null, downMigration: null, validationMs: 5 * 60_000 };
 
 export type AnalyzerConfig =
   | { provider: 'builtin' }
@@ -160,6 +171,28 @@ function checkSystem(s: Partial<SystemConfigInput>, at: string, problems: string
         if (typeof deploy.command === 'string' && splitCommand(deploy.command).length === 0) throw new Error('it is empty');
       } catch (error) {
         problems.push(`${at}.environments.${env}.deploy.command: cannot be split into a program and arguments: ${(error as Error).message}`);
+      }
+    }
+  }
+  const down = s.rollback?.downMigration;
+  if (down && typeof down.command === 'string') {
+    try {
+      if (splitCommand(down.command).length === 0) throw new Error('it is empty');
+    } catch (error) {
+      problems.push(`${at}.rollback.downMigration.command: cannot be split into a program and arguments: ${(error as Error).message}`);
+    }
+  }
+  if (s.smoke && typeof s.smoke === 'object') {
+    problems.push(...smokeStepProblems(s.smoke.steps, `${at}.smoke.steps`));
+    for (const env of ['uat', 'prod'] as const) problems.push(...smokeStepProblems(s.smoke[env]?.steps, `${at}.smoke.${env}.steps`));
+    if (!s.smoke.steps && !s.smoke.uat?.steps && !s.smoke.prod?.steps) problems.push(`${at}.smoke: give steps (shared by both environments) or uat.steps / prod.steps`);
+    for (const step of [...(s.smoke.steps ?? []), ...(s.smoke.uat?.steps ?? []), ...(s.smoke.prod?.steps ?? [])]) {
+      if (step && typeof step.command === 'string') {
+        try {
+          splitCommand(step.command);
+        } catch (error) {
+          problems.push(`${at}.smoke: step "${step.name}" command cannot be split into a program and arguments: ${(error as Error).message}`);
+        }
       }
     }
   }
@@ -285,6 +318,57 @@ function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
     allowSelfApproval: s.approvals?.allowSelfApproval ?? false,
     freeze: freezeConfig(s.freeze, s.timeZone),
     analyzer: analyzer(s.analyzer),
+    // Only when configured: a system without these sections gets none (DEFAULT_ROLLBACK applies).
+    ...(s.smoke ? { smoke: smoke(s) } : {}),
+    ...(s.rollback ? { rollback: rollback(s.rollback, baseDir) } : {}),
+  };
+}
+
+type SmokeInput = NonNullable<SystemConfigInput['smoke']>;
+type SmokeStepInput = NonNullable<SmokeInput['steps']>[number];
+
+function smoke(s: SystemConfigInput): SmokeConfig | null {
+  const input = s.smoke;
+  if (!input) return null;
+  const plan = (env: 'uat' | 'prod') => {
+    const url = s.environments[env].url.replace(/\/$/, '');
+    const base = input[env]?.baseUrl ?? input.baseUrl ?? '{url}';
+    return { baseUrl: base.replaceAll('{env}', env).replaceAll('{url}', url).replace(/\/$/, ''), steps: (input[env]?.steps ?? input.steps ?? []).map(smokeStep) };
+  };
+  return { onFailure: input.onFailure ?? 'rollback', environments: { uat: plan('uat'), prod: plan('prod') } };
+}
+
+function smokeStep(step: SmokeStepInput): SmokeStep {
+  const e = step.expect ?? {};
+  const expect: SmokeExpect = {
+    status: e.status === undefined ? null : Array.isArray(e.status) ? [...e.status] : [e.status],
+    json: (e.json ?? []).map((j) => ({ ...j })),
+    text: e.text ?? null,
+    maxLatencyMs: e.maxLatencyMs ?? null,
+    exitCode: e.exitCode ?? null,
+  };
+  const timeoutMs = (step.timeoutSeconds ?? 15) * 1000;
+  if (step.request) {
+    const r = step.request;
+    return { kind: 'http', name: step.name, method: (r.method ?? 'GET') as SmokeMethod, path: r.path, headers: { ...r.headers }, json: r.json, capture: { ...step.capture }, expect, timeoutMs };
+  }
+  const command = typeof step.command === 'string' ? splitCommand(step.command) : [...(step.command ?? [])];
+  return { kind: 'command', name: step.name, command, expect, timeoutMs };
+}
+
+function rollback(r: SystemConfigInput['rollback'], baseDir: string): RollbackConfig {
+  const d = r?.downMigration;
+  return {
+    dbaContact: r?.dbaContact ?? null,
+    downMigration: d
+      ? {
+          command: typeof d.command === 'string' ? splitCommand(d.command) : [...d.command],
+          migrationPaths: [...d.migrationPaths],
+          workdir: d.workdir ? resolve(baseDir, d.workdir) : null,
+          timeoutMs: (d.timeoutSeconds ?? 600) * 1000,
+        }
+      : null,
+    validationMs: (r?.validationMinutes ?? 5) * 60_000,
   };
 }
 

@@ -114,12 +114,47 @@ systems:
     # (tonic bugs report --found-in uat ...), confirm it, and follow it through Flow 1; then record
     # UAT ahead of PROD (tonic env record) and take a second test bug through Flow 2.
 
-    # Step 9: document rollback steps for your stack and database here, until rollback is
-    # configured in a later release. For example:
-    #   1. Note what was deployed, when, and what broke.
-    #   2. Redeploy the previous tag: git checkout <previous-tag> && docker compose up -d --build
-    #   3. Schema changed? Apply the down migration of that release.
-    #   4. Smoke-test login, the affected feature and two adjacent ones (5 to 10 minutes).
-    #   5. Record the new versions: tonic env record --env prod --commit <sha> --version <tag>
+    # Smoke tests (SEED.md "Smoke Test Sequence"): run right after every deploy and every
+    # rollback, against the environment's url (baseUrl: may use {env}). Steps run in order and the
+    # first failure stops them; a failure rolls the deployment back at once (onFailure: alert only
+    # announces it). Cookies an answer sets go with the later requests; capture keeps a value from
+    # a JSON answer for later steps as {{name}}. Results are stored with the deployment.
+    smoke:
+      onFailure: rollback
+      steps:
+        # 1. Log in with the admin account (keep the password out of this file: "\${SMOKE_PASSWORD}").
+        - name: login
+          request: { method: POST, path: /api/login, json: { user: smoke-admin, password: change-me } }
+          capture: { token: "$.token" }
+          expect: { status: 200, json: [{ path: "$.token", exists: true }] }
+        # 2. Open the affected feature.
+        - name: affected feature
+          request: { path: /api/orders, headers: { Authorization: "Bearer {{token}}" } }
+          expect: { status: 200, json: [{ path: "$.orders", exists: true }], maxLatencyMs: 2000 }
+        # 3. Perform the action that triggered the bug (and so confirm the fix works).
+        - name: the action that triggered the bug
+          request: { method: POST, path: /api/cart/discount, headers: { Authorization: "Bearer {{token}}" }, json: { code: SAVE10 } }
+          expect: { status: 200, json: [{ path: "$.discount", equals: 10 }] }
+        # 4. Check two or three adjacent features for regressions.
+        - name: adjacent feature, catalog search
+          request: { path: "/api/catalog?q=mug", headers: { Authorization: "Bearer {{token}}" } }
+          expect: { status: 200, text: mug }
+        # 5. Check the logs for new errors: a program whose exit code decides ({env}, {version}).
+        - name: no new errors in the logs
+          command: ["./scripts/check-logs.sh", "{env}", "--since", "5m"]
+          expect: { exitCode: 0 }
+
+    # Step 9: rollback. \`tonic rollback --env prod --impact regression --reason "..."\` (or a failed
+    # smoke test) redeploys what ran before, through the deploy driver above; the bugs of the
+    # rolled-back release return to their previous status; smoke validates; the HISTORY entry is at
+    # /api/v1/systems/my-app/history.md. Impact ux only records a follow-up; data-corruption also
+    # escalates to the DBA contact.
+    rollback:
+      dbaContact: "dba@example.com"
+      # Runs (with the rolled-back release still deployed) when that release changed a migration.
+      downMigration:
+        command: "./scripts/migrate-down.sh {from} {to}"
+        migrationPaths: ["db/migrations/**"]
+      validationMinutes: 5       # monitoring window after a rollback, once monitoring is set up
 `;
 }

@@ -3,8 +3,16 @@
  * script the `command` driver runs to put a release on a local "environment" process.
  */
 
-/** The demo service: /health with its version, /metrics in Prometheus text, and a tiny API. */
-export function serviceSource(service: string, bugLine: string): string {
+/**
+ * The demo service: /health with its version, /metrics in Prometheus text, and a tiny API
+ * (/api/orders, which the demo's smoke steps check). `brokenOrders` writes the regression a bad
+ * fix brings in: /api/orders answers 500, so smoke fails and the deploy is rolled back.
+ */
+export function serviceSource(service: string, bugLine: string, options: { brokenOrders?: boolean } = {}): string {
+  const orders = options.brokenOrders
+    ? `  // Cached orders list: the cache is read before it is filled (the regression the demo rolls back).
+  if (req.url === '/api/orders') { res.statusCode = 500; return res.end(JSON.stringify({ error: 'orders cache is empty' })); }`
+    : `  if (req.url === '/api/orders') return res.end(JSON.stringify({ orders: [{ id: 1, total: 42 }, { id: 2, total: 7 }] }));`;
   return `// ${service}: the service Tonic Deploy's demo ships. APP_VERSION and PORT come from the deploy.
 import { createServer } from 'node:http';
 
@@ -37,6 +45,7 @@ const server = createServer((req, res) => {
   }
   res.setHeader('content-type', 'application/json');
   if (req.url === '/health') return res.end(JSON.stringify({ status: 'ok', service: '${service}', version }));
+${orders}
   // ${bugLine}
   res.end(JSON.stringify({ service: '${service}', version }));
 });

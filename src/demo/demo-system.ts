@@ -26,6 +26,8 @@ type DemoSystem = {
   /** A version on develop ahead of main (UAT runs it), or null when UAT and PROD match. */
   develop: string | null;
   fixBranch: { name: string; file: string; content: string; message: string };
+  /** A "fix" that breaks /api/orders: attached to a bug, its release fails smoke and is rolled back. */
+  badFixBranch?: { name: string; message: string };
   bugs: { title: string; description: string; severity: 'low' | 'medium' | 'high' | 'critical'; foundInEnv: 'uat' | 'prod'; module: string }[];
 };
 
@@ -37,6 +39,7 @@ export const DEMO_SYSTEMS: readonly DemoSystem[] = [
     main: ['v0.9.0', 'v1.0.0'],
     develop: null,
     fixBranch: { name: 'fix/discount-code', file: 'discount.js', content: "export const applyDiscount = (total, code) => (code === 'SAVE10' ? total * 0.9 : total);\n", message: 'Apply the SAVE10 discount at checkout' },
+    badFixBranch: { name: 'fix/orders-cache', message: 'Cache the orders list (breaks /api/orders: smoke fails and the release is rolled back)' },
     bugs: [
       { title: 'Checkout total ignores the discount code', description: 'Apply SAVE10: the total stays the same.', severity: 'medium', foundInEnv: 'prod', module: 'checkout' },
       { title: 'Catalog search is case-sensitive', description: 'Searching "Mug" finds nothing; "mug" works.', severity: 'low', foundInEnv: 'uat', module: 'catalog' },
@@ -92,6 +95,12 @@ async function createRepository(path: string, system: DemoSystem): Promise<void>
   await git(path, ['checkout', '--quiet', '-b', system.fixBranch.name, 'main']);
   await commit(system.fixBranch.message, { [system.fixBranch.file]: system.fixBranch.content });
   await git(path, ['checkout', '--quiet', 'main']);
+  if (system.badFixBranch) {
+    const current = system.main[system.main.length - 1]!;
+    await git(path, ['checkout', '--quiet', '-b', system.badFixBranch.name, 'main']);
+    await commit(system.badFixBranch.message, { 'server.js': serviceSource(system.name, `release ${current}`, { brokenOrders: true }) });
+    await git(path, ['checkout', '--quiet', 'main']);
+  }
 }
 
 function freePort(): Promise<number> {
@@ -130,6 +139,17 @@ function demoConfigYaml(l: DemoLayout, ports: Record<string, number>): string {
       env(s, 'prod', 'main'),
       `    modules: ${q(s.modules)}`,
       '    severityPolicy: { pipeline: [low, medium] }',
+      '    smoke:                     # right after every deploy and rollback; a failed step rolls back',
+      '      onFailure: rollback',
+      '      steps:',
+      '        - name: health',
+      '          request: { path: /health }',
+      '          expect: { status: 200, json: [{ path: "$.status", equals: ok }] }',
+      '        - name: orders',
+      '          request: { path: /api/orders }',
+      '          expect: { status: 200, json: [{ path: "$.orders", exists: true }], maxLatencyMs: 5000 }',
+      '    rollback:',
+      '      dbaContact: "dba@demo.invalid"',
     ].join('\n'),
   );
   return `# Written by Tonic Deploy for its demo (TONIC_HOME/demo). Run \`tonic init\` to start your own configuration.\nsystems:\n${systems.join('\n')}\n`;

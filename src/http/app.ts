@@ -11,6 +11,7 @@ import { BugSchema, BugSummarySchema, registerBugRoutes } from '../features/bugs
 import { registerEnvironmentRoutes } from '../features/environments/environment-routes.ts';
 import { registerFreezeRoutes } from '../features/freezes/freeze-routes.ts';
 import { registerIdentityRoutes } from '../features/identity/identity-routes.ts';
+import { registerRollbackRoutes } from '../features/rollbacks/rollback-routes.ts';
 import { registerRunRoutes } from '../features/runs/run-routes.ts';
 import { registerSystemRoutes } from '../features/systems/system-routes.ts';
 import type { Tonic } from '../compose.ts';
@@ -92,6 +93,7 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
       registerAnalysisRoutes(api, tonic.analysis);
       registerRunRoutes(api, { runs: tonic.runs, releases: tonic.releases, deployments: tonic.deployments });
       registerFreezeRoutes(api, tonic.freezes);
+      registerRollbackRoutes(api, { rollbacks: tonic.rollbacks, lock: tonic.lock });
       registerAuditRoutes(api, { db: tonic.db, audit: tonic.audit, identity: tonic.identity });
       registerIdentityRoutes(api, tonic.identity);
     },

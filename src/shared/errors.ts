@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'conflict',
   'config_invalid',
   'unknown_commit',
+  'deploy_in_progress',
   'fix_missing',
 ] as const;
 

@@ -134,6 +134,30 @@ describe('tonic over the API', () => {
     assert.match(run.stderr, new RegExp(`^error: cannot connect to Tonic at ${url.replaceAll('.', '\\.')}: connection refused; start the server with \`tonic serve\`, or set TONIC_URL`));
   });
 
+  test('rollback: usage errors name what is missing; a refusal says why; deploy-lock says who holds the system', LIMIT, async () => {
+    const noImpact = await tonic('rollback', '--env', 'prod', '--reason', 'orders fail');
+    assert.equal(noImpact.code, 2);
+    assert.match(noImpact.stderr, /^error: give --impact: ux, regression, data-corruption \(ux records a follow-up and does not roll back\)\nusage: tonic rollback --env uat\|prod/);
+    const badImpact = await tonic('rollback', '--env', 'prod', '--impact', 'minor', '--reason', 'x');
+    assert.match(badImpact.stderr, /--impact "minor" is not one of ux, regression, data-corruption/);
+    const refused = await tonic('rollback', '--env', 'prod', '--impact', 'regression', '--reason', 'orders fail');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /nothing is recorded as running on prod of shop: there is nothing to roll back \(validation_failed, HTTP 400\)/);
+
+    assert.equal((await tonic('deploy-lock')).stdout.trim(), 'no deploy in progress on shop');
+    let release!: () => void;
+    const held = t.tonic.lock.withLock({ system: 'shop', holder: 'alice', purpose: 'hotfix 7' }, () => new Promise<void>((ok) => (release = ok)));
+    try {
+      const busy = await tonic('deploy-lock');
+      assert.match(busy.stdout, /^deploy in progress: alice is deploying hotfix 7 since \d{4}-\d\d-\d\d \d\d:\d\d.*; try again when it finishes$/m);
+    } finally {
+      release();
+      await held;
+    }
+    const empty = await tonic('rollbacks', 'list');
+    assert.equal(empty.stdout.trim(), 'no rollback recorded');
+  });
+
   test('help lists the commands; an unknown command is a usage error', LIMIT, async () => {
     const help = await runTonic(['--help']);
     assert.equal(help.code, 0);

@@ -87,6 +87,8 @@ test("the README's demo cycle runs as written: Flow 1 on shop, Flow 2 on billing
     assert.match(output, /confirmed.*Flow 1/i);
     assert.match(output, /v1\.0\.1/);
     assert.match(output, /v1\.1\.1/);
+    assert.match(output, /\d+ +uat +stable +regression +v1\.0\.2 → v1\.0\.1 +smoke step "orders" failed/, 'the bad fix was rolled back');
+    assert.match(output, /rollback \d+ on prod: stable/);
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

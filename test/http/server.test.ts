@@ -91,6 +91,18 @@ describe('tonic serve', () => {
       const shop = await call(TOKEN, 'GET', '/systems/shop/environments');
       for (const e of shop.environments) assert.equal(((await (await fetch(`${e.url}/health`)).json()) as any).version, 'v1.0.1');
 
+      // A bad fix: its release breaks /api/orders, smoke fails on UAT and it is rolled back at once.
+      await call(TOKEN, 'POST', '/systems/shop/bugs/2/confirm', {});
+      await call(dev, 'POST', '/systems/shop/bugs/2/fix', { branch: 'fix/orders-cache' });
+      const bad = await call(TOKEN, 'POST', '/systems/shop/runs/t1', {});
+      assert.equal(bad.status, 'failed', JSON.stringify(bad.report));
+      const uat = shop.environments.find((e: any) => e.env === 'uat');
+      assert.equal(((await (await fetch(`${uat.url}/health`)).json()) as any).version, 'v1.0.1', 'UAT runs the previous release again');
+      assert.equal((await call(TOKEN, 'GET', '/systems/shop/bugs/2')).status, 'planned');
+      const [rollback] = (await call(TOKEN, 'GET', '/systems/shop/rollbacks')).items;
+      assert.deepEqual([rollback.trigger, rollback.status, rollback.deployed.version, rollback.target.version], ['smoke', 'stable', 'v1.0.2', 'v1.0.1']);
+      assert.match(rollback.reason, /smoke step "orders" failed .*expected status 200, got status 500/);
+
       // Flow 2 on billing: T1 queues, T2 deploys PROD, approve the merge, T2 merges into UAT.
       await call(TOKEN, 'POST', '/systems/billing/bugs/4/confirm', {});
       await call(dev, 'POST', '/systems/billing/bugs/4/fix', { branch: 'fix/invoice-rounding' });

@@ -9,6 +9,7 @@ import { composeTonic, type Tonic } from '../../src/compose.ts';
 import type { SystemConfig } from '../../src/config/load-config.ts';
 import type { VersionGraph } from '../../src/features/environments/flow-rules.ts';
 import { NO_FREEZE_CONFIG, type FreezeFlags } from '../../src/features/freezes/freeze-rules.ts';
+import type { Monitor } from '../../src/features/rollbacks/post-deploy.ts';
 import { ADMIN_USERNAME, type Actor } from '../../src/features/identity/identity-service.ts';
 import { ROLES, type Role } from '../../src/features/identity/roles.ts';
 import { buildApp } from '../../src/http/app.ts';
@@ -62,6 +63,7 @@ export async function createTestTonic(options: {
   leaseMs?: number;
   /** DEPLOY_FREEZE* as the server would read them from its environment. */
   freezeEnvironment?: FreezeFlags | null;
+  monitor?: Monitor;
 }): Promise<TestTonic> {
   const database = await openTestDatabase(options.dialect);
   const clock = createFakeClock(options.now ?? '2026-11-26T04:00:00Z');
@@ -74,6 +76,7 @@ export async function createTestTonic(options: {
     instance: options.instance,
     leaseMs: options.leaseMs,
     freezeEnvironment: options.freezeEnvironment,
+    monitor: options.monitor,
   });
   await tonic.identity.bootstrap(ADMIN_TOKEN);
   const admin: Actor = { username: ADMIN_USERNAME, role: 'admin' };

@@ -115,6 +115,11 @@ export interface DeploymentTable {
   started_at: string;
   finished_at: string | null;
   error: string | null;
+  /** What the environment ran before: a version recorded by hand has no release. */
+  previous_version: ColumnType<string | null, string | null | undefined, string | null>;
+  previous_commit: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON SmokeReport, once smoke steps ran after the deploy. */
+  smoke: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DeploymentLogTable {
@@ -123,6 +128,59 @@ export interface DeploymentLogTable {
   at: string;
   stream: string;
   line: string;
+}
+
+/** One deploy at a time per system: the row exists while a deploy holds the system. */
+export interface DeployLockTable {
+  system: string;
+  /** Who: a username, or "tonic" for the pipeline. */
+  holder: string;
+  /** What: "T2 run 12: v1.2.3 to prod", "rollback 4", "hotfix 7". */
+  purpose: string;
+  run_id: number | null;
+  /** Unique per acquisition: only the acquirer renews or releases it. */
+  token: string;
+  instance: string;
+  acquired_at: string;
+  lease_until: string;
+}
+
+export interface RollbackTable {
+  id: Generated<number>;
+  system: string;
+  env: string;
+  status: string;
+  impact: string;
+  trigger: string;
+  reason: string;
+  requested_by: string;
+  /** The deployment rolled back (null when the environment's version was recorded by hand). */
+  deployment_id: number | null;
+  from_release_id: number | null;
+  from_version: string | null;
+  from_commit: string | null;
+  from_deployed_at: string | null;
+  to_release_id: number | null;
+  to_version: string | null;
+  to_commit: string | null;
+  rollback_deployment_id: number | null;
+  /** JSON string array: services, and "database" when a down migration ran. */
+  scope: ColumnType<string, string | undefined, string>;
+  /** JSON: the down migration (files, command, outcome), or null when none was needed. */
+  migration: string | null;
+  /** JSON: each affected bug, the status it returned to, or why it was left. */
+  bugs: ColumnType<string, string | undefined, string>;
+  /** JSON SmokeReport of the smoke steps run after the rollback. */
+  smoke: string | null;
+  /** JSON: the validation verdict (smoke, and the watch window when monitoring is wired). */
+  validation: string | null;
+  detail: string | null;
+  root_cause: string | null;
+  fix_plan: string | null;
+  notified: ColumnType<number, number | undefined, number>;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
 }
 
 export interface SchedulerWatermarkTable {
@@ -250,6 +308,8 @@ export interface DB {
   deployment_logs: DeploymentLogTable;
   scheduler_watermarks: SchedulerWatermarkTable;
   freezes: FreezeTable;
+  deploy_locks: DeployLockTable;
+  rollbacks: RollbackTable;
   bug_analyses: BugAnalysisTable;
 }
 
@@ -265,4 +325,6 @@ export type ReleaseRow = Selectable<ReleaseTable>;
 export type RunRow = Selectable<RunTable>;
 export type DeploymentRow = Selectable<DeploymentTable>;
 export type FreezeRow = Selectable<FreezeTable>;
+export type DeployLockRow = Selectable<DeployLockTable>;
+export type RollbackRow = Selectable<RollbackTable>;
 export type BugAnalysisRow = Selectable<BugAnalysisTable>;

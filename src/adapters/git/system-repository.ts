@@ -28,6 +28,8 @@ export type SystemRepository = {
   /** The newest vX.Y.Z tag that `commit` contains, or null. */
   latestVersionTag(commit: string): Promise<string | null>;
   tags(): Promise<string[]>;
+  /** The files that differ between two commits. */
+  changedFiles(from: string, to: string): Promise<string[]>;
   /**
    * After a deploy, for a cloned remote: moves `line` to `commit` when that is a fast-forward and
    * pushes it with the tag. A local repository is left to its owners (its tags are already there).
@@ -98,6 +100,9 @@ export async function openSystemRepository(source: RepositorySource, home: strin
     },
     async tags() {
       return (await git(path, ['tag', '--list'])).split('\n').filter(Boolean);
+    },
+    async changedFiles(from, to) {
+      return (await git(path, ['diff', '--name-only', '--no-renames', from, to])).split('\n').filter(Boolean);
     },
     async isAncestor(ancestor, descendant) {
       return (await runGit(path, ['merge-base', '--is-ancestor', ancestor, descendant])).code === 0;

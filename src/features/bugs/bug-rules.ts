@@ -4,7 +4,7 @@
  */
 import { DomainError } from '../../shared/errors.ts';
 import type { FlowChoice } from '../environments/flow-rules.ts';
-import { FLOW_LABEL, type BugStatus, type FixFlow, type Severity } from './bug-statuses.ts';
+import { FLOW_LABEL, type BugStatus, type EnvironmentName, type FixFlow, type Severity } from './bug-statuses.ts';
 
 export const BUG_ACTIONS = [
   'confirm',
@@ -69,6 +69,70 @@ export const TRANSITIONS: Record<BugAction, Transition> = {
     by: 'person',
   },
 };
+
+/**
+ * A rollback (DESIGN.md decision 10) is not a step of the table: it undoes one, so where it leads
+ * depends on where the bug was. It takes a bug the rolled-back deployment moved back to the status
+ * it had before that deployment (`statusBeforeDeployment`), through the same single change path,
+ * history and audit as every step.
+ */
+export const ROLLBACK_ACTION = 'rollback';
+
+/**
+ * Per environment, the statuses a deployment there leaves a bug in, or that follow one before the
+ * next deployment. A bug already further on (in PROD when UAT is rolled back) is left alone.
+ */
+export const ROLLBACK_FROM: Record<EnvironmentName, readonly BugStatus[]> = {
+  uat: ['deployed_uat', 'pending_prod', 'uat_merged'],
+  prod: ['deployed_prod', 'pending_uat_merge'],
+};
+
+/** The steps that put a release on an environment; their history entry names the release. */
+export const DEPLOY_STEPS: Record<EnvironmentName, readonly BugAction[]> = {
+  uat: ['deploy_uat', 'redeploy_uat', 'merge_uat'],
+  prod: ['deploy_prod', 'hotfix_deploy'],
+};
+
+/** Statuses in which the pipeline acts by itself at the next T2: returning there would redeploy the same release. */
+const QUEUED_FOR_T2: readonly BugStatus[] = ['pending_prod', 'pending_uat_merge'];
+
+type HistoryStep = { action: string; from: BugStatus | null; to: BugStatus; data: Record<string, unknown> | null };
+
+/**
+ * The status a bug returns to when the deployment of `release` is rolled back: the status it had
+ * before that deployment's step. When that status was a queue for T2 (approved, or queued by T1),
+ * the bug goes back to before it was queued, so the next T2 does not deploy the release that was
+ * just rolled back without a person deciding again. Null when no step deployed `release` for it.
+ */
+export function statusBeforeDeployment(history: readonly HistoryStep[], release: string, env: EnvironmentName): BugStatus | null {
+  const steps: readonly string[] = DEPLOY_STEPS[env];
+  let i = history.length - 1;
+  while (i >= 0 && !(steps.includes(history[i]!.action) && history[i]!.data?.release === release)) i--;
+  if (i < 0) return null;
+  let before = history[i]!.from;
+  if (before !== null && QUEUED_FOR_T2.includes(before)) {
+    let j = i - 1;
+    while (j >= 0 && history[j]!.to !== before) j--;
+    if (j >= 0 && history[j]!.from !== null) before = history[j]!.from;
+  }
+  return before;
+}
+
+/** Checks a rollback of one bug: it must still be where a deployment left it. Returns where it goes. */
+export function assertRollback(bug: BugFacts, rollback: { to: BugStatus; env: EnvironmentName } | undefined): BugStatus {
+  const to = rollback?.to;
+  const from = rollback ? ROLLBACK_FROM[rollback.env] : [];
+  if (!from.includes(bug.status)) {
+    const done = TERMINAL_STATUSES.includes(bug.status) ? ' and is finished' : '';
+    throw new DomainError(
+      'invalid_transition',
+      `bug ${bug.id} is ${bug.status}${done}; a rollback of ${rollback?.env ?? 'an environment'} returns bugs that are ${from.join(', ')}: it was left as it is`,
+      { status: bug.status, action: ROLLBACK_ACTION },
+    );
+  }
+  if (to === undefined || TERMINAL_STATUSES.includes(to)) throw new DomainError('invalid_transition', `bug ${bug.id}: a rollback needs the status the bug had before the deployment`);
+  return to;
+}
 
 /** Statuses no action leads out of. */
 export const TERMINAL_STATUSES: readonly BugStatus[] = ['closed', 'rejected'];

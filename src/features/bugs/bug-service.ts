@@ -17,10 +17,12 @@ import type { SystemRegistry } from '../systems/system-registry.ts';
 import {
   actionName,
   assertNotSelfApproval,
+  assertRollback,
   assertPipelineEligible,
   assertTransition,
   decideFlow,
   isBugNote,
+  ROLLBACK_ACTION,
   TRANSITIONS,
   type BugAction,
   type BugNote,
@@ -99,7 +101,9 @@ export function createBugService({ db, bugs, environments, systems, identity, au
   }
 
   type Step = {
-    action: BugAction | BugNote;
+    action: BugAction | BugNote | typeof ROLLBACK_ACTION;
+    /** A rollback: the environment rolled back and the status the bug had before that deployment. */
+    rollback?: { to: BugStatus; env: EnvironmentName };
     /** The message the change calls for; scheduled steps are announced per run instead. */
     event?: OutboxEvent;
     reason?: string | null;
@@ -121,7 +125,11 @@ export function createBugService({ db, bugs, environments, systems, identity, au
   async function applyStep(trx: Tx, actor: Actor, config: SystemConfig, row: BugRow, step: Step, pending: Pending): Promise<BugView> {
     const bug = toBugView(row, config.timeZone);
     const note = isBugNote(step.action);
-    const to = isBugNote(step.action) ? bug.status : assertTransition(bug, step.action, config.pipelineSeverities);
+    const to = isBugNote(step.action)
+      ? bug.status
+      : step.action === ROLLBACK_ACTION
+        ? assertRollback(bug, step.rollback)
+        : assertTransition(bug, step.action, config.pipelineSeverities);
     step.guard?.(bug);
     const at = clock.now();
     // A queued bug always knows the T2 that will act on it (decision 5: the first T2 after now).
@@ -356,6 +364,55 @@ export function createBugService({ db, bugs, environments, systems, identity, au
         });
       }
       return { moved, refused };
+    },
+
+    /**
+     * A rollback returns the bugs its deployment moved, each to the status it had before
+     * (`statusBeforeDeployment`), in one transaction with their history and audit events. A bug
+     * that moved on since (closed, say) is returned as refused, with why, and left as it is.
+     */
+    async revertForRollback(
+      actor: Actor,
+      system: string,
+      env: EnvironmentName,
+      items: readonly { id: number; to: BugStatus; reason: string; data: Record<string, unknown> }[],
+    ): Promise<{ moved: BugView[]; refused: { id: number; error: DomainError }[] }> {
+      const config = systems.get(system);
+      const moved: BugView[] = [];
+      const refused: { id: number; error: DomainError }[] = [];
+      if (items.length === 0) return { moved, refused };
+      await db.transaction().execute(async (trx) => {
+        const rows = new Map((await bugs.getMany(trx, system, items.map((c) => c.id))).map((r) => [r.id, r]));
+        const pending = nothingPending();
+        for (const item of items) {
+          const row = rows.get(item.id);
+          try {
+            if (!row) throw new DomainError('not_found', `bug ${item.id} does not exist on system ${system}`);
+            // Back before the release: the bug is no longer in it, and the next T1 builds it again.
+            const leavesRelease = item.to === 'confirmed' || item.to === 'planned' || item.to === 'submitted';
+            moved.push(
+              await applyStep(trx, actor, config, row, {
+                action: ROLLBACK_ACTION,
+                rollback: { to: item.to, env },
+                reason: item.reason,
+                changes: () => (leavesRelease ? { release_id: null } : {}),
+                data: () => item.data,
+              }, pending),
+            );
+          } catch (error) {
+            if (!(error instanceof DomainError)) throw error;
+            refused.push({ id: item.id, error });
+          }
+        }
+        await flush(trx, pending);
+      });
+      return { moved, refused };
+    },
+
+    /** A bug's history, for the pipeline's own decisions (what a rollback returns it to). */
+    async historyOf(system: string, id: number): Promise<HistoryEntry[]> {
+      const row = await bugs.get(db, system, id);
+      return row ? bugs.history(db, row.id) : [];
     },
 
     /**

@@ -66,6 +66,8 @@ export function createDeploymentService(deps: DeploymentDeps) {
           runId: input.runId,
           releaseId: release.id,
           previousReleaseId: current.releaseId,
+          previousVersion: current.version,
+          previousCommit: current.commit,
           at: clock.now(),
         });
       });

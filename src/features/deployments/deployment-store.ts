@@ -1,4 +1,5 @@
 import type { DeploymentRow, Reader, Tx } from '../../adapters/db/schema.ts';
+import type { SmokeReport } from '../smoke/smoke-rules.ts';
 
 export const DEPLOYMENT_STATUSES = ['running', 'succeeded', 'failed', 'unknown'] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
@@ -10,10 +11,15 @@ export type DeploymentView = {
   runId: number | null;
   releaseId: number;
   previousReleaseId: number | null;
+  /** What the environment ran before (also when it was recorded by hand, without a release). */
+  previousVersion: string | null;
+  previousCommit: string | null;
   status: DeploymentStatus;
   startedAt: string;
   finishedAt: string | null;
   error: string | null;
+  /** The smoke steps run right after the deploy, when the system has any. */
+  smoke: SmokeReport | null;
 };
 
 export type LogLine = { at: string; stream: string; line: string };
@@ -26,14 +32,20 @@ export function createDeploymentStore() {
     runId: r.run_id,
     releaseId: r.release_id,
     previousReleaseId: r.previous_release_id,
+    previousVersion: r.previous_version,
+    previousCommit: r.previous_commit,
     status: r.status as DeploymentStatus,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     error: r.error,
+    smoke: r.smoke ? (JSON.parse(r.smoke) as SmokeReport) : null,
   });
 
   return {
-    async start(trx: Tx, d: { system: string; env: string; runId: number | null; releaseId: number; previousReleaseId: number | null; at: Date }): Promise<DeploymentView> {
+    async start(
+      trx: Tx,
+      d: { system: string; env: string; runId: number | null; releaseId: number; previousReleaseId: number | null; previousVersion?: string | null; previousCommit?: string | null; at: Date },
+    ): Promise<DeploymentView> {
       const row = await trx
         .insertInto('deployments')
         .values({
@@ -42,6 +54,8 @@ export function createDeploymentStore() {
           run_id: d.runId,
           release_id: d.releaseId,
           previous_release_id: d.previousReleaseId,
+          previous_version: d.previousVersion ?? null,
+          previous_commit: d.previousCommit ?? null,
           status: 'running',
           started_at: d.at.toISOString(),
           finished_at: null,
@@ -56,12 +70,47 @@ export function createDeploymentStore() {
       await trx.updateTable('deployments').set({ status, finished_at: at.toISOString(), error }).where('id', '=', id).execute();
     },
 
+    async saveSmoke(trx: Tx, id: number, report: SmokeReport): Promise<void> {
+      await trx.updateTable('deployments').set({ smoke: JSON.stringify(report) }).where('id', '=', id).execute();
+    },
+
+    /** The newest deployment that succeeded on an environment: what a rollback undoes. */
+    async lastSucceeded(db: Reader, system: string, env: string): Promise<DeploymentView | undefined> {
+      const row = await db
+        .selectFrom('deployments')
+        .selectAll()
+        .where('system', '=', system)
+        .where('env', '=', env)
+        .where('status', '=', 'succeeded')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row ? toView(row) : undefined;
+    },
+
     async appendLogs(db: Reader, deploymentId: number, lines: readonly LogLine[]): Promise<void> {
       if (lines.length === 0) return;
       await db
         .insertInto('deployment_logs')
         .values(lines.map((l) => ({ deployment_id: deploymentId, at: l.at, stream: l.stream, line: l.line.slice(0, 4000) })))
         .execute();
+    },
+
+    /**
+     * Deployments outside any run (rollbacks, hotfixes) still running on a system whose deploy lock
+     * lapsed since `since`: they become "unknown".
+     */
+    async markUnknownWithoutRun(trx: Tx, system: string, since: string, at: Date, why: string): Promise<number[]> {
+      const rows = await trx
+        .updateTable('deployments')
+        .set({ status: 'unknown', finished_at: at.toISOString(), error: why })
+        .where('system', '=', system)
+        .where('run_id', 'is', null)
+        .where('status', '=', 'running')
+        .where('started_at', '>=', since)
+        .returning('id')
+        .execute();
+      return rows.map((r) => r.id);
     },
 
     /** Deployments still running for runs whose lease lapsed: they become "unknown". */

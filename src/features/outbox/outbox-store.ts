@@ -34,6 +34,12 @@ export const OUTBOX_EVENTS = [
   'run.modules_frozen',
   'freeze.declared',
   'freeze.lifted',
+  // The safety net after a deploy: smoke tests, rollback, the deploy lock.
+  'smoke.failed',
+  'rollback.executed',
+  'rollback.escalated',
+  'rollback.followup',
+  'deploy.lock_expired',
 ] as const;
 export type OutboxEvent = (typeof OUTBOX_EVENTS)[number];
 

@@ -35,12 +35,14 @@ export function nextPatchVersion(base: SemVer, existingTags: Iterable<string>): 
   return formatVersion({ ...base, patch });
 }
 
-export type ReleaseKind = 'flow1' | 'flow2' | 'flow2b';
+/** tag: a version tag Tonic did not build (what ran before its first deploy), recorded when a rollback goes back to it. */
+export type ReleaseKind = 'flow1' | 'flow2' | 'flow2b' | 'tag';
 
 export const RELEASE_KIND_LABEL: Record<ReleaseKind, string> = {
   flow1: 'Flow 1 (UAT first)',
   flow2: 'Flow 2 (PROD first)',
   flow2b: 'Flow 2 (merge back to UAT)',
+  tag: 'a tag deployed by a rollback',
 };
 
 export type ReleaseNoteBug = { id: number; severity: string; title: string; services: readonly string[] };

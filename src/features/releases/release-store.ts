@@ -77,6 +77,11 @@ export function createReleaseStore() {
       return row ? view(db, row) : undefined;
     },
 
+    async byTag(db: Reader, system: string, tag: string): Promise<ReleaseView | undefined> {
+      const row = await db.selectFrom('releases').selectAll().where('system', '=', system).where('tag', '=', tag).executeTakeFirst();
+      return row ? view(db, row) : undefined;
+    },
+
     async list(db: Reader, system: string, query: { beforeId?: number; limit: number }): Promise<ReleaseView[]> {
       let q = db.selectFrom('releases').selectAll().where('system', '=', system).orderBy('id', 'desc').limit(query.limit);
       if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId);

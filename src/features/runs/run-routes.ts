@@ -58,7 +58,7 @@ const ReleaseSchema = Type.Object({
   commit: Type.String(),
   baseCommit: Type.String(),
   baseVersion: Nullable(Type.String()),
-  kind: StringEnum(['flow1', 'flow2', 'flow2b'] as const),
+  kind: StringEnum(['flow1', 'flow2', 'flow2b', 'tag'] as const),
   targetEnv: StringEnum(['uat', 'prod'] as const),
   notes: Type.String(),
   runId: Nullable(Type.Integer()),
@@ -73,10 +73,13 @@ const DeploymentSchema = Type.Object({
   runId: Nullable(Type.Integer()),
   releaseId: Type.Integer(),
   previousReleaseId: Nullable(Type.Integer()),
+  previousVersion: Type.Optional(Nullable(Type.String())),
+  previousCommit: Type.Optional(Nullable(Type.String())),
   status: StringEnum(DEPLOYMENT_STATUSES),
   startedAt: Type.String({ format: 'date-time' }),
   finishedAt: Nullable(Type.String({ format: 'date-time' })),
   error: Nullable(Type.String()),
+  smoke: Type.Optional(Nullable(Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true, description: 'Smoke results: ok, failedStep, steps (name, result, expected, actual, ms, checks).' }))),
 });
 
 const PlanBug = Type.Object({ id: Type.Integer(), title: Type.String(), action: Type.String(), reason: Nullable(Type.String()) });

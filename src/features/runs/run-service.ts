@@ -16,6 +16,7 @@ import type { BugService } from '../bugs/bug-service.ts';
 import type { FixFlow } from '../bugs/bug-statuses.ts';
 import type { BugStore } from '../bugs/bug-store.ts';
 import { toBugView, type BugView } from '../bugs/bug-view.ts';
+import type { DeployLock } from '../deployments/deploy-lock.ts';
 import type { DeploymentService } from '../deployments/deployment-service.ts';
 import type { EnvironmentStore } from '../environments/environment-store.ts';
 import { chooseFlow, type VersionGraph } from '../environments/flow-rules.ts';
@@ -25,6 +26,7 @@ import { assertCan } from '../identity/roles.ts';
 import type { OutboxEvent, OutboxStore } from '../outbox/outbox-store.ts';
 import { nextPatchVersion, parseVersion, releaseNotes, type ReleaseKind } from '../releases/release-rules.ts';
 import type { ReleaseStore, ReleaseView } from '../releases/release-store.ts';
+import type { PostDeploy } from '../rollbacks/post-deploy.ts';
 import { formatLocal, nextSlotAfter } from '../schedule/schedule-rules.ts';
 import type { SystemRegistry } from '../systems/system-registry.ts';
 import { decideT1, isDue, promotionVerdict, type T1Decision } from './run-rules.ts';
@@ -51,10 +53,19 @@ type RunDeps = {
   clock: Clock;
   /** DESIGN.md decision 7: what is frozen at an instant (the freeze service). */
   freezes: { at(system: string, at: Date): Promise<FreezeState> };
+  /** One deploy at a time per system: a run holds it from start to end (deploys, smoke, monitoring). */
+  lock: DeployLock;
+  /** Smoke steps and the watch window after each deploy; rolls back when they fail. */
+  postDeploy: PostDeploy;
   /** This server instance, for claims and leases. */
   instance: string;
   leaseMs: number;
 };
+
+/** A scheduled run finding another deploy in progress waits this long for it before failing. */
+const SCHEDULED_LOCK_WAIT_MS = 5 * 60_000;
+
+type Deployed = { deploymentId: number; release: ReleaseView; env: 'uat' | 'prod'; baseline: unknown };
 
 const PIPELINE = 'tonic';
 
@@ -213,8 +224,14 @@ export function createRunService(deps: RunDeps) {
     return release;
   }
 
-  async function deploy(run: RunView, release: ReleaseView, env: 'uat' | 'prod', report: Report): Promise<boolean> {
-    const outcome = await deployments.deploy({ system: run.system, env, release, runId: run.id, actor: PIPELINE });
+  /** Deploys under the run's lock (re-entered), with the monitoring baseline taken just before. */
+  async function deploy(run: RunView, release: ReleaseView, env: 'uat' | 'prod', report: Report): Promise<Deployed | null> {
+    const purpose = `${run.slot.toUpperCase()} run ${run.id}: ${release.version} to ${env}`;
+    const { outcome, baseline } = await deps.lock.withLock({ system: run.system, holder: PIPELINE, purpose, runId: run.id }, async (held) => {
+      await held.describe(purpose);
+      const baseline = await deps.postDeploy.prepare({ system: run.system, env });
+      return { outcome: await deployments.deploy({ system: run.system, env, release, runId: run.id, actor: PIPELINE }), baseline };
+    });
     const entry = report.releases.find((r) => r.id === release.id && r.env === env);
     if (entry) entry.deployed = outcome.ok;
     else report.releases.push({ id: release.id, version: release.version, env, deployed: outcome.ok });
@@ -225,7 +242,24 @@ export function createRunService(deps: RunDeps) {
       const publishNote = await repo.publish(release.tag, line, release.commit);
       if (publishNote) report.step(publishNote);
     }
-    return outcome.ok;
+    return outcome.ok ? { deploymentId: outcome.deploymentId, release, env, baseline } : null;
+  }
+
+  /**
+   * After the bugs moved and the deploy was announced: smoke steps and the watch window. False when
+   * the deployment was rolled back (the rollback returned the bugs and announced itself).
+   */
+  async function verify(run: RunView, deployed: Deployed, report: Report): Promise<boolean> {
+    const { release, env } = deployed;
+    const checked = await deps.postDeploy.verify({ system: run.system, env, deploymentId: deployed.deploymentId, version: release.version, commit: release.commit, baseline: deployed.baseline, actor: PIPELINE });
+    report.step(`after ${release.version} on ${env}: ${checked.detail}`);
+    if (checked.outcome !== 'rolled_back') return true;
+    const entry = report.releases.find((r) => r.id === release.id && r.env === env);
+    if (entry) entry.deployed = false;
+    for (const b of checked.rollback?.bugs ?? []) {
+      report.bug(b.id, b.result === 'reverted' ? `rolled back to ${b.to}` : 'left', b.result === 'reverted' ? `rollback ${checked.rollback!.id}` : (b.reason ?? undefined));
+    }
+    return false;
   }
 
   // ---- T1, Phase 1 -------------------------------------------------------------------------
@@ -353,7 +387,8 @@ export function createRunService(deps: RunDeps) {
       ].sort((a, b) => a.bugId - b.bugId);
       const release = await makeRelease(run, repo, { kind: 'flow1', targetEnv: 'uat', base: envs.prod.commit, baseVersion: envs.prod.version, fixes, views }, report);
       if (release) {
-        if (await deploy(run, release, 'uat', report)) {
+        const onUat = await deploy(run, release, 'uat', report);
+        if (onUat) {
           const deployed = await moveAll(
             run,
             release.bugs.map((b) => ({
@@ -371,6 +406,7 @@ export function createRunService(deps: RunDeps) {
             bugs: deployed.map(bugToValidate),
             ...nextT2(config),
           });
+          if (!(await verify(run, onUat, report))) status = 'failed';
         } else {
           status = 'failed';
           for (const b of release.bugs) report.bug(b.id, 'not deployed', 'the UAT deploy failed; the bug stays where it was');
@@ -456,9 +492,11 @@ export function createRunService(deps: RunDeps) {
         for (const id of verdict.ready) report.bug(id, 'held', `PROD moved since ${release.version} was built: it would undo what PROD runs`);
         continue;
       }
-      if (await deploy(run, release, 'prod', report)) {
+      const deployed = await deploy(run, release, 'prod', report);
+      if (deployed) {
         const done = await moveAll(run, verdict.ready.map((id) => ({ id, action: 'deploy_prod' as const, details: { data: { release: release.version } } })), 'deployed_prod', report);
         await announce(run.system, 't2.flow1.deployed_prod', `${release.id}`, { flow: 'flow1', release: release.version, bugs: done.map(bugLine) });
+        if (!(await verify(run, deployed, report))) status = 'failed';
       } else {
         status = 'failed';
         for (const id of verdict.ready) report.bug(id, 'not deployed', 'the PROD deploy failed; the bug stays pending_prod');
@@ -476,9 +514,11 @@ export function createRunService(deps: RunDeps) {
         for (const m of due) report.bug(m.id, 'held', `PROD moved since ${release.version} was built: it would undo what PROD runs`);
         continue;
       }
-      if (await deploy(run, release, 'prod', report)) {
+      const deployed = await deploy(run, release, 'prod', report);
+      if (deployed) {
         const done = await moveAll(run, due.map((m) => ({ id: m.id, action: 'deploy_prod' as const, details: { data: { release: release.version } } })), 'deployed_prod', report);
         await announce(run.system, 't2.flow2.deployed_prod', `${release.id}`, { flow: 'flow2', release: release.version, bugs: done.map(bugToValidate), ...nextT2(config) });
+        if (!(await verify(run, deployed, report))) status = 'failed';
       } else {
         status = 'failed';
         for (const m of due) report.bug(m.id, 'not deployed', 'the PROD deploy failed; the bug stays pending_prod');
@@ -503,7 +543,8 @@ export function createRunService(deps: RunDeps) {
       const views = new Map(merging.map((b) => [b.id, b]));
       const release = await makeRelease(run, repo, { kind: 'flow2b', targetEnv: 'uat', base: envs.uat.commit, baseVersion: envs.uat.version, fixes, views }, report);
       if (release) {
-        if (await deploy(run, release, 'uat', report)) {
+        const deployed = await deploy(run, release, 'uat', report);
+        if (deployed) {
           const done = await moveAll(
             run,
             release.bugs.map((b) => ({ id: b.id, action: 'merge_uat' as const, details: { changes: { release_id: release.id }, data: { release: release.version } } })),
@@ -511,6 +552,7 @@ export function createRunService(deps: RunDeps) {
             report,
           );
           await announce(run.system, 't2.flow2.uat_merged', `${release.id}`, { flow: 'flow2', release: release.version, bugs: done.map(bugLine) });
+          if (!(await verify(run, deployed, report))) status = 'failed';
         } else {
           status = 'failed';
           for (const b of release.bugs) report.bug(b.id, 'not deployed', 'the UAT deploy failed; the bug stays pending_uat_merge');
@@ -558,8 +600,14 @@ export function createRunService(deps: RunDeps) {
         report.step(state.full ? `skipped: ${freeze.detail}` : `frozen modules left out: ${freeze.detail}`);
       }
       frozen = createModuleFreeze(state, timeZone);
-      if (state.full) status = 'skipped';
-      else status = run.slot === 't1' ? await runT1(run, report, frozen) : await runT2(run, report, frozen);
+      if (state.full) {
+        status = 'skipped';
+      } else {
+        // The whole run holds the system's deploy lock: a rollback or hotfix meanwhile is refused.
+        const lockRequest = { system: run.system, holder: PIPELINE, purpose: `${run.slot.toUpperCase()} run ${run.id}`, runId: run.id, waitMs: run.trigger === 'manual' ? 0 : SCHEDULED_LOCK_WAIT_MS };
+        const moduleFreeze = frozen;
+        status = await deps.lock.withLock(lockRequest, () => (run.slot === 't1' ? runT1(run, report, moduleFreeze) : runT2(run, report, moduleFreeze)));
+      }
     } catch (e) {
       status = 'failed';
       error = e instanceof DomainError ? e.message : `unexpected error: ${(e as Error).message}`;
@@ -606,6 +654,8 @@ export function createRunService(deps: RunDeps) {
     async runNow(actor: Actor, system: string, slot: RunSlot): Promise<RunView> {
       systems.get(system);
       assertCan({ username: actor.username, roles: deps.identity.rolesOn(actor, system) }, 'releases.manage', system);
+      const lock = await deps.lock.current(system);
+      if (lock.inProgress) throw new DomainError('deploy_in_progress', lock.message, { holder: lock.holder, purpose: lock.purpose, since: lock.since });
       const at = clock.now();
       const run = await runs.claim(db, { system, slot, scheduledFor: at, trigger: 'manual', instance: deps.instance, leaseUntil: new Date(at.getTime() + deps.leaseMs), at });
       if (!run) throw new DomainError('conflict', `a ${slot} run of ${system} was already claimed for ${at.toISOString()}; try again`);

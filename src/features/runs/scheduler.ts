@@ -7,6 +7,7 @@
  */
 import type { Db } from '../../adapters/db/schema.ts';
 import type { Clock } from '../../shared/clock.ts';
+import type { DeployLock } from '../deployments/deploy-lock.ts';
 import type { DeploymentStore } from '../deployments/deployment-store.ts';
 import type { OutboxStore } from '../outbox/outbox-store.ts';
 import { slotsBetween } from '../schedule/schedule-rules.ts';
@@ -20,6 +21,8 @@ type SchedulerDeps = {
   runs: RunStore;
   runService: RunService;
   deployments: DeploymentStore;
+  /** Its lease sweep also releases deploy locks whose holder died. */
+  lock: DeployLock;
   systems: SystemRegistry;
   audit: AuditStore;
   outbox: OutboxStore;
@@ -33,6 +36,7 @@ export function createScheduler(deps: SchedulerDeps) {
   let ticking: Promise<RunView[]> | null = null;
 
   async function sweepInterrupted(now: Date): Promise<void> {
+    await deps.lock.sweepExpired(now);
     for (const run of await runs.expired(db, now)) {
       await db.transaction().execute(async (trx) => {
         const why = `the instance ${run.claimedBy} stopped renewing its lease at ${run.leaseUntil} (process stopped or killed)`;
