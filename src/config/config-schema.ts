@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { SEVERITIES } from '../features/bugs/bug-statuses.ts';
+import { PRIORITIES } from '../features/hotfixes/hotfix-rules.ts';
 import { ROLES } from '../features/identity/roles.ts';
 
 const LocalTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: '24-hour local time, HH:MM' });
@@ -54,6 +55,32 @@ const EnvironmentSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const Priority = Type.Union(PRIORITIES.map((p) => Type.Literal(p)));
+
+const HotfixSchema = Type.Object(
+  {
+    priorities: Type.Optional(
+      Type.Object(
+        Object.fromEntries(SEVERITIES.map((s) => [s, Type.Optional({ ...Priority, description: `priority of a ${s} bug's hotfix` })])),
+        { additionalProperties: false, description: 'Incident priority by severity. Default: critical P1, the others P2.' },
+      ),
+    ),
+    slaMinutes: Type.Optional(
+      Type.Object(
+        Object.fromEntries(PRIORITIES.map((p) => [p, Type.Optional(Type.Integer({ minimum: 1, maximum: 10080, description: `minutes to deploy and validate a ${p} fix` }))])),
+        { additionalProperties: false, description: 'SLA by priority: the fix deployed and validated within it. Default P1 60, P2 240 (SEED.md).' },
+      ),
+    ),
+    reviewWithinHours: Type.Optional(
+      Type.Object(
+        Object.fromEntries(PRIORITIES.map((p) => [p, Type.Optional(Type.Integer({ minimum: 1, maximum: 720, description: `hours from opening a ${p} incident to its review` }))])),
+        { additionalProperties: false, description: 'Incident review due within this many hours, by priority; priorities not listed get none. Default P1 48 (SEED.md).' },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'Emergency hotfixes: priorities, SLA and incident reviews.' },
+);
+
 const PeopleSchema = Type.Object(
   Object.fromEntries(ROLES.map((r) => [r, Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: `usernames granted ${r} on this system` }))])),
   { additionalProperties: false },
@@ -100,6 +127,7 @@ export const SystemSchema = Type.Object(
       ),
     ),
     people: Type.Optional(PeopleSchema),
+    hotfix: Type.Optional(HotfixSchema),
     approvals: Type.Optional(
       Type.Object(
         { allowSelfApproval: Type.Boolean({ description: 'May the person who attached a fix approve it? Default false.' }) },

@@ -77,6 +77,7 @@ describe('tonic.config.yaml', () => {
         pipelineSeverities: ['low', 'medium'],
         people: { viewer: [], developer: [], manager: [], admin: [], cto: [] },
         allowSelfApproval: false,
+        hotfix: { priorities: { low: 'P2', medium: 'P2', high: 'P2', critical: 'P1' }, slaMinutes: { P1: 60, P2: 240 }, reviewWithinHours: { P1: 48 } },
       },
     ]);
   });

@@ -9,6 +9,7 @@ import { Value } from '@sinclair/typebox/value';
 import { parseDocument } from 'yaml';
 import { DEFAULT_PIPELINE_SEVERITIES } from '../features/bugs/bug-rules.ts';
 import type { Severity } from '../features/bugs/bug-statuses.ts';
+import { DEFAULT_HOTFIX_POLICY, type HotfixPolicy } from '../features/hotfixes/hotfix-rules.ts';
 import { ROLES, type Role } from '../features/identity/roles.ts';
 import { isValidTimeZone, minutesBetween } from '../features/schedule/schedule-rules.ts';
 import { splitCommand } from '../shared/split-command.ts';
@@ -33,6 +34,8 @@ export type SystemConfig = {
   pipelineSeverities: Severity[];
   people: Record<Role, string[]>;
   allowSelfApproval: boolean;
+  /** Emergency hotfixes: priorities, SLA, incident reviews (section `hotfix`). */
+  hotfix: HotfixPolicy;
 };
 
 export type DeployConfig =
@@ -167,6 +170,11 @@ function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
     pipelineSeverities: [...new Set(s.severityPolicy?.pipeline ?? DEFAULT_PIPELINE_SEVERITIES)],
     people,
     allowSelfApproval: s.approvals?.allowSelfApproval ?? false,
+    hotfix: {
+      priorities: { ...DEFAULT_HOTFIX_POLICY.priorities, ...s.hotfix?.priorities },
+      slaMinutes: { ...DEFAULT_HOTFIX_POLICY.slaMinutes, ...s.hotfix?.slaMinutes },
+      reviewWithinHours: { ...(s.hotfix?.reviewWithinHours ?? DEFAULT_HOTFIX_POLICY.reviewWithinHours) },
+    },
   };
 }
 

@@ -18,6 +18,13 @@ export const ERROR_CODES = [
   'conflict',
   'config_invalid',
   'unknown_commit',
+  // Emergency hotfixes (src/features/hotfixes).
+  'severity_requires_pipeline',
+  'team_not_notified',
+  'approval_required',
+  'duplicate_approval',
+  'note_required',
+  'deploy_failed',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -8,6 +8,7 @@ import type { Dialect } from '../../src/adapters/db/database.ts';
 import { composeTonic, type Tonic } from '../../src/compose.ts';
 import type { SystemConfig } from '../../src/config/load-config.ts';
 import type { VersionGraph } from '../../src/features/environments/flow-rules.ts';
+import { DEFAULT_HOTFIX_POLICY } from '../../src/features/hotfixes/hotfix-rules.ts';
 import { ADMIN_USERNAME, type Actor } from '../../src/features/identity/identity-service.ts';
 import { ROLES, type Role } from '../../src/features/identity/roles.ts';
 import { buildApp } from '../../src/http/app.ts';
@@ -37,6 +38,7 @@ export function testSystem(overrides: Partial<SystemConfig> = {}): SystemConfig 
     pipelineSeverities: ['low', 'medium'],
     people: { viewer: [], developer: [], manager: [], admin: [], cto: [] },
     allowSelfApproval: false,
+    hotfix: DEFAULT_HOTFIX_POLICY,
     ...overrides,
   };
 }

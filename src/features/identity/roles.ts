@@ -16,6 +16,7 @@ export const PERMISSIONS = [
   'releases.manage', // drop a bug from a release, run T1/T2 now
   'audit.read',
   'users.manage',
+  'hotfixes.manage', // open, deploy, follow up and close an emergency hotfix
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -24,7 +25,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
   developer: ['bugs.read', 'bugs.report'],
   manager: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read'],
   cto: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read'],
-  admin: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read', 'flow.override', 'environments.record', 'releases.manage', 'users.manage'],
+  admin: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read', 'flow.override', 'environments.record', 'releases.manage', 'users.manage', 'hotfixes.manage'],
 };
 
 export function can(roles: readonly Role[], permission: Permission): boolean {
@@ -41,6 +42,7 @@ const NEEDED_BY: Record<Permission, string> = {
   'releases.manage': 'running T1/T2 and changing releases',
   'audit.read': 'reading the audit log',
   'users.manage': 'managing users and tokens',
+  'hotfixes.manage': 'opening, deploying and closing emergency hotfixes',
 };
 
 export function rolesWith(permission: Permission): Role[] {
