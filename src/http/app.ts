@@ -13,6 +13,7 @@ import { registerRunRoutes } from '../features/runs/run-routes.ts';
 import { registerSystemRoutes } from '../features/systems/system-routes.ts';
 import type { Tonic } from '../compose.ts';
 import { registerAuth } from './auth.ts';
+import { readiness } from './readiness.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { ProblemSchema } from './schema-helpers.ts';
 
@@ -69,6 +70,14 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
     async (api) => {
       registerAuth(api, tonic.identity);
       api.get('/health', { config: { public: true }, schema: { tags: ['health'], summary: 'Liveness', security: [] } }, async () => ({ status: 'ok' }));
+      api.get(
+        '/ready',
+        { config: { public: true }, schema: { tags: ['health'], summary: 'Readiness: the database answers and its schema is this version\'s', security: [] } },
+        async (_request, reply) => {
+          const state = await readiness(tonic);
+          return reply.code(state.ready ? 200 : 503).send(state);
+        },
+      );
       api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
       registerSystemRoutes(api, tonic.systems);
       registerEnvironmentRoutes(api, tonic.environments);
