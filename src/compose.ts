@@ -17,6 +17,8 @@ import { createDeploymentService } from './features/deployments/deployment-servi
 import { createDeploymentStore } from './features/deployments/deployment-store.ts';
 import { createEnvironmentService } from './features/environments/environment-service.ts';
 import { createEnvironmentStore } from './features/environments/environment-store.ts';
+import { createHotfixService, type FreezeReader } from './features/hotfixes/hotfix-service.ts';
+import { createHotfixStore } from './features/hotfixes/hotfix-store.ts';
 import type { VersionGraph } from './features/environments/flow-rules.ts';
 import { createIdentityService } from './features/identity/identity-service.ts';
 import { createIdentityStore } from './features/identity/identity-store.ts';
@@ -42,9 +44,14 @@ export type ComposeOptions = {
   instance?: string;
   /** How long a run's claim lasts without renewal (decision 6). */
   leaseMs?: number;
+  /** The freezes in force, for the emergency hotfix's two-person rule. */
+  freezes?: FreezeReader;
 };
 
-export function composeTonic({ database, config, clock, home, versions, analyzer, instance, leaseMs = 60_000 }: ComposeOptions) {
+/** No freeze source is configured: no freeze is ever in force. */
+const NO_FREEZES: FreezeReader = { at: async () => ({ full: false, modules: [], lunarNewYear: false, sources: [] }) };
+
+export function composeTonic({ database, config, clock, home, versions, analyzer, instance, leaseMs = 60_000, freezes }: ComposeOptions) {
   const { db, dialect } = database;
   const instanceId = instance ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const systems = createSystemRegistry(config.systems);
@@ -71,6 +78,26 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     workdirOf: (system) => systems.get(system).repositoryPath ?? home,
     identity,
   });
+  const analyzerInUse = analyzer ?? createDiffAnalyzer();
+  const hotfixes = createHotfixService({
+    db,
+    hotfixes: createHotfixStore(),
+    bugs,
+    bugStore,
+    releases,
+    deployments,
+    environments: environmentStore,
+    versions: versionGraph,
+    repositories,
+    fixes: repositories,
+    analyzer: analyzerInUse,
+    systems,
+    identity,
+    audit,
+    outbox,
+    clock,
+    freezes: freezes ?? NO_FREEZES,
+  });
   const runStore = createRunStore();
   const runs = createRunService({
     db,
@@ -82,7 +109,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     environments: environmentStore,
     versions: versionGraph,
     repositories,
-    analyzer: analyzer ?? createDiffAnalyzer(),
+    analyzer: analyzerInUse,
     systems,
     identity,
     outbox,
@@ -90,7 +117,19 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     instance: instanceId,
     leaseMs,
   });
-  const scheduler = createScheduler({ db, runs: runStore, runService: runs, deployments: deploymentStore, systems, audit, outbox, clock, instance: instanceId, leaseMs });
+  const scheduler = createScheduler({
+    db,
+    runs: runStore,
+    runService: runs,
+    deployments: deploymentStore,
+    systems,
+    audit,
+    outbox,
+    clock,
+    instance: instanceId,
+    leaseMs,
+    sweepers: [{ name: 'emergency hotfix SLA and review', sweep: (now) => hotfixes.sweep(now) }],
+  });
   return {
     db,
     dialect,
@@ -109,6 +148,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     runs,
     runStore,
     scheduler,
+    hotfixes,
     close: () => database.close(),
   };
 }

@@ -9,6 +9,7 @@ import { composeTonic, type Tonic } from '../../src/compose.ts';
 import type { SystemConfig } from '../../src/config/load-config.ts';
 import type { VersionGraph } from '../../src/features/environments/flow-rules.ts';
 import { DEFAULT_HOTFIX_POLICY } from '../../src/features/hotfixes/hotfix-rules.ts';
+import type { FreezeReader } from '../../src/features/hotfixes/hotfix-service.ts';
 import { ADMIN_USERNAME, type Actor } from '../../src/features/identity/identity-service.ts';
 import { ROLES, type Role } from '../../src/features/identity/roles.ts';
 import { buildApp } from '../../src/http/app.ts';
@@ -59,6 +60,7 @@ export async function createTestTonic(options: {
   home?: string;
   instance?: string;
   leaseMs?: number;
+  freezes?: FreezeReader;
 }): Promise<TestTonic> {
   const database = await openTestDatabase(options.dialect);
   const clock = createFakeClock(options.now ?? '2026-11-26T04:00:00Z');
@@ -70,6 +72,7 @@ export async function createTestTonic(options: {
     versions: options.versions,
     instance: options.instance,
     leaseMs: options.leaseMs,
+    freezes: options.freezes,
   });
   await tonic.identity.bootstrap(ADMIN_TOKEN);
   const admin: Actor = { username: ADMIN_USERNAME, role: 'admin' };

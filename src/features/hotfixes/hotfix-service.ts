@@ -165,7 +165,7 @@ export function createHotfixService(deps: HotfixDeps) {
 
   async function detail(config: SystemConfig, row: HotfixRow, deployer: string | null = null): Promise<HotfixDetail> {
     const bug = await loadBug(db, config, row.bug_id);
-    const view = await hotfixes.view(db, row, bug);
+    const view = await hotfixes.view(db, row, { title: bug.title, severity: bug.severity });
     return {
       ...view,
       bug: { id: bug.id, title: bug.title, severity: bug.severity, status: bug.status, module: bug.module, foundInEnv: bug.foundInEnv, fixRefs: bug.fixRefs, releaseId: bug.releaseId },
