@@ -4,7 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { SEVERITIES } from '../features/bugs/bug-statuses.ts';
-import { PRIORITIES } from '../features/hotfixes/hotfix-rules.ts';
+import { DEFAULT_HOTFIX_POLICY, PRIORITIES } from '../features/hotfixes/hotfix-rules.ts';
 import { ROLES } from '../features/identity/roles.ts';
 
 const LocalTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: '24-hour local time, HH:MM' });
@@ -57,28 +57,43 @@ const EnvironmentSchema = Type.Object(
 
 const Priority = Type.Union(PRIORITIES.map((p) => Type.Literal(p)));
 
+const HOTFIX_DEFAULTS = DEFAULT_HOTFIX_POLICY;
+
 const HotfixSchema = Type.Object(
   {
     priorities: Type.Optional(
       Type.Object(
-        Object.fromEntries(SEVERITIES.map((s) => [s, Type.Optional({ ...Priority, description: `priority of a ${s} bug's hotfix` })])),
-        { additionalProperties: false, description: 'Incident priority by severity. Default: critical P1, the others P2.' },
+        Object.fromEntries(
+          SEVERITIES.map((s) => [s, Type.Optional({ ...Priority, description: `Priority of a ${s} bug's incident. Default ${HOTFIX_DEFAULTS.priorities[s]}.` })]),
+        ),
+        { additionalProperties: false, description: 'Incident priority by severity (only severities the pipeline refuses become hotfixes).' },
       ),
     ),
     slaMinutes: Type.Optional(
       Type.Object(
-        Object.fromEntries(PRIORITIES.map((p) => [p, Type.Optional(Type.Integer({ minimum: 1, maximum: 10080, description: `minutes to deploy and validate a ${p} fix` }))])),
-        { additionalProperties: false, description: 'SLA by priority: the fix deployed and validated within it. Default P1 60, P2 240 (SEED.md).' },
+        Object.fromEntries(
+          PRIORITIES.map((p) => [
+            p,
+            Type.Optional(Type.Integer({ minimum: 1, maximum: 10080, description: `Minutes to have a ${p} fix deployed and validated. Default ${HOTFIX_DEFAULTS.slaMinutes[p]}.` })),
+          ]),
+        ),
+        { additionalProperties: false, description: 'The SLA by priority (SEED.md: P1 1 hour, P2 4 hours); warnings go out at 50 % and 100 % of it.' },
       ),
     ),
     reviewWithinHours: Type.Optional(
       Type.Object(
-        Object.fromEntries(PRIORITIES.map((p) => [p, Type.Optional(Type.Integer({ minimum: 1, maximum: 720, description: `hours from opening a ${p} incident to its review` }))])),
-        { additionalProperties: false, description: 'Incident review due within this many hours, by priority; priorities not listed get none. Default P1 48 (SEED.md).' },
+        Object.fromEntries(
+          PRIORITIES.map((p) => {
+            const hours = HOTFIX_DEFAULTS.reviewWithinHours[p];
+            const fallback = hours === undefined ? ' No review unless set.' : ` Default ${hours}.`;
+            return [p, Type.Optional(Type.Integer({ minimum: 1, maximum: 720, description: `Hours from opening a ${p} incident to its review.${fallback}` }))];
+          }),
+        ),
+        { additionalProperties: false, description: 'The incident review, due within these hours by priority (SEED.md: within 48h for P1); setting this section replaces the default.' },
       ),
     ),
   },
-  { additionalProperties: false, description: 'Emergency hotfixes: priorities, SLA and incident reviews.' },
+  { additionalProperties: false, description: 'Emergency hotfixes: incident priorities, SLA and incident reviews.' },
 );
 
 const PeopleSchema = Type.Object(

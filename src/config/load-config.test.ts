@@ -153,6 +153,18 @@ describe('tonic.config.yaml', () => {
     oneProblem(file(system('shop', { extra: '    severityPolicy: { pipeline: [low, urgent] }' })), 'systems[0].severityPolicy.pipeline[1]', /"urgent"/);
   });
 
+  test('the hotfix section: priorities, SLA and reviews by priority, over the defaults', () => {
+    const extra = '    hotfix: { priorities: { high: P1 }, slaMinutes: { P2: 120 }, reviewWithinHours: { P2: 72 } }';
+    const [shop] = parseConfig(file(system('shop', { extra })), FILE, {}).systems;
+    assert.deepEqual(shop?.hotfix, {
+      priorities: { low: 'P2', medium: 'P2', high: 'P1', critical: 'P1' },
+      slaMinutes: { P1: 60, P2: 120 },
+      reviewWithinHours: { P2: 72 },
+    });
+    oneProblem(file(system('shop', { extra: '    hotfix: { priorities: { critical: P0 } }' })), 'systems[0].hotfix.priorities.critical', /must be one of P1, P2/);
+    oneProblem(file(system('shop', { extra: '    hotfix: { slaMinutes: { P1: 0 } }' })), 'systems[0].hotfix.slaMinutes.P1', /minutes to have a P1 fix/i);
+  });
+
   test('${VAR} with VAR unset names the key and the variable', () => {
     oneProblem(file(system('shop', { prodUrl: 'https://${PROD_HOST}/' })), 'systems[0].environments.prod.url', /uses \$\{PROD_HOST\} but the environment variable PROD_HOST is not set/);
   });

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import type { FreezeState } from '../../../src/features/hotfixes/hotfix-rules.ts';
 import type { FreezeReader } from '../../../src/features/hotfixes/hotfix-service.ts';
-import type { Role } from '../../../src/features/identity/roles.ts';
 import { DomainError } from '../../../src/shared/errors.ts';
 import { DIALECTS } from '../../support/databases.ts';
 import { startTestEnvironments, type TestEnvironments } from '../../support/environments.ts';
