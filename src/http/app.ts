@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { registerAuditRoutes } from '../features/audit/audit-routes.ts';
 import { BugSchema, BugSummarySchema, registerBugRoutes } from '../features/bugs/bug-routes.ts';
 import { registerEnvironmentRoutes } from '../features/environments/environment-routes.ts';
+import { registerHotfixRoutes } from '../features/hotfixes/hotfix-routes.ts';
 import { registerIdentityRoutes } from '../features/identity/identity-routes.ts';
 import { registerRunRoutes } from '../features/runs/run-routes.ts';
 import { registerSystemRoutes } from '../features/systems/system-routes.ts';
@@ -82,6 +83,7 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
       registerSystemRoutes(api, tonic.systems);
       registerEnvironmentRoutes(api, tonic.environments);
       registerBugRoutes(api, tonic.bugs);
+      registerHotfixRoutes(api, tonic.hotfixes);
       registerRunRoutes(api, { runs: tonic.runs, releases: tonic.releases, deployments: tonic.deployments });
       registerAuditRoutes(api, { db: tonic.db, audit: tonic.audit, identity: tonic.identity });
       registerIdentityRoutes(api, tonic.identity);

@@ -3,6 +3,7 @@
  * an update names the version it read and changes nothing if someone else changed the incident.
  */
 import type { HotfixRow, Reader, Tx } from '../../adapters/db/schema.ts';
+import type { Severity } from '../bugs/bug-statuses.ts';
 import type { Role } from '../identity/roles.ts';
 import {
   CHECKLIST,
@@ -61,7 +62,7 @@ export type HotfixSummary = {
   system: string;
   bugId: number;
   title: string;
-  severity: string;
+  severity: Severity;
   priority: Priority;
   status: HotfixStatus;
   openedBy: string;
@@ -86,7 +87,7 @@ export type HotfixView = HotfixSummary & {
   note: { rootCause: string; fixSummary: string; by: string; at: string } | null;
   closedBy: string | null;
   checklist: ChecklistEntry[];
-  approvals: (HotfixApproval & { note: string | null; at: string })[];
+  approvals: { approver: string; roles: Role[]; note: string | null; at: string }[];
   createdAt: string;
   updatedAt: string;
 };
@@ -125,7 +126,7 @@ function toSummary(r: SummaryRow): HotfixSummary {
     system: r.system,
     bugId: r.bug_id,
     title: r.title,
-    severity: r.severity,
+    severity: r.severity as Severity,
     priority: r.priority as Priority,
     status: r.status as HotfixStatus,
     openedBy: r.opened_by,
