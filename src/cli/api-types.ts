@@ -7,6 +7,8 @@ import type { BugSummary, BugView } from '../features/bugs/bug-view.ts';
 import type { HistoryEntry } from '../features/bugs/bug-store.ts';
 import type { DeploymentView, LogLine } from '../features/deployments/deployment-store.ts';
 import type { FlowChoice } from '../features/environments/flow-rules.ts';
+import type { HotfixDetail } from '../features/hotfixes/hotfix-service.ts';
+import type { HotfixSummary } from '../features/hotfixes/hotfix-store.ts';
 import type { ReleaseView } from '../features/releases/release-store.ts';
 import type { RunView } from '../features/runs/run-store.ts';
 
@@ -53,5 +55,8 @@ export type DeploymentWithLog = DeploymentView & { log: LogLine[] };
 export type PlanBug = { id: number; title: string; action: string; reason: string | null };
 export type PlanSlot = { at: string; atLocal: string; bugs: PlanBug[] };
 export type Plan = { system: string; versionCheck: FlowChoice; t1: PlanSlot; t2: PlanSlot };
+
+export type Hotfix = HotfixDetail;
+export type HotfixListItem = HotfixSummary;
 
 export type Problem = { type?: string; title?: string; status: number; detail: string; code: string; requestId?: string; errors?: { path: string; message: string }[] };

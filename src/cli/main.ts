@@ -17,6 +17,7 @@ import { runDeployments, runReleases } from './release-commands.ts';
 import { runPlan, runRun, runRuns } from './run-commands.ts';
 import { runMigrate, runServe } from './server-commands.ts';
 import { runEnv, runSystems } from './system-commands.ts';
+import { runHotfix } from './hotfix-commands.ts';
 import { HELP } from './usage.ts';
 import { runTokens, runUsers } from './user-commands.ts';
 
@@ -52,6 +53,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await runReleases(rest, io);
       case 'deployments':
         return await runDeployments(rest, io);
+      case 'hotfix':
+        return await runHotfix(rest, io);
       case 'users':
         return await runUsers(rest, io);
       case 'tokens':
