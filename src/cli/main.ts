@@ -11,6 +11,7 @@ import { UsageError } from './args.ts';
 import { runAudit } from './audit-command.ts';
 import { runBackup, runRestore } from './backup-commands.ts';
 import { runBugs } from './bug-commands.ts';
+import { runConfig } from './config-commands.ts';
 import { processIo, type CliIo } from './cli-io.ts';
 import { runInit } from './init-command.ts';
 import { runDeployments, runReleases } from './release-commands.ts';
@@ -31,6 +32,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await runMigrate(rest, io);
       case 'init':
         return runInit(rest, io);
+      case 'config':
+        return await runConfig(rest, io);
       case 'backup':
         return await runBackup(rest, io);
       case 'restore':

@@ -50,6 +50,9 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  app.addHook('onResponse', async (request, reply) => {
+    tonic.metrics.observeHttp(request.method, request.routeOptions.url ?? '(no route)', reply.statusCode, reply.elapsedTime / 1000);
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -91,6 +94,9 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
     { prefix: '/api/v1' },
   );
 
+  app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/plain; version=0.0.4; charset=utf-8').send(await tonic.metrics.render()),
+  );
   app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.redirect('/api/v1/openapi.json'));
   return app;
 }
