@@ -49,6 +49,13 @@ systems:
     severityPolicy:
       pipeline: [low, medium]
 
+    # Emergency hotfixes (tonic hotfix): critical is P1, to be deployed and validated within 60
+    # minutes; high is P2, within 240. Warnings go out at 50 % and 100 % of that time, and a P1
+    # incident's review is due within 48 hours. To change them:
+    # hotfix:
+    #   slaMinutes: { P1: 60, P2: 240 }
+    #   reviewWithinHours: { P1: 48 }
+
     # Step 3: notification channels (Telegram, Slack, webhooks: who receives which messages) are
     # configured in a later release. Until then every notification is kept in Tonic's outbox, so
     # none is lost, and is delivered once channels exist.
