@@ -108,7 +108,7 @@ const HotfixSchema = Type.Object({
       freeze: Type.Object({ frozen: Type.Boolean(), lunarNewYear: Type.Boolean(), why: Nullable(Type.String()) }),
       approval: Type.Object({ ok: Type.Boolean(), reason: Type.String() }),
     },
-    { description: 'Whether a deploy to PROD may go now, and what is missing.' },
+    { description: 'Whether a deploy to PROD by the caller may go now, and what is missing.' },
   ),
 });
 

@@ -11,6 +11,7 @@ import {
   DEFAULT_HOTFIX_POLICY,
   approvalVerdict,
   assertClosable,
+  assertDeployable,
   assertHotfixSeverity,
   assertMayApprove,
   assertPersonMayTick,
@@ -154,6 +155,14 @@ describe('the deploy: the team told, and in a freeze the two-person rule', () =>
     assert.deepEqual(freezeForHotfix(monthEnd, 'checkout'), NOT_FROZEN);
     assert.deepEqual(freezeForHotfix(monthEnd, null), NOT_FROZEN);
     assert.equal(freezeForHotfix({ full: true, modules: [], lunarNewYear: true, sources: [] }, null).lunarNewYear, true);
+  });
+
+  test('one deploy at a time per incident, unless the last one was abandoned long ago', () => {
+    const now = at('2026-11-26T05:00:00Z');
+    assertDeployable({ id: 2, status: 'open', updatedAt: now }, now, 60_000);
+    assert.equal(refusal(() => assertDeployable({ id: 2, status: 'deploying', updatedAt: at('2026-11-26T04:59:30Z') }, now, 60_000)).code, 'conflict');
+    assertDeployable({ id: 2, status: 'deploying', updatedAt: at('2026-11-26T04:58:00Z') }, now, 60_000);
+    assert.match(refusal(() => assertDeployable({ id: 2, status: 'deployed', updatedAt: now }, now, 60_000)).message, /hotfix 2 is deployed; a deploy to PROD needs it open/);
   });
 
   test('outside a freeze no approval is needed', () => {

@@ -232,9 +232,17 @@ export function assertTeamNotified(incident: { id: number }, notices: readonly H
   }
 }
 
-export function assertDeployable(incident: { id: number; status: HotfixStatus }): void {
-  if (incident.status === 'deploying') throw new DomainError('conflict', `hotfix ${incident.id} is being deployed right now; wait for that deploy to finish`);
-  if (incident.status !== 'open') {
+/**
+ * A deploy may start on an open incident. One marked deploying is being deployed, unless it has
+ * been so for longer than any deploy can take (`staleAfterMs`: the server stopped mid-deploy): then
+ * a person may deploy again (what PROD runs must be checked first; the deployment log says how far
+ * it got).
+ */
+export function assertDeployable(incident: { id: number; status: HotfixStatus; updatedAt: Date }, now: Date, staleAfterMs: number): void {
+  if (incident.status === 'deploying' && now.getTime() - incident.updatedAt.getTime() <= staleAfterMs) {
+    throw new DomainError('conflict', `hotfix ${incident.id} is being deployed right now; wait for that deploy to finish`);
+  }
+  if (incident.status !== 'open' && incident.status !== 'deploying') {
     throw new DomainError('invalid_transition', `hotfix ${incident.id} is ${incident.status}; a deploy to PROD needs it open`);
   }
 }

@@ -179,13 +179,23 @@ export function createHotfixService(deps: HotfixDeps) {
     return detail(config, await loadIncident(db, config.name, id), deployer);
   }
 
+  /** Longer than a deploy to PROD can take: its driver's timeout and the health check's, and a margin. */
+  function deployStaleAfterMs(config: SystemConfig): number {
+    const prod = config.environments.prod;
+    return (prod.deploy?.timeoutMs ?? 600_000) + (prod.health?.timeoutMs ?? 60_000) + 5 * 60_000;
+  }
+
+  function assertStillDeployable(config: SystemConfig, row: HotfixRow): void {
+    assertDeployable({ id: row.id, status: row.status as HotfixStatus, updatedAt: new Date(row.updated_at) }, clock.now(), deployStaleAfterMs(config));
+  }
+
   /**
    * Everything a deploy to PROD needs before it starts, checked on fresh reads: the incident open,
    * someone other than the deployer told, the freeze's approvals, the bug still where the hotfix
    * takes it from.
    */
   async function assertMayDeploy(actor: Actor, config: SystemConfig, row: HotfixRow, bug: BugView): Promise<void> {
-    assertDeployable({ id: row.id, status: row.status as HotfixStatus });
+    assertStillDeployable(config, row);
     assertTeamNotified(row, parseNotices(row), actor.username);
     const gate = await gateOf(config, row, bug, actor.username);
     if (!gate.approval.ok) throw new DomainError('approval_required', `hotfix ${row.id} cannot be deployed now: ${gate.approval.reason}`, { freeze: gate.freeze });
@@ -519,7 +529,7 @@ export function createHotfixService(deps: HotfixDeps) {
       // Claim the deploy: one at a time per incident, whatever the lock does across the system.
       row = await db.transaction().execute(async (trx) => {
         const fresh = await loadIncident(trx, system, id);
-        assertDeployable({ id, status: fresh.status as HotfixStatus });
+        assertStillDeployable(config, fresh);
         const claimed = await change(trx, fresh, { status: 'deploying' }, clock.now());
         await record(trx, system, actor.username, 'deploy_started', fresh, { base }, clock.now());
         return claimed;
@@ -600,7 +610,7 @@ export function createHotfixService(deps: HotfixDeps) {
       const followUp = uatFollowUpMode(await versions.relate(system, envs.uat.commit, base));
       await db.transaction().execute(async (trx) => {
         const fresh = await loadIncident(trx, system, id);
-        assertDeployable({ id, status: fresh.status as HotfixStatus });
+        assertStillDeployable(config, fresh);
         const at = clock.now();
         const version = input.version?.trim() || null;
         await environments.record(trx, system, 'prod', { version, commit, releaseId: null, by: actor.username, at });
