@@ -223,6 +223,26 @@ for (const dialect of DIALECTS) {
       assert.equal((await tonic.audit.verify(tonic.db)).ok, true);
     });
 
+    test('a deploy that fails on PROD leaves the bug submitted and the incident open; the next attempt deploys', async () => {
+      const w = await world();
+      const { tonic } = w.t;
+      const incident = await openWithFix(w, 'critical');
+      await tonic.hotfixes.notify(w.t.actors.admin, 'shop', incident.id, { people: ['manager'] });
+      w.envs.failNext('prod');
+      const error = await refused(tonic.hotfixes.deploy(w.t.actors.admin, 'shop', incident.id), 'deploy_failed', /the deploy of v1\.0\.1 to PROD failed: .*exit/);
+      const deploymentId = error.details?.deploymentId as number;
+      assert.equal((await tonic.deployments.get(w.t.actors.viewer, 'shop', deploymentId)).status, 'failed');
+      const after = await tonic.hotfixes.get(w.t.actors.viewer, 'shop', incident.id);
+      assert.deepEqual([after.status, after.deploy, after.bug.status], ['open', null, 'submitted']);
+      assert.equal(w.envs.running('prod'), null);
+      assert.deepEqual(await messages(w, 'hotfix.deployed'), []);
+      w.envs.failNext('prod', false);
+      const deployed = await tonic.hotfixes.deploy(w.t.actors.admin, 'shop', incident.id);
+      assert.equal(deployed.deploy?.version, 'v1.0.2', 'v1.0.1 was tagged by the failed attempt: the next patch number');
+      assert.equal(w.envs.running('prod')?.version, 'v1.0.2');
+      assert.equal(deployed.bug.status, 'deployed_prod');
+    });
+
     test('a low or medium bug is refused with the reason, and nothing is opened', async () => {
       const w = await world();
       for (const severity of ['low', 'medium'] as const) {
