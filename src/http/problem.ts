@@ -37,6 +37,7 @@ const STATUS: Record<ProblemCode, number> = {
   duplicate_approval: 422,
   note_required: 422,
   deploy_failed: 502,
+  fix_missing: 422,
   config_invalid: 500,
   internal_error: 500,
 };
@@ -65,6 +66,7 @@ const TITLE: Record<ProblemCode, string> = {
   duplicate_approval: 'Already approved by this person',
   note_required: 'The post-incident note is required',
   deploy_failed: 'The deploy failed',
+  fix_missing: 'No fix attached',
   config_invalid: 'Server configuration error',
   internal_error: 'Internal error',
 };

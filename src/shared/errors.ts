@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'conflict',
   'config_invalid',
   'unknown_commit',
+  'fix_missing',
   // Emergency hotfixes (src/features/hotfixes).
   'severity_requires_pipeline',
   'team_not_notified',

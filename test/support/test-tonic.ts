@@ -40,6 +40,7 @@ export function testSystem(overrides: Partial<SystemConfig> = {}): SystemConfig 
     people: { viewer: [], developer: [], manager: [], admin: [], cto: [] },
     allowSelfApproval: false,
     hotfix: DEFAULT_HOTFIX_POLICY,
+    analyzer: { provider: 'builtin' },
     ...overrides,
   };
 }

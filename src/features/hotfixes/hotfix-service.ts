@@ -27,7 +27,7 @@ import type { VersionGraph } from '../environments/flow-rules.ts';
 import { SYSTEM_ACTOR, type Actor, type IdentityService } from '../identity/identity-service.ts';
 import { assertCan, type Permission, type Role } from '../identity/roles.ts';
 import type { OutboxMessage, OutboxStore } from '../outbox/outbox-store.ts';
-import { buildTaggedRelease, fixCommitsOf } from '../releases/release-building.ts';
+import { buildTaggedRelease, fixCommits } from '../releases/release-building.ts';
 import type { ReleaseStore, ReleaseView } from '../releases/release-store.ts';
 import type { Repositories } from '../runs/run-service.ts';
 import { formatLocal } from '../schedule/schedule-rules.ts';
@@ -209,7 +209,8 @@ export function createHotfixService(deps: HotfixDeps) {
   /** The fix's analysis and diff for the bug record (SEED.md: "Records fix details in ai_fix_diff field"). */
   async function analyse(repo: SystemRepository, bug: BugView, commits: readonly string[]): Promise<{ analysis: string | null; diff: string }> {
     try {
-      const result = (await analyzer.analyze(repo.path, [{ id: bug.id, commits, services: bug.services }])).get(bug.id);
+      const facts = { title: bug.title, description: bug.description, severity: bug.severity, foundInEnv: bug.foundInEnv, module: bug.module, fixFlow: bug.fixFlow };
+      const result = (await analyzer.analyze(repo.path, [{ id: bug.id, commits, services: bug.services, bug: facts }], { system: bug.system })).get(bug.id);
       if (result) return { analysis: JSON.stringify(result.analysis), diff: result.diff };
     } catch {
       // The analyzer is advice; the diff itself is what the record must hold.
@@ -360,7 +361,7 @@ export function createHotfixService(deps: HotfixDeps) {
   /** Builds the UAT release of a cherry-pick follow-up: the hotfix's commits onto what UAT runs. */
   async function cherryPickRelease(config: SystemConfig, repo: SystemRepository, row: HotfixRow, bug: BugView, deployed: HotfixDeploy, uat: { commit: string; version: string | null }): Promise<ReleaseView> {
     const hotfixRelease = deployed.releaseId ? await releases.get(db, config.name, deployed.releaseId) : undefined;
-    const commits = hotfixRelease?.bugs.find((b) => b.id === bug.id)?.commits ?? (await fixCommitsOf(repo, bug.fixRefs, deployed.baseCommit ?? uat.commit));
+    const commits = hotfixRelease?.bugs.find((b) => b.id === bug.id)?.commits ?? (await fixCommits(repo, bug, deployed.baseCommit ?? uat.commit));
     if (commits.length === 0) {
       throw new DomainError('validation_failed', `hotfix ${row.id}: no fix commits are known to cherry-pick onto UAT (it was deployed by hand): attach the fix to bug ${bug.id}, or update UAT by hand and record it with --commit`);
     }
@@ -536,7 +537,7 @@ export function createHotfixService(deps: HotfixDeps) {
       });
       try {
         const followUp = uatFollowUpMode(await versions.relate(system, envs.uat.commit, base));
-        const commits = await fixCommitsOf(repo, bug.fixRefs, base);
+        const commits = await fixCommits(repo, bug, base);
         if (commits.length === 0) {
           throw new DomainError('validation_failed', `the fix of bug ${bug.id} has no commit that PROD's commit (${base.slice(0, 10)}) lacks: PROD may already have it; check the attached fix`);
         }
@@ -557,7 +558,6 @@ export function createHotfixService(deps: HotfixDeps) {
           });
         }
         const release = built.release;
-        const { analysis, diff } = await analyse(repo, bug, release.bugs[0]?.commits ?? commits);
         const outcome: DeployOutcome = await underLock(system, actor, `emergency hotfix ${id} (${release.version} to PROD)`, () =>
           deployments.deploy({ system, env: 'prod', release, runId: null, actor: actor.username }),
         );
@@ -567,6 +567,8 @@ export function createHotfixService(deps: HotfixDeps) {
           });
         }
         const publishNote = await repo.publish(release.tag, config.environments.prod.line, release.commit);
+        // After the deploy, not before: an analyzer backed by a language model must not delay an emergency.
+        const { analysis, diff } = await analyse(repo, bug, release.bugs[0]?.commits ?? commits);
         await db.transaction().execute(async (trx) => {
           const fresh = await loadIncident(trx, system, id);
           const deployed: HotfixDeploy = {

@@ -11,9 +11,9 @@ import { nextPatchVersion, parseVersion, releaseNotes, type ReleaseKind, type Re
 import type { ReleaseStore, ReleaseView } from './release-store.ts';
 
 /** The commits a bug's fix consists of, on top of `base`: attached commits, and each branch's commits `base` lacks. */
-export async function fixCommitsOf(repo: SystemRepository, fixRefs: readonly FixRef[], base: string): Promise<string[]> {
+export async function fixCommits(repo: SystemRepository, bug: { fixRefs: readonly FixRef[] }, base: string): Promise<string[]> {
   const commits: string[] = [];
-  for (const ref of fixRefs) {
+  for (const ref of bug.fixRefs) {
     if (ref.kind === 'branch') commits.push(...(await repo.branchCommits(ref.ref, base)));
     else commits.push(ref.commit);
   }
