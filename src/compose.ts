@@ -24,6 +24,8 @@ import { createEnvironmentStore } from './features/environments/environment-stor
 import type { FreezeFlags } from './features/freezes/freeze-rules.ts';
 import { createFreezeService } from './features/freezes/freeze-service.ts';
 import { createFreezeStore } from './features/freezes/freeze-store.ts';
+import { createHotfixService } from './features/hotfixes/hotfix-service.ts';
+import { createHotfixStore } from './features/hotfixes/hotfix-store.ts';
 import type { VersionGraph } from './features/environments/flow-rules.ts';
 import { createIdentityService } from './features/identity/identity-service.ts';
 import { createIdentityStore } from './features/identity/identity-store.ts';
@@ -126,6 +128,26 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     repositories,
     clock,
   });
+  const analyzerInUse = analyzer ?? analysis.analyzer;
+  const hotfixes = createHotfixService({
+    db,
+    hotfixes: createHotfixStore(),
+    bugs,
+    bugStore,
+    releases,
+    deployments,
+    environments: environmentStore,
+    versions: versionGraph,
+    repositories,
+    fixes: repositories,
+    analyzer: analyzerInUse,
+    systems,
+    identity,
+    audit,
+    outbox,
+    clock,
+    freezes,
+  });
   const runStore = createRunStore();
   const runs = createRunService({
     db,
@@ -137,7 +159,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     environments: environmentStore,
     versions: versionGraph,
     repositories,
-    analyzer: analyzer ?? analysis.analyzer,
+    analyzer: analyzerInUse,
     systems,
     identity,
     outbox,
@@ -148,7 +170,20 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     instance: instanceId,
     leaseMs,
   });
-  const scheduler = createScheduler({ db, runs: runStore, runService: runs, deployments: deploymentStore, lock, systems, audit, outbox, clock, instance: instanceId, leaseMs });
+  const scheduler = createScheduler({
+    db,
+    runs: runStore,
+    runService: runs,
+    deployments: deploymentStore,
+    lock,
+    systems,
+    audit,
+    outbox,
+    clock,
+    instance: instanceId,
+    leaseMs,
+    sweepers: [{ name: 'emergency hotfix SLA and review', sweep: (now) => hotfixes.sweep(now) }],
+  });
   return {
     db,
     dialect,
@@ -173,6 +208,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     runs,
     runStore,
     scheduler,
+    hotfixes,
     metrics: createServerMetrics({ db, clock, systems: config.systems.map((s) => s.name) }),
     close: () => database.close(),
   };

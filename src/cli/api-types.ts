@@ -10,6 +10,8 @@ import type { DeploymentView, LogLine } from '../features/deployments/deployment
 import type { FlowChoice } from '../features/environments/flow-rules.ts';
 import type { FreezeState, FreezeWindow } from '../features/freezes/freeze-rules.ts';
 import type { FreezeView } from '../features/freezes/freeze-service.ts';
+import type { HotfixDetail } from '../features/hotfixes/hotfix-service.ts';
+import type { HotfixSummary } from '../features/hotfixes/hotfix-store.ts';
 import type { ReleaseView } from '../features/releases/release-store.ts';
 import type { RunView } from '../features/runs/run-store.ts';
 
@@ -59,6 +61,9 @@ export type DeploymentWithLog = DeploymentView & { log: LogLine[] };
 export type PlanBug = { id: number; title: string; action: string; reason: string | null };
 export type PlanSlot = { at: string; atLocal: string; freeze?: { full: boolean; modules: string[]; detail: string } | null; bugs: PlanBug[] };
 export type Plan = { system: string; versionCheck: FlowChoice; t1: PlanSlot; t2: PlanSlot };
+
+export type Hotfix = HotfixDetail;
+export type HotfixListItem = HotfixSummary;
 
 export type Problem = { type?: string; title?: string; status: number; detail: string; code: string; requestId?: string; errors?: { path: string; message: string }[] };
 

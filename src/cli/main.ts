@@ -21,6 +21,7 @@ import { runDeployLock, runRollback, runRollbacks } from './rollback-commands.ts
 import { runPlan, runRun, runRuns } from './run-commands.ts';
 import { runMigrate, runServe } from './server-commands.ts';
 import { runEnv, runSystems } from './system-commands.ts';
+import { runHotfix } from './hotfix-commands.ts';
 import { HELP } from './usage.ts';
 import { runTokens, runUsers } from './user-commands.ts';
 
@@ -68,6 +69,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await runRollbacks(rest, io);
       case 'deploy-lock':
         return await runDeployLock(rest, io);
+      case 'hotfix':
+        return await runHotfix(rest, io);
       case 'users':
         return await runUsers(rest, io);
       case 'tokens':

@@ -40,6 +40,17 @@ export const USAGE = {
   rollbacksShow: 'tonic rollbacks show ID [--system S] [--json]',
   rollbacksDocument: 'tonic rollbacks document ID [--root-cause TEXT] [--fix-plan TEXT] [--system S] [--json]',
   deployLock: 'tonic deploy-lock [--system S] [--json]',
+  hotfixOpen: 'tonic hotfix open BUG [--system S] [--json]',
+  hotfixList: 'tonic hotfix list [--status open|deploying|deployed|closed] [--limit N] [--cursor C] [--system S] [--json]',
+  hotfixShow: 'tonic hotfix show ID [--system S] [--json]',
+  hotfixNotify: 'tonic hotfix notify ID [--person NAME]... [--message M] [--system S] [--json]',
+  hotfixApprove: 'tonic hotfix approve ID [--note N] [--system S] [--json]',
+  hotfixDeploy: 'tonic hotfix deploy ID [--commit SHA [--version V] [--diff-file FILE]] [--system S] [--json]',
+  hotfixUatFollowUp: 'tonic hotfix uat-follow-up ID [--commit SHA [--version V]] [--system S] [--json]',
+  hotfixTick: 'tonic hotfix tick ID ITEM [--note N] [--system S] [--json]',
+  hotfixNote: 'tonic hotfix note ID --root-cause TEXT --fix-summary TEXT [--system S] [--json]',
+  hotfixReview: 'tonic hotfix review ID [--summary TEXT] [--system S] [--json]',
+  hotfixClose: 'tonic hotfix close ID [--system S] [--json]',
   usersAdd: 'tonic users add NAME --role viewer|developer|manager|admin|cto [--display-name D] [--json]',
   tokensCreate: 'tonic tokens create USER [--name N] [--json]',
 } as const;
@@ -89,6 +100,15 @@ Over the API (TONIC_URL, default http://127.0.0.1:4100; TONIC_TOKEN):
   tonic rollbacks show ID                  one rollback with SEED.md's rollback checklist
   tonic rollbacks document ID              record --root-cause and --fix-plan (admin)
   tonic deploy-lock                        is a deploy in progress? who, and what
+  tonic hotfix open BUG                    emergency hotfix for a high/critical bug (admin): P1/P2, SLA, branch from PROD
+  tonic hotfix list | show ID              hotfixes; one with its checklist, approvals and what a deploy needs
+  tonic hotfix notify ID [--person P]...   tell the team (required before the deploy)
+  tonic hotfix approve ID                  approve (in a freeze: two people, one an admin)
+  tonic hotfix deploy ID                   build PROD + the fix and deploy it to PROD (--commit SHA: record a hand deploy)
+  tonic hotfix uat-follow-up ID            cherry-pick onto UAT (UAT ahead) or update UAT (same version)
+  tonic hotfix tick ID ITEM                tick a checklist item you did (smoke_test, deployed_within_sla, ...)
+  tonic hotfix note ID --root-cause T ...  the post-incident note (required to close)
+  tonic hotfix review ID | close ID        the incident review was held; close the incident
   tonic users add NAME --role R            create a user (admin)
   tonic tokens create USER                 issue an API token (printed once)
 

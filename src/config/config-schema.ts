@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { SEVERITIES } from '../features/bugs/bug-statuses.ts';
 import { HOLIDAY_TYPES } from '../features/freezes/freeze-calendar.ts';
+import { DEFAULT_HOTFIX_POLICY, PRIORITIES } from '../features/hotfixes/hotfix-rules.ts';
 import { ROLES } from '../features/identity/roles.ts';
 
 const LocalTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: '24-hour local time, HH:MM' });
@@ -229,6 +230,47 @@ const RollbackSchema = Type.Object(
   { additionalProperties: false, description: 'Rollback (DESIGN.md decision 10).' },
 );
 
+const Priority = Type.Union(PRIORITIES.map((p) => Type.Literal(p)));
+
+const HOTFIX_DEFAULTS = DEFAULT_HOTFIX_POLICY;
+
+const HotfixSchema = Type.Object(
+  {
+    priorities: Type.Optional(
+      Type.Object(
+        Object.fromEntries(
+          SEVERITIES.map((s) => [s, Type.Optional({ ...Priority, description: `Priority of a ${s} bug's incident. Default ${HOTFIX_DEFAULTS.priorities[s]}.` })]),
+        ),
+        { additionalProperties: false, description: 'Incident priority by severity (only severities the pipeline refuses become hotfixes).' },
+      ),
+    ),
+    slaMinutes: Type.Optional(
+      Type.Object(
+        Object.fromEntries(
+          PRIORITIES.map((p) => [
+            p,
+            Type.Optional(Type.Integer({ minimum: 1, maximum: 10080, description: `Minutes to have a ${p} fix deployed and validated. Default ${HOTFIX_DEFAULTS.slaMinutes[p]}.` })),
+          ]),
+        ),
+        { additionalProperties: false, description: 'The SLA by priority (SEED.md: P1 1 hour, P2 4 hours); warnings go out at 50 % and 100 % of it.' },
+      ),
+    ),
+    reviewWithinHours: Type.Optional(
+      Type.Object(
+        Object.fromEntries(
+          PRIORITIES.map((p) => {
+            const hours = HOTFIX_DEFAULTS.reviewWithinHours[p];
+            const fallback = hours === undefined ? ' No review unless set.' : ` Default ${hours}.`;
+            return [p, Type.Optional(Type.Integer({ minimum: 1, maximum: 720, description: `Hours from opening a ${p} incident to its review.${fallback}` }))];
+          }),
+        ),
+        { additionalProperties: false, description: 'The incident review, due within these hours by priority (SEED.md: within 48h for P1); setting this section replaces the default.' },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'Emergency hotfixes: incident priorities, SLA and incident reviews.' },
+);
+
 const PeopleSchema = Type.Object(
   Object.fromEntries(ROLES.map((r) => [r, Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: `usernames granted ${r} on this system` }))])),
   { additionalProperties: false },
@@ -317,6 +359,7 @@ export const SystemSchema = Type.Object(
     ),
     people: Type.Optional(PeopleSchema),
     freeze: Type.Optional(FreezeSchema),
+    hotfix: Type.Optional(HotfixSchema),
     approvals: Type.Optional(
       Type.Object(
         { allowSelfApproval: Type.Boolean({ description: 'May the person who attached a fix approve it? Default false.' }) },

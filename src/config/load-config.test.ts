@@ -78,6 +78,7 @@ describe('tonic.config.yaml', () => {
         people: { viewer: [], developer: [], manager: [], admin: [], cto: [] },
         allowSelfApproval: false,
         freeze: { flags: null, holidays: null, lunarNewYear: null, monthEndClose: null, goLive: null, windows: [] },
+        hotfix: { priorities: { low: 'P2', medium: 'P2', high: 'P2', critical: 'P1' }, slaMinutes: { P1: 60, P2: 240 }, reviewWithinHours: { P1: 48 } },
         analyzer: { provider: 'builtin' },
       },
     ]);
@@ -152,6 +153,18 @@ describe('tonic.config.yaml', () => {
 
   test('a severity in severityPolicy that is not one', () => {
     oneProblem(file(system('shop', { extra: '    severityPolicy: { pipeline: [low, urgent] }' })), 'systems[0].severityPolicy.pipeline[1]', /"urgent"/);
+  });
+
+  test('the hotfix section: priorities, SLA and reviews by priority, over the defaults', () => {
+    const extra = '    hotfix: { priorities: { high: P1 }, slaMinutes: { P2: 120 }, reviewWithinHours: { P2: 72 } }';
+    const [shop] = parseConfig(file(system('shop', { extra })), FILE, {}).systems;
+    assert.deepEqual(shop?.hotfix, {
+      priorities: { low: 'P2', medium: 'P2', high: 'P1', critical: 'P1' },
+      slaMinutes: { P1: 60, P2: 120 },
+      reviewWithinHours: { P2: 72 },
+    });
+    oneProblem(file(system('shop', { extra: '    hotfix: { priorities: { critical: P0 } }' })), 'systems[0].hotfix.priorities.critical', /must be one of P1, P2/);
+    oneProblem(file(system('shop', { extra: '    hotfix: { slaMinutes: { P1: 0 } }' })), 'systems[0].hotfix.slaMinutes.P1', /minutes to have a P1 fix/i);
   });
 
   test('${VAR} with VAR unset names the key and the variable', () => {

@@ -11,6 +11,7 @@ import { DEFAULT_PIPELINE_SEVERITIES } from '../features/bugs/bug-rules.ts';
 import type { Severity } from '../features/bugs/bug-statuses.ts';
 import { holidayCalendarProblem, isLocalDate } from '../features/freezes/freeze-calendar.ts';
 import { FREEZE_INSTANT_HINT, LUNAR_NEW_YEAR_DAYS, NO_FREEZE_CONFIG, parseFreezeInstant, type FreezeConfig } from '../features/freezes/freeze-rules.ts';
+import { DEFAULT_HOTFIX_POLICY, type HotfixPolicy } from '../features/hotfixes/hotfix-rules.ts';
 import { ROLES, type Role } from '../features/identity/roles.ts';
 import { isValidTimeZone, minutesBetween } from '../features/schedule/schedule-rules.ts';
 import { smokeStepProblems, type SmokeConfig, type SmokeExpect, type SmokeMethod, type SmokeStep } from '../features/smoke/smoke-rules.ts';
@@ -41,6 +42,8 @@ export type SystemConfig = {
   /** Smoke steps after every deploy and rollback; absent or null when none are configured. */
   smoke?: SmokeConfig | null;
   rollback?: RollbackConfig;
+  /** Emergency hotfixes: priorities, SLA, incident reviews (section `hotfix`). */
+  hotfix: HotfixPolicy;
   /** Who analyses a bug's fix at T1: the built-in diff analysis, or a language model with it as fallback. */
   analyzer: AnalyzerConfig;
 };
@@ -317,6 +320,11 @@ function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
     people,
     allowSelfApproval: s.approvals?.allowSelfApproval ?? false,
     freeze: freezeConfig(s.freeze, s.timeZone),
+    hotfix: {
+      priorities: { ...DEFAULT_HOTFIX_POLICY.priorities, ...s.hotfix?.priorities },
+      slaMinutes: { ...DEFAULT_HOTFIX_POLICY.slaMinutes, ...s.hotfix?.slaMinutes },
+      reviewWithinHours: { ...(s.hotfix?.reviewWithinHours ?? DEFAULT_HOTFIX_POLICY.reviewWithinHours) },
+    },
     analyzer: analyzer(s.analyzer),
     // Only when configured: a system without these sections gets none (DEFAULT_ROLLBACK applies).
     ...(s.smoke ? { smoke: smoke(s) } : {}),

@@ -66,6 +66,12 @@ systems:
     severityPolicy:
       pipeline: [low, medium]
 
+    # Emergency hotfixes (tonic hotfix): critical is P1, to be deployed and validated within 60
+    # minutes; high is P2, within 240. Warnings go out at 50 % and 100 % of that time, and a P1
+    # incident's review is due within 48 hours. To change them:
+    # hotfix:
+    #   slaMinutes: { P1: 60, P2: 240 }
+    #   reviewWithinHours: { P1: 48 }
     # AI analysis at T1 (SEED.md: "AI analyses root cause + records fix plan"). Without this
     # section the built-in analysis runs: files, services, lines, migrations and a risk from the
     # diff, with validation steps for the approver. With a language model behind any

@@ -10,6 +10,7 @@ import { registerAuditRoutes } from '../features/audit/audit-routes.ts';
 import { BugSchema, BugSummarySchema, registerBugRoutes } from '../features/bugs/bug-routes.ts';
 import { registerEnvironmentRoutes } from '../features/environments/environment-routes.ts';
 import { registerFreezeRoutes } from '../features/freezes/freeze-routes.ts';
+import { registerHotfixRoutes } from '../features/hotfixes/hotfix-routes.ts';
 import { registerIdentityRoutes } from '../features/identity/identity-routes.ts';
 import { registerRollbackRoutes } from '../features/rollbacks/rollback-routes.ts';
 import { registerRunRoutes } from '../features/runs/run-routes.ts';
@@ -90,6 +91,7 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
       registerSystemRoutes(api, tonic.systems);
       registerEnvironmentRoutes(api, tonic.environments);
       registerBugRoutes(api, tonic.bugs);
+      registerHotfixRoutes(api, tonic.hotfixes);
       registerAnalysisRoutes(api, tonic.analysis);
       registerRunRoutes(api, { runs: tonic.runs, releases: tonic.releases, deployments: tonic.deployments });
       registerFreezeRoutes(api, tonic.freezes);

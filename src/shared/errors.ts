@@ -20,6 +20,13 @@ export const ERROR_CODES = [
   'unknown_commit',
   'deploy_in_progress',
   'fix_missing',
+  // Emergency hotfixes (src/features/hotfixes).
+  'severity_requires_pipeline',
+  'team_not_notified',
+  'approval_required',
+  'duplicate_approval',
+  'note_required',
+  'deploy_failed',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -10,6 +10,7 @@ import type { SystemConfig } from '../../src/config/load-config.ts';
 import type { VersionGraph } from '../../src/features/environments/flow-rules.ts';
 import { NO_FREEZE_CONFIG, type FreezeFlags } from '../../src/features/freezes/freeze-rules.ts';
 import type { Monitor } from '../../src/features/rollbacks/post-deploy.ts';
+import { DEFAULT_HOTFIX_POLICY } from '../../src/features/hotfixes/hotfix-rules.ts';
 import { ADMIN_USERNAME, type Actor } from '../../src/features/identity/identity-service.ts';
 import { ROLES, type Role } from '../../src/features/identity/roles.ts';
 import { buildApp } from '../../src/http/app.ts';
@@ -40,6 +41,7 @@ export function testSystem(overrides: Partial<SystemConfig> = {}): SystemConfig 
     people: { viewer: [], developer: [], manager: [], admin: [], cto: [] },
     allowSelfApproval: false,
     freeze: NO_FREEZE_CONFIG,
+    hotfix: DEFAULT_HOTFIX_POLICY,
     analyzer: { provider: 'builtin' },
     ...overrides,
   };

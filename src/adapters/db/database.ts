@@ -11,6 +11,7 @@ import * as core from './migrations/2026-11-26-0001-core.ts';
 import * as releasesRuns from './migrations/2026-11-26-0002-releases-runs.ts';
 import * as freezes from './migrations/2026-11-26-0003-freezes.ts';
 import * as rollbacks from './migrations/2026-11-26-0006-rollbacks.ts';
+import * as hotfixes from './migrations/2026-11-26-0004-hotfixes.ts';
 import * as analysis from './migrations/2026-11-26-0009-analysis.ts';
 import { cachingSqlite, namingPool } from './prepared-statements.ts';
 import type { DB } from './schema.ts';
@@ -33,6 +34,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0002-releases-runs': releasesRuns,
   '2026-11-26-0003-freezes': freezes,
   '2026-11-26-0006-rollbacks': rollbacks,
+  '2026-11-26-0004-hotfixes': hotfixes,
   '2026-11-26-0009-analysis': analysis,
 };
 

@@ -256,6 +256,67 @@ export interface FreezeTable {
   lift_reason: string | null;
 }
 
+export interface HotfixTable {
+  id: Generated<number>;
+  system: string;
+  bug_id: number;
+  /** P1 | P2 */
+  priority: string;
+  /** open | deploying | deployed | closed */
+  status: string;
+  opened_by: string;
+  opened_at: string;
+  sla_due_at: string;
+  /** When the fix was deployed and validated (or the incident closed): the SLA clock stops. */
+  sla_stopped_at: string | null;
+  /** The highest SLA warning sent: 0, 50 or 100 (percent). */
+  sla_warned: ColumnType<number, number | undefined, number>;
+  branch: string | null;
+  branch_note: string | null;
+  base_commit: string | null;
+  base_version: string | null;
+  /** JSON array of HotfixNotice. */
+  notices: ColumnType<string, string | undefined, string>;
+  /** JSON HotfixDeploy, or null. */
+  deploy: string | null;
+  /** JSON UatFollowUp, or null. */
+  uat_follow_up: string | null;
+  review_due_at: string | null;
+  review_reminded_at: string | null;
+  review_held_at: string | null;
+  review_held_by: string | null;
+  review_summary: string | null;
+  root_cause: string | null;
+  fix_summary: string | null;
+  note_by: string | null;
+  note_at: string | null;
+  closed_at: string | null;
+  closed_by: string | null;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface HotfixChecklistTable {
+  hotfix_id: number;
+  item: string;
+  ticked_by: string;
+  ticked_at: string;
+  /** 1: the system did the item itself; 0: a person ticked it. */
+  by_system: number;
+  note: string | null;
+}
+
+export interface HotfixApprovalTable {
+  id: Generated<number>;
+  hotfix_id: number;
+  approver: string;
+  /** JSON array of the approver's roles on the system when they approved. */
+  roles: string;
+  note: string | null;
+  at: string;
+}
+
 /** One attempt to analyse a bug with a language model (src/features/analysis). */
 export interface BugAnalysisTable {
   id: Generated<number>;
@@ -310,6 +371,9 @@ export interface DB {
   freezes: FreezeTable;
   deploy_locks: DeployLockTable;
   rollbacks: RollbackTable;
+  hotfixes: HotfixTable;
+  hotfix_checklist: HotfixChecklistTable;
+  hotfix_approvals: HotfixApprovalTable;
   bug_analyses: BugAnalysisTable;
 }
 
@@ -327,4 +391,5 @@ export type DeploymentRow = Selectable<DeploymentTable>;
 export type FreezeRow = Selectable<FreezeTable>;
 export type DeployLockRow = Selectable<DeployLockTable>;
 export type RollbackRow = Selectable<RollbackTable>;
+export type HotfixRow = Selectable<HotfixTable>;
 export type BugAnalysisRow = Selectable<BugAnalysisTable>;

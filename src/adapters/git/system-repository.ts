@@ -36,6 +36,14 @@ export type SystemRepository = {
    * Returns why something was not done, or null.
    */
   publish(tag: string, line: string, commit: string): Promise<string | null>;
+  /**
+   * Creates `branch` at `commit` (an existing branch is never moved: that is an error) and, for a
+   * cloned remote with push, pushes it so that people can fetch it. Returns why it was not pushed,
+   * or null.
+   */
+  createBranch(branch: string, commit: string): Promise<string | null>;
+  /** The diff from `from` to `to` (both commits), cut at `maxBytes`. */
+  diff(from: string, to: string, maxBytes?: number): Promise<string>;
 };
 
 export type RepositorySource = { system: string; path: string | null; url: string | null; push: boolean };
@@ -116,6 +124,18 @@ export async function openSystemRepository(source: RepositorySource, home: strin
       if (pushed.code !== 0) return `push to origin failed: ${pushed.stderr.trim().split('\n')[0]}`;
       if (fastForward) await git(path, ['update-ref', `refs/heads/${line}`, commit]);
       return fastForward ? null : `${line} has commits the release does not: pushed the tag only`;
+    },
+    async createBranch(branch, commit) {
+      if (!isSafeRef(branch)) throw new Error(`"${branch}" is not a valid branch name`);
+      await git(path, ['branch', '--no-track', '--', branch, commit]);
+      if (!remote) return null;
+      if (!source.push) return 'pushing is off (repository.push): the branch exists in Tonic\'s clone only, and the next fetch removes it';
+      const pushed = await runGit(path, ['push', '--quiet', 'origin', `refs/heads/${branch}:refs/heads/${branch}`], { timeoutMs: 300_000 });
+      return pushed.code === 0 ? null : `push to origin failed: ${pushed.stderr.trim().split('\n')[0]}`;
+    },
+    async diff(from, to, maxBytes = 200_000) {
+      const out = await git(path, ['diff', '--end-of-options', from, to], { timeoutMs: 120_000 });
+      return out.length > maxBytes ? `${out.slice(0, maxBytes)}\n… (truncated)\n` : `${out}\n`;
     },
   };
 }

@@ -424,6 +424,19 @@ export function createBugService({ db, bugs, environments, systems, identity, au
       return transition(actor, system, id, {}, pipelineStep(note, details));
     },
 
+    /**
+     * A person's step (or note) taken inside another use case's transaction: the emergency hotfix
+     * moves its bug together with its incident (DESIGN.md decision 7). The same table, guards,
+     * history, audit and message as every other step; nothing is written if the caller rolls back.
+     */
+    async stepInTransaction(trx: Tx, actor: Actor, system: string, id: number, action: BugAction | BugNote, details: PipelineDetails = {}): Promise<BugView> {
+      const config = systems.get(system);
+      const pending = nothingPending();
+      const view = await applyStep(trx, actor, config, await load(trx, system, id, {}), pipelineStep(action, details), pending);
+      await flush(trx, pending);
+      return view;
+    },
+
     /** Attaches a fix by commit id or branch (DESIGN.md decision 2); the pipeline cherry-picks it. */
     async attachFix(actor: Actor, system: string, id: number, input: { commit?: string; branch?: string }, pre: Precondition = {}): Promise<BugView> {
       authorize(actor, system, 'bugs.report');

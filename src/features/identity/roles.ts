@@ -19,6 +19,7 @@ export const PERMISSIONS = [
   'audit.read',
   'users.manage',
   'freezes.manage', // declare and lift change freezes
+  'hotfixes.manage', // open, deploy, follow up and close an emergency hotfix
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -40,6 +41,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'analysis.run',
     'analysis.audit',
     'freezes.manage',
+    'hotfixes.manage',
   ],
 };
 
@@ -60,6 +62,7 @@ const NEEDED_BY: Record<Permission, string> = {
   'audit.read': 'reading the audit log',
   'users.manage': 'managing users and tokens',
   'freezes.manage': 'declaring and lifting change freezes',
+  'hotfixes.manage': 'opening, deploying and closing emergency hotfixes',
 };
 
 export function rolesWith(permission: Permission): Role[] {

@@ -40,6 +40,12 @@ export const OUTBOX_EVENTS = [
   'rollback.escalated',
   'rollback.followup',
   'deploy.lock_expired',
+  // Emergency hotfixes (payloads: BRIEF-COMMON.md; hotfix.deployed is SEED.md's "Emergency Hotfix" template).
+  'hotfix.opened',
+  'hotfix.team_notified',
+  'hotfix.deployed',
+  'hotfix.sla_warning',
+  'hotfix.review_due',
 ] as const;
 export type OutboxEvent = (typeof OUTBOX_EVENTS)[number];
 

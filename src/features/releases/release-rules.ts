@@ -35,14 +35,21 @@ export function nextPatchVersion(base: SemVer, existingTags: Iterable<string>): 
   return formatVersion({ ...base, patch });
 }
 
-/** tag: a version tag Tonic did not build (what ran before its first deploy), recorded when a rollback goes back to it. */
-export type ReleaseKind = 'flow1' | 'flow2' | 'flow2b' | 'tag';
+/**
+ * flow1, flow2, flow2b: the scheduled runs; hotfix: an emergency hotfix on PROD's commit;
+ * hotfix_uat: its cherry-pick onto UAT; tag: a version tag Tonic did not build (what ran before
+ * its first deploy), recorded when a rollback goes back to it.
+ */
+export const RELEASE_KINDS = ['flow1', 'flow2', 'flow2b', 'hotfix', 'hotfix_uat', 'tag'] as const;
+export type ReleaseKind = (typeof RELEASE_KINDS)[number];
 
 export const RELEASE_KIND_LABEL: Record<ReleaseKind, string> = {
   flow1: 'Flow 1 (UAT first)',
   flow2: 'Flow 2 (PROD first)',
   flow2b: 'Flow 2 (merge back to UAT)',
   tag: 'a tag deployed by a rollback',
+  hotfix: 'Emergency hotfix (PROD)',
+  hotfix_uat: 'Emergency hotfix (cherry-picked onto UAT)',
 };
 
 export type ReleaseNoteBug = { id: number; severity: string; title: string; services: readonly string[] };

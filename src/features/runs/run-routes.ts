@@ -8,6 +8,7 @@ import { actorOf } from '../../http/auth.ts';
 import { Nullable, PROBLEM_RESPONSES, ProblemSchema, StringEnum, SystemParams } from '../../http/schema-helpers.ts';
 import type { DeploymentService } from '../deployments/deployment-service.ts';
 import { DEPLOYMENT_STATUSES } from '../deployments/deployment-store.ts';
+import { RELEASE_KINDS } from '../releases/release-rules.ts';
 import type { ReleaseService } from '../releases/release-service.ts';
 import { FreezeWindowSchema } from '../freezes/freeze-routes.ts';
 import type { RunService } from './run-service.ts';
@@ -58,7 +59,7 @@ const ReleaseSchema = Type.Object({
   commit: Type.String(),
   baseCommit: Type.String(),
   baseVersion: Nullable(Type.String()),
-  kind: StringEnum(['flow1', 'flow2', 'flow2b', 'tag'] as const),
+  kind: StringEnum(RELEASE_KINDS),
   targetEnv: StringEnum(['uat', 'prod'] as const),
   notes: Type.String(),
   runId: Nullable(Type.Integer()),

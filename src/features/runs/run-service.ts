@@ -7,7 +7,7 @@
  */
 import type { AnalysisResult, Analyzer } from '../../adapters/analyze/diff-analyzer.ts';
 import type { Db } from '../../adapters/db/schema.ts';
-import { buildRelease, createTag, type FixToApply } from '../../adapters/git/release-builder.ts';
+import type { FixToApply } from '../../adapters/git/release-builder.ts';
 import type { SystemRepository } from '../../adapters/git/system-repository.ts';
 import type { SystemConfig } from '../../config/load-config.ts';
 import type { Clock } from '../../shared/clock.ts';
@@ -24,7 +24,8 @@ import { describeFreezes, describeFreezeWindow, type FreezeState } from '../free
 import type { Actor, IdentityService } from '../identity/identity-service.ts';
 import { assertCan } from '../identity/roles.ts';
 import type { OutboxEvent, OutboxStore } from '../outbox/outbox-store.ts';
-import { nextPatchVersion, parseVersion, releaseNotes, type ReleaseKind } from '../releases/release-rules.ts';
+import { buildTaggedRelease, fixCommits } from '../releases/release-building.ts';
+import type { ReleaseKind } from '../releases/release-rules.ts';
 import type { ReleaseStore, ReleaseView } from '../releases/release-store.ts';
 import type { PostDeploy } from '../rollbacks/post-deploy.ts';
 import { formatLocal, nextSlotAfter } from '../schedule/schedule-rules.ts';
@@ -112,15 +113,8 @@ function createModuleFreeze(state: FreezeState, timeZone: string) {
 
 type ModuleFreeze = ReturnType<typeof createModuleFreeze>;
 
-/** The commits a bug's fix consists of, on top of `base` (a branch's commits not in it). */
-export async function fixCommits(repo: SystemRepository, bug: Pick<BugView, 'fixRefs'>, base: string): Promise<string[]> {
-  const commits: string[] = [];
-  for (const ref of bug.fixRefs) {
-    if (ref.kind === 'branch') commits.push(...(await repo.branchCommits(ref.ref, base)));
-    else commits.push(ref.commit);
-  }
-  return [...new Set(commits)];
-}
+/** The commits a bug's fix consists of (shared with the analysis and the emergency hotfix). */
+export { fixCommits };
 
 export function createRunService(deps: RunDeps) {
   const { db, runs, bugs, bugStore, releases, deployments, environments, versions, repositories, analyzer, systems, outbox, clock } = deps;
@@ -165,13 +159,6 @@ export function createRunService(deps: RunDeps) {
     return moved;
   }
 
-  async function nextVersion(repo: SystemRepository, baseVersion: string | null, baseCommit: string): Promise<{ version: string; baseVersion: string | null }> {
-    const parsed = (baseVersion && parseVersion(baseVersion)) || null;
-    const fromTag = parsed ? null : await repo.latestVersionTag(baseCommit);
-    const base = parsed ?? (fromTag ? parseVersion(fromTag) : null) ?? { major: 0, minor: 0, patch: 0 };
-    return { version: nextPatchVersion(base, await repo.tags()), baseVersion: baseVersion ?? fromTag };
-  }
-
   /**
    * Builds, tags and records a release: base plus each fix, in bug order. Bugs whose fix
    * conflicts are noted (files recorded, announced) and left out; returns null when nothing applied.
@@ -182,9 +169,17 @@ export function createRunService(deps: RunDeps) {
     input: { kind: ReleaseKind; targetEnv: 'uat' | 'prod'; base: string; baseVersion: string | null; fixes: FixToApply[]; views: Map<number, BugView> },
     report: Report,
   ): Promise<ReleaseView | null> {
-    const built = await buildRelease(repo.path, { base: input.base, fixes: input.fixes });
-    const { version, baseVersion } = await nextVersion(repo, input.baseVersion, input.base);
-    for (const c of built.conflicts) {
+    const { release, version, conflicts } = await buildTaggedRelease({ db, releases, clock }, repo, {
+      system: run.system,
+      kind: input.kind,
+      targetEnv: input.targetEnv,
+      base: input.base,
+      baseVersion: input.baseVersion,
+      fixes: input.fixes,
+      noteOf: (bugId) => bugLine(input.views.get(bugId)!),
+      runId: run.id,
+    });
+    for (const c of conflicts) {
       const conflict = { release: version, commit: c.commit, files: c.files, message: c.message, at: clock.now().toISOString() };
       await bugs.note(run.system, c.bugId, 'conflict', {
         reason: `cherry-pick of ${c.commit.slice(0, 10)} onto ${input.base.slice(0, 10)} conflicts in ${c.files.join(', ') || 'the index'}`,
@@ -194,32 +189,8 @@ export function createRunService(deps: RunDeps) {
       });
       report.bug(c.bugId, 'conflict', `conflicts in ${c.files.join(', ')}`);
     }
-    if (built.applied.length === 0) return null;
-    const notes = releaseNotes({
-      system: run.system,
-      version,
-      kind: input.kind,
-      baseVersion,
-      bugs: built.applied.map((a) => bugLine(input.views.get(a.bugId)!)),
-    });
-    await createTag(repo.path, version, built.commit, notes);
-    const release = await db.transaction().execute((trx) =>
-      releases.insert(trx, {
-        system: run.system,
-        version,
-        tag: version,
-        commit: built.commit,
-        baseCommit: input.base,
-        baseVersion,
-        kind: input.kind,
-        targetEnv: input.targetEnv,
-        notes,
-        runId: run.id,
-        bugs: built.applied.map((a) => ({ id: a.bugId, commits: a.commits })),
-        at: clock.now(),
-      }),
-    );
-    report.step(`built ${version} (${input.kind}) on ${input.base.slice(0, 10)} with ${built.applied.map((a) => `#${a.bugId}`).join(', ')}`);
+    if (!release) return null;
+    report.step(`built ${version} (${input.kind}) on ${input.base.slice(0, 10)} with ${release.bugs.map((b) => `#${b.id}`).join(', ')}`);
     report.releases.push({ id: release.id, version, env: input.targetEnv, deployed: null });
     return release;
   }

@@ -29,6 +29,11 @@ type SchedulerDeps = {
   clock: Clock;
   instance: string;
   leaseMs: number;
+  /**
+   * Periodic checks that ride on each tick, on the same clock (the emergency hotfix SLA warnings
+   * and review reminders): each runs before the slots, and a failing one does not stop the runs.
+   */
+  sweepers?: readonly { name: string; sweep(now: Date): Promise<unknown> }[];
 };
 
 export function createScheduler(deps: SchedulerDeps) {
@@ -52,6 +57,13 @@ export function createScheduler(deps: SchedulerDeps) {
   async function tickOnce(): Promise<RunView[]> {
     const now = clock.now();
     await sweepInterrupted(now);
+    for (const sweeper of deps.sweepers ?? []) {
+      try {
+        await sweeper.sweep(now);
+      } catch (error) {
+        console.error(`scheduler: the ${sweeper.name} check failed`, error);
+      }
+    }
     const done: RunView[] = [];
     for (const system of systems.list()) {
       const since = await runs.watermark(db, system.name, now);
