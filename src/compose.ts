@@ -13,6 +13,8 @@ import type { TonicConfig } from './config/load-config.ts';
 import { createAuditStore } from './features/audit/audit-store.ts';
 import { createBugService } from './features/bugs/bug-service.ts';
 import { createBugStore } from './features/bugs/bug-store.ts';
+import { createVariableFreezes } from './features/checklists/variable-freezes.ts';
+import { wireChecklists } from './features/checklists/wire-checklists.ts';
 import { createDeploymentService } from './features/deployments/deployment-service.ts';
 import { createDeploymentStore } from './features/deployments/deployment-store.ts';
 import { createEnvironmentService } from './features/environments/environment-service.ts';
@@ -42,9 +44,11 @@ export type ComposeOptions = {
   instance?: string;
   /** How long a run's claim lasts without renewal (decision 6). */
   leaseMs?: number;
+  /** Where DEPLOY_FREEZE, DEPLOY_FREEZE_MODULES and DEPLOY_FREEZE_UNTIL are read. Default process.env. */
+  processEnv?: NodeJS.ProcessEnv;
 };
 
-export function composeTonic({ database, config, clock, home, versions, analyzer, instance, leaseMs = 60_000 }: ComposeOptions) {
+export function composeTonic({ database, config, clock, home, versions, analyzer, instance, leaseMs = 60_000, processEnv = process.env }: ComposeOptions) {
   const { db, dialect } = database;
   const instanceId = instance ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const systems = createSystemRegistry(config.systems);
@@ -71,6 +75,18 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     workdirOf: (system) => systems.get(system).repositoryPath ?? home,
     identity,
   });
+  const checklists = wireChecklists({
+    db,
+    systems,
+    identity,
+    audit,
+    outbox,
+    clock,
+    environments: environmentStore,
+    releases,
+    repositories,
+    freezes: createVariableFreezes(processEnv, systems),
+  });
   const runStore = createRunStore();
   const runs = createRunService({
     db,
@@ -89,8 +105,21 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     clock,
     instance: instanceId,
     leaseMs,
+    checklist: checklists,
   });
-  const scheduler = createScheduler({ db, runs: runStore, runService: runs, deployments: deploymentStore, systems, audit, outbox, clock, instance: instanceId, leaseMs });
+  const scheduler = createScheduler({
+    db,
+    runs: runStore,
+    runService: runs,
+    deployments: deploymentStore,
+    systems,
+    audit,
+    outbox,
+    clock,
+    instance: instanceId,
+    leaseMs,
+    beforeSlots: (now) => checklists.beforeSlots(now),
+  });
   return {
     db,
     dialect,
@@ -108,6 +137,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     deployments,
     runs,
     runStore,
+    checklists,
     scheduler,
     close: () => database.close(),
   };

@@ -9,6 +9,7 @@ import { ApiError, ConnectionError } from './api-client.ts';
 import { UsageError } from './args.ts';
 import { runAudit } from './audit-command.ts';
 import { runBugs } from './bug-commands.ts';
+import { runCheck, runChecks } from './checklist-commands.ts';
 import { processIo, type CliIo } from './cli-io.ts';
 import { runInit } from './init-command.ts';
 import { runDeployments, runReleases } from './release-commands.ts';
@@ -42,6 +43,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await runRun(rest, io);
       case 'runs':
         return await runRuns(rest, io);
+      case 'check':
+        return await runCheck(rest, io);
+      case 'checks':
+        return await runChecks(rest, io);
       case 'releases':
         return await runReleases(rest, io);
       case 'deployments':

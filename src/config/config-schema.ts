@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { SEVERITIES } from '../features/bugs/bug-statuses.ts';
+import { ChecklistSchema } from '../features/checklists/checklist-config.ts';
 import { ROLES } from '../features/identity/roles.ts';
 
 const LocalTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: '24-hour local time, HH:MM' });
@@ -106,6 +107,7 @@ export const SystemSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    checklist: Type.Optional(ChecklistSchema),
   },
   { additionalProperties: false },
 );

@@ -8,6 +8,7 @@ import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parseDocument } from 'yaml';
 import { DEFAULT_PIPELINE_SEVERITIES } from '../features/bugs/bug-rules.ts';
+import { checkChecklist, normaliseChecklist, type ChecklistConfig } from '../features/checklists/checklist-config.ts';
 import type { Severity } from '../features/bugs/bug-statuses.ts';
 import { ROLES, type Role } from '../features/identity/roles.ts';
 import { isValidTimeZone, minutesBetween } from '../features/schedule/schedule-rules.ts';
@@ -33,6 +34,8 @@ export type SystemConfig = {
   pipelineSeverities: Severity[];
   people: Record<Role, string[]>;
   allowSelfApproval: boolean;
+  /** The pre-deploy checklist; absent or null: no checklist runs. */
+  checklist?: ChecklistConfig | null;
 };
 
 export type DeployConfig =
@@ -146,6 +149,7 @@ function checkSystem(s: Partial<SystemConfigInput>, at: string, problems: string
   const modules = Array.isArray(s.modules) ? s.modules : [];
   const dup = modules.find((m, i) => modules.indexOf(m) !== i);
   if (dup) problems.push(`${at}.modules: "${dup}" is listed twice`);
+  checkChecklist(s.checklist, `${at}.checklist`, problems);
 }
 
 function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
@@ -167,6 +171,7 @@ function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
     pipelineSeverities: [...new Set(s.severityPolicy?.pipeline ?? DEFAULT_PIPELINE_SEVERITIES)],
     people,
     allowSelfApproval: s.approvals?.allowSelfApproval ?? false,
+    checklist: normaliseChecklist(s.checklist, baseDir),
   };
 }
 

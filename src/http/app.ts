@@ -7,6 +7,7 @@ import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerAuditRoutes } from '../features/audit/audit-routes.ts';
 import { BugSchema, BugSummarySchema, registerBugRoutes } from '../features/bugs/bug-routes.ts';
+import { registerChecklistRoutes } from '../features/checklists/checklist-routes.ts';
 import { registerEnvironmentRoutes } from '../features/environments/environment-routes.ts';
 import { registerIdentityRoutes } from '../features/identity/identity-routes.ts';
 import { registerRunRoutes } from '../features/runs/run-routes.ts';
@@ -74,6 +75,7 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
       registerEnvironmentRoutes(api, tonic.environments);
       registerBugRoutes(api, tonic.bugs);
       registerRunRoutes(api, { runs: tonic.runs, releases: tonic.releases, deployments: tonic.deployments });
+      registerChecklistRoutes(api, tonic.checklists);
       registerAuditRoutes(api, { db: tonic.db, audit: tonic.audit, identity: tonic.identity });
       registerIdentityRoutes(api, tonic.identity);
     },

@@ -183,6 +183,45 @@ export interface ApiTokenTable {
   revoked_at: string | null;
 }
 
+export interface ChecklistTable {
+  id: Generated<number>;
+  system: string;
+  env: string;
+  /** The slot the checklist guards (t1 | t2) and its instant. */
+  slot: string;
+  slot_at: string;
+  /** run | manual | precheck */
+  trigger: string;
+  run_id: number | null;
+  requested_by: string;
+  /** running | done */
+  status: string;
+  /** pass | warn | blocked, once done. */
+  verdict: string | null;
+  /** JSON array of ChecklistItem. */
+  items: ColumnType<string, string | undefined, string>;
+  /** JSON array of the probe names not configured. */
+  not_checked: ColumnType<string, string | undefined, string>;
+  started_at: string;
+  finished_at: string | null;
+}
+
+export interface OnCallAckTable {
+  id: Generated<number>;
+  system: string;
+  t1_at: string;
+  person: string;
+  username: string;
+  /** JSON array of "telegram 123" strings. */
+  channels: string;
+  checklist_id: number;
+  requested_at: string;
+  deadline: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  note: string | null;
+}
+
 export interface DB {
   bugs: BugTable;
   bug_history: BugHistoryTable;
@@ -198,6 +237,8 @@ export interface DB {
   deployments: DeploymentTable;
   deployment_logs: DeploymentLogTable;
   scheduler_watermarks: SchedulerWatermarkTable;
+  checklists: ChecklistTable;
+  oncall_acks: OnCallAckTable;
 }
 
 export type Db = Kysely<DB>;
@@ -211,3 +252,5 @@ export type UserRow = Selectable<UserTable>;
 export type ReleaseRow = Selectable<ReleaseTable>;
 export type RunRow = Selectable<RunTable>;
 export type DeploymentRow = Selectable<DeploymentTable>;
+export type ChecklistRow = Selectable<ChecklistTable>;
+export type OnCallAckRow = Selectable<OnCallAckTable>;

@@ -29,6 +29,11 @@ export const OUTBOX_EVENTS = [
   'run.failed',
   'run.interrupted',
   'run.missed',
+  'run.skipped',
+  // The pre-deploy checklist (DESIGN.md decision 8).
+  'checklist.failed',
+  'oncall.ack_requested',
+  'oncall.acknowledged',
 ] as const;
 export type OutboxEvent = (typeof OUTBOX_EVENTS)[number];
 

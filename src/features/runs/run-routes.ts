@@ -6,6 +6,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../../http/auth.ts';
 import { Nullable, PROBLEM_RESPONSES, ProblemSchema, StringEnum, SystemParams } from '../../http/schema-helpers.ts';
+import { ChecklistItemSchema } from '../checklists/checklist-routes.ts';
+import { CHECKLIST_VERDICTS } from '../checklists/checklist-rules.ts';
 import type { DeploymentService } from '../deployments/deployment-service.ts';
 import { DEPLOYMENT_STATUSES } from '../deployments/deployment-store.ts';
 import type { ReleaseService } from '../releases/release-service.ts';
@@ -33,6 +35,13 @@ const RunSchema = Type.Object({
     steps: Type.Array(Type.Object({ at: Type.String(), message: Type.String() })),
     bugs: Type.Array(Type.Object({ id: Type.Integer(), outcome: Type.String(), reason: Type.Optional(Type.String()) })),
     releases: Type.Array(Type.Object({ id: Type.Integer(), version: Type.String(), env: Type.String(), deployed: Nullable(Type.Boolean()) })),
+    checklist: Type.Optional(
+      Type.Object(
+        { id: Type.Integer(), env: StringEnum(['uat', 'prod'] as const), verdict: StringEnum(CHECKLIST_VERDICTS), items: Type.Array(ChecklistItemSchema) },
+        { description: 'The pre-deploy checklist run before deploying (GET …/checks/{id} has it in full).' },
+      ),
+    ),
+    skipped: Type.Optional(Type.Object({ reason: StringEnum(['freeze', 'checklist'] as const), detail: Type.String() }, { description: 'Why a skipped run did nothing.' })),
   }),
   error: Nullable(Type.String()),
 });

@@ -15,6 +15,7 @@ import { DomainError } from '../../shared/errors.ts';
 import type { BugService } from '../bugs/bug-service.ts';
 import type { FixFlow } from '../bugs/bug-statuses.ts';
 import type { BugStore } from '../bugs/bug-store.ts';
+import type { ChecklistGate } from '../checklists/checklist-service.ts';
 import { toBugView, type BugView } from '../bugs/bug-view.ts';
 import type { DeploymentService } from '../deployments/deployment-service.ts';
 import type { EnvironmentStore } from '../environments/environment-store.ts';
@@ -51,6 +52,8 @@ type RunDeps = {
   /** This server instance, for claims and leases. */
   instance: string;
   leaseMs: number;
+  /** The pre-deploy checklist: run before a run deploys anything; a blocking failure skips the run. */
+  checklist?: { gate(run: RunView): Promise<ChecklistGate | null> };
 };
 
 const PIPELINE = 'tonic';
@@ -382,10 +385,21 @@ export function createRunService(deps: RunDeps) {
 
   // ---- T2, Phase 2 / 2a / 2b ------------------------------------------------------------------
 
+  /** "Run T2 now" does what the next scheduled T2 would: the bugs due by then. */
+  function t2SlotAt(run: RunView, config: SystemConfig): Date {
+    return run.trigger === 'manual' ? nextSlotAfter(new Date(run.scheduledFor), config.timeZone, config.t2) : new Date(run.scheduledFor);
+  }
+
+  /** Would the run deploy anything? The pre-deploy checklist runs only then. */
+  async function hasDeployWork(run: RunView): Promise<boolean> {
+    if (run.slot === 't1') return (await bugStore.inStatuses(db, run.system, ['confirmed', 'planned'])).length > 0;
+    const slotAt = t2SlotAt(run, systems.get(run.system));
+    return (await bugStore.inStatuses(db, run.system, ['pending_prod', 'pending_uat_merge'])).some((b) => isDue(b.runs_at, slotAt));
+  }
+
   async function runT2(run: RunView, report: Report): Promise<RunStatus> {
     const config = systems.get(run.system);
-    // "Run T2 now" does what the next scheduled T2 would: the bugs due by then.
-    const slotAt = run.trigger === 'manual' ? nextSlotAfter(new Date(run.scheduledFor), config.timeZone, config.t2) : new Date(run.scheduledFor);
+    const slotAt = t2SlotAt(run, config);
     const repo = await repositories.open(run.system);
     await repo.refresh();
     let status: RunStatus = 'succeeded';
@@ -492,8 +506,16 @@ export function createRunService(deps: RunDeps) {
     }, Math.max(50, Math.floor(deps.leaseMs / 3)));
     let status: RunStatus;
     let error: string | null = null;
+    let gate: ChecklistGate | null = null;
     try {
-      status = run.slot === 't1' ? await runT1(run, report) : await runT2(run, report);
+      gate = deps.checklist && (await hasDeployWork(run)) ? await deps.checklist.gate(run) : null;
+      if (gate) report.step(`pre-deploy checklist ${gate.checklist.id} for ${gate.checklist.env}: ${gate.checklist.verdict}`);
+      if (gate?.blocked) {
+        status = 'skipped';
+        report.step(`skipped, nothing deployed: the pre-deploy checklist blocks it: ${gate.detail}`);
+      } else {
+        status = run.slot === 't1' ? await runT1(run, report) : await runT2(run, report);
+      }
     } catch (e) {
       status = 'failed';
       error = e instanceof DomainError ? e.message : `unexpected error: ${(e as Error).message}`;
@@ -501,11 +523,17 @@ export function createRunService(deps: RunDeps) {
     } finally {
       clearInterval(renew);
     }
-    const saved = { steps: report.steps, bugs: report.bugs, releases: report.releases };
+    const saved: RunReport = { steps: report.steps, bugs: report.bugs, releases: report.releases };
+    if (gate) saved.checklist = { id: gate.checklist.id, env: gate.checklist.env, verdict: gate.checklist.verdict!, items: gate.checklist.items };
+    if (gate?.blocked) saved.skipped = { reason: 'checklist', detail: gate.detail };
     const finished = await runs.finish(db, run.id, deps.instance, status, saved, error, clock.now());
     if (!finished) {
       // Another instance declared this run interrupted while it worked: keep its verdict, keep the report.
       await runs.saveReport(db, run.id, saved);
+    }
+    if (saved.skipped && gate) {
+      const { detail } = saved.skipped;
+      await announce(run.system, 'run.skipped', `${run.id}`, { runId: run.id, slot: run.slot, reason: 'checklist', detail, checklistId: gate.checklist.id, checklist: gate.checklist.items });
     }
     if (status === 'failed') {
       await announce(run.system, 'run.failed', `${run.id}`, { runId: run.id, slot: run.slot, error: error ?? 'a deploy failed', steps: report.steps.slice(-5) });

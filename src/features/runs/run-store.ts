@@ -3,6 +3,7 @@
  * key (DESIGN.md decision 6). The claimer holds a lease it renews while it works.
  */
 import type { Reader, RunRow, Tx } from '../../adapters/db/schema.ts';
+import type { ChecklistItem, ChecklistVerdict } from '../checklists/checklist-rules.ts';
 import type { Db } from '../../adapters/db/schema.ts';
 
 export const RUN_SLOTS = ['t1', 't2'] as const;
@@ -18,6 +19,10 @@ export type RunReport = {
   bugs: { id: number; outcome: string; reason?: string }[];
   releases: { id: number; version: string; env: string; deployed: boolean | null }[];
   dryRun?: boolean;
+  /** The pre-deploy checklist the run ran before deploying (DESIGN.md decision 8). */
+  checklist?: { id: number; env: 'uat' | 'prod'; verdict: ChecklistVerdict; items: ChecklistItem[] };
+  /** Why a `skipped` run did nothing. */
+  skipped?: { reason: 'freeze' | 'checklist'; detail: string };
 };
 
 export type RunView = {

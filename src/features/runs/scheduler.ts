@@ -26,6 +26,8 @@ type SchedulerDeps = {
   clock: Clock;
   instance: string;
   leaseMs: number;
+  /** Work due ahead of the slots on each tick: the pre-deploy checklist's early check before T1. */
+  beforeSlots?: (now: Date) => Promise<unknown>;
 };
 
 export function createScheduler(deps: SchedulerDeps) {
@@ -48,6 +50,7 @@ export function createScheduler(deps: SchedulerDeps) {
   async function tickOnce(): Promise<RunView[]> {
     const now = clock.now();
     await sweepInterrupted(now);
+    await deps.beforeSlots?.(now).catch((e: unknown) => console.error('pre-deploy work before the slots failed', e));
     const done: RunView[] = [];
     for (const system of systems.list()) {
       const since = await runs.watermark(db, system.name, now);
