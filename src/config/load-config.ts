@@ -171,7 +171,7 @@ function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
     pipelineSeverities: [...new Set(s.severityPolicy?.pipeline ?? DEFAULT_PIPELINE_SEVERITIES)],
     people,
     allowSelfApproval: s.approvals?.allowSelfApproval ?? false,
-    checklist: normaliseChecklist(s.checklist, baseDir),
+    ...(s.checklist ? { checklist: normaliseChecklist(s.checklist, baseDir) } : {}),
   };
 }
 

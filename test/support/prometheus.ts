@@ -17,7 +17,12 @@ export type PrometheusOptions = {
   scrapeIntervalSeconds?: number;
   /** The text of a rules file (YAML: `groups: [...]`), loaded at start. */
   rules?: string;
-  /** How long to wait for /-/ready. Default 30 s. */
+  /**
+   * Resolve only once every target was scraped (up or down). Prometheus hands new targets to its
+   * scrapers about 5 s after start, so this is what makes the first query see samples. Default true.
+   */
+  waitForFirstScrape?: boolean;
+  /** How long to wait for /-/ready (and the first scrapes). Default 30 s. */
   startTimeoutMs?: number;
 };
 
@@ -30,14 +35,14 @@ export type TestPrometheus = {
 
 export const PROMETHEUS_BINARY = process.env.TONIC_TEST_PROMETHEUS ?? 'prometheus';
 
-const MISSING = `the prometheus binary ("${PROMETHEUS_BINARY}") is not installed; these tests need a real Prometheus server.
+/** Fails with installation instructions when the binary cannot be run: never a skip. */
+export function assertPrometheusInstalled(binary = PROMETHEUS_BINARY): void {
+  const probe = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(`the prometheus binary ("${binary}") is not installed; these tests need a real Prometheus server.
 Install it with: apt-get update && apt-get install -y prometheus   (Debian; .ci/run does this in CI)
-or point TONIC_TEST_PROMETHEUS at a prometheus binary.`;
-
-/** Fails with installation instructions when the binary cannot be run. */
-export function assertPrometheusInstalled(): void {
-  const probe = spawnSync(PROMETHEUS_BINARY, ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) throw new Error(MISSING);
+or point TONIC_TEST_PROMETHEUS at a prometheus binary.`);
+  }
 }
 
 /** One scrape job per target, so a target may carry its own path and scheme. */
@@ -100,6 +105,8 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
     rmSync(dir, { recursive: true, force: true });
   };
 
+  const targets = options.scrapeTargets?.length ?? 0;
+  const waitForScrapes = targets > 0 && options.waitForFirstScrape !== false;
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -107,15 +114,23 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
       throw new Error(`prometheus exited at start (${child.exitCode ?? child.signalCode}):\n${stderr}`);
     }
     try {
-      if ((await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) })).ok) break;
+      if ((await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) })).ok && (!waitForScrapes || (await scrapedOnce(url, targets)))) break;
     } catch {
       /* not listening yet */
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`prometheus did not become ready on ${url} in time:\n${stderr}`);
+      throw new Error(`prometheus did not become ready on ${url}${waitForScrapes ? ' (or did not scrape its targets)' : ''} in time:\n${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   return { url, stop };
+}
+
+/** Has every target been scraped at least once (whatever the outcome)? */
+async function scrapedOnce(url: string, targets: number): Promise<boolean> {
+  const res = await fetch(`${url}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(1_000) });
+  const body = (await res.json()) as { data?: { activeTargets?: { lastScrape?: string }[] } };
+  const active = body.data?.activeTargets ?? [];
+  return active.length >= targets && active.every((t) => t.lastScrape && !t.lastScrape.startsWith('0001-'));
 }

@@ -418,8 +418,8 @@ export function judgeDependencies(checks: readonly DependencyCheck[]): Judgement
 export type HostMeasure = { diskFreePercent: number | null; memoryUsedPercent: number | null; notes: string[] };
 
 /**
- * Reads what a host command printed: `df -P` output (the first filesystem row's Capacity, or its
- * Available/size), `/proc/meminfo` (MemTotal and MemAvailable), or explicit
+ * Reads what a host command printed: `df -Pk` output (the first filesystem row: available over
+ * size), `/proc/meminfo` (MemTotal and MemAvailable), or explicit
  * `disk_free_percent=N` / `memory_used_percent=N` lines from a script of one's own.
  */
 export function parseHostReport(text: string): HostMeasure {
@@ -439,13 +439,14 @@ export function parseHostReport(text: string): HostMeasure {
     if (header !== -1) {
       const row = lines.slice(header + 1).find((l) => l.trim() !== '');
       const cols = row?.trim().split(/\s+/) ?? [];
-      // Filesystem, blocks, used, available, capacity, mounted on (the mount point may hold spaces).
-      const used = Number(cols[2]);
+      // Filesystem, 1024-blocks, used, available, capacity, mounted on (the mount point may hold spaces).
+      const size = Number(cols[1]);
       const avail = Number(cols[3]);
-      if (cols.length >= 6 && Number.isFinite(used) && Number.isFinite(avail) && used + avail > 0) {
-        // df's Capacity is used/(used+available), rounded up: free is the rest, to one decimal.
-        diskFreePercent = Math.round((avail / (used + avail)) * 1000) / 10;
-        notes.push(`disk ${cols.slice(5).join(' ')}: ${formatKib(avail)} free of ${formatKib(used + avail)}`);
+      if (cols.length >= 6 && Number.isFinite(size) && Number.isFinite(avail) && size > 0) {
+        // Available over size, as node exporter's node_filesystem_avail_bytes / size_bytes: the
+        // space reserved for root does not count as free.
+        diskFreePercent = Math.round((avail / size) * 1000) / 10;
+        notes.push(`disk ${cols.slice(5).join(' ')}: ${formatKib(avail)} available of ${formatKib(size)}`);
       }
     }
   }
