@@ -38,3 +38,18 @@ test('the starter config walks through all nine adaptation steps of SEED.md', ()
   assert.match(text, /later release/, 'says notification channels come later');
   assert.match(text, /Tonic keeps the\s+#\s+status, fix_flow and found_in_env/);
 });
+
+test('the starter config carries a commented checklist with all seven probes that parses once uncommented', () => {
+  const text = starterConfigYaml();
+  const lines = text.split('\n');
+  const start = lines.indexOf('    # checklist:');
+  assert.ok(start > 0, 'a commented checklist section');
+  let end = start + 1;
+  while (lines[end]?.startsWith('    #   ')) end++;
+  const uncommented = [...lines.slice(0, start), ...lines.slice(start, end).map((l) => l.replace(/^ {4}# /, '    ')), ...lines.slice(end)].join('\n');
+  const checklist = parseConfig(uncommented, '/etc/tonic/tonic.config.yaml', {}).systems[0]!.checklist!;
+  for (const probe of ['backup', 'monitoring', 'onCall', 'freeze', 'rollbackPath', 'dependencies', 'headroom'] as const) assert.ok(checklist[probe], probe);
+  assert.equal(checklist.headroom?.mode, 'warn');
+  assert.deepEqual(checklist.backup?.envs, ['prod']);
+  assert.equal(parseConfig(text, '/etc/tonic/tonic.config.yaml', {}).systems[0]!.checklist, undefined, 'commented out, it is not active');
+});
