@@ -15,27 +15,29 @@ type Env = 'uat' | 'prod';
 const Mode = Type.Union([Type.Literal('block'), Type.Literal('warn')], {
   description: 'block: a failure stops the deploy; warn: it is recorded and the deploy goes on. Default block.',
 });
-const Timeout = Type.Integer({ minimum: 1, maximum: 3600, description: 'How long the probe may take. Default checklist.timeoutSeconds (20).' });
+const Timeout = Type.Integer({ minimum: 1, maximum: 3600, examples: [30], description: 'How long the probe may take, in seconds. Default the checklist’s timeoutSeconds (20).' });
 const Envs = Type.Array(Type.Union([Type.Literal('uat'), Type.Literal('prod')]), {
   minItems: 1,
   description: 'Which deploys the probe guards: uat (T1), prod (T2). Default both.',
 });
-const Command = Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String(), { minItems: 1 })], {
-  description: 'Program and arguments, run without a shell (use sh -c for pipes). Placeholders {system} {env}.',
-});
+const Command = (what: string, example: string[]) =>
+  Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String(), { minItems: 1 })], {
+    examples: [example],
+    description: `${what} Program and arguments, run without a shell (use sh -c for pipes); placeholders {system} {env}.`,
+  });
 const Common = { mode: Type.Optional(Mode), timeoutSeconds: Type.Optional(Timeout), envs: Type.Optional(Envs) };
 
 const BackupSchema = Type.Object(
   {
     ...Common,
-    maxAgeHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 8760, description: 'The newest backup must be younger than this. Default 24.' })),
-    file: Type.Optional(Type.String({ minLength: 1, description: 'A backup file: its modification time is the backup time.' })),
-    folder: Type.Optional(Type.String({ minLength: 1, description: 'A folder of backups: the newest file matching pattern counts.' })),
-    pattern: Type.Optional(Type.String({ minLength: 1, description: 'With folder: file names to consider, e.g. "*.dump". Default "*".' })),
-    command: Type.Optional(Command),
-    url: Type.Optional(Type.String({ format: 'uri', description: 'Answers the backup time: its Last-Modified header, or jsonField of its JSON body.' })),
-    jsonField: Type.Optional(Type.String({ minLength: 1, description: 'With url: dotted path of the field holding the time (ISO-8601 or epoch seconds).' })),
-    backupCommand: Type.Optional(Command),
+    maxAgeHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 8760, description: 'The newest backup must be younger than this many hours. Default 24.' })),
+    file: Type.Optional(Type.String({ minLength: 1, examples: ['/var/backups/shop.dump'], description: 'A backup file: its modification time is the backup time (relative to this file’s folder).' })),
+    folder: Type.Optional(Type.String({ minLength: 1, examples: ['/var/backups/shop'], description: 'A folder of backups: the newest file matching pattern counts.' })),
+    pattern: Type.Optional(Type.String({ minLength: 1, examples: ['shop-*.dump'], description: 'With folder: the file names to consider (*, ?, [abc]). Default "*".' })),
+    command: Type.Optional(Command('Prints the time of the newest backup (ISO-8601 or epoch seconds, last line).', ['./last-backup-time.sh', '{system}'])),
+    url: Type.Optional(Type.String({ format: 'uri', examples: ['https://backups.example/shop/latest'], description: 'Answers the backup time: its Last-Modified header, or jsonField of its JSON body.' })),
+    jsonField: Type.Optional(Type.String({ minLength: 1, examples: ['backup.finishedAt'], description: 'With url: dotted path of the field holding the time (ISO-8601 or epoch seconds).' })),
+    backupCommand: Type.Optional(Command('Makes a backup now; runs when the newest is too old.', ['/usr/local/bin/backup-shop'])),
     backupTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400, description: 'How long backupCommand may run. Default 3600.' })),
   },
   {
@@ -48,21 +50,21 @@ const BackupSchema = Type.Object(
 const MonitoringSchema = Type.Object(
   {
     ...Common,
-    prometheus: Type.Optional(Type.String({ format: 'uri', description: 'Prometheus base URL: its rules API must answer with at least one healthy alerting rule group.' })),
-    requireGroups: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'With prometheus: rule groups that must be loaded.' })),
-    url: Type.Optional(Type.String({ format: 'uri', description: 'Instead of prometheus: any URL that must answer 2xx (e.g. Alertmanager /-/healthy).' })),
+    prometheus: Type.Optional(Type.String({ format: 'uri', examples: ['http://prometheus.internal:9090'], description: 'Prometheus base URL: its rules API must answer with at least one healthy alerting rule group.' })),
+    requireGroups: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { examples: [['shop-alerts']], description: 'With prometheus: rule groups that must be loaded.' })),
+    url: Type.Optional(Type.String({ format: 'uri', examples: ['http://alertmanager.internal:9093/-/healthy'], description: 'Instead of prometheus: any URL that must answer 2xx (e.g. Alertmanager /-/healthy).' })),
   },
   { additionalProperties: false, description: 'Monitoring alerts active: give prometheus or url.' },
 );
 
 const PersonSchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, description: 'Who this is, as messages name them.' }),
-    user: Type.Optional(Type.String({ minLength: 1, description: 'Their Tonic username, to acknowledge through the API. Default name.' })),
-    telegram: Type.Optional(Type.String({ minLength: 1, description: 'Telegram chat id or @username.' })),
-    email: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', description: 'E-mail address.' })),
-    slack: Type.Optional(Type.String({ minLength: 1, description: 'Slack member id or channel.' })),
-    phone: Type.Optional(Type.String({ minLength: 1, description: 'Phone number.' })),
+    name: Type.String({ minLength: 1, examples: ['Alice'], description: 'Who this is, as messages name them.' }),
+    user: Type.Optional(Type.String({ minLength: 1, examples: ['alice'], description: 'Their Tonic username, to acknowledge through the API. Default name.' })),
+    telegram: Type.Optional(Type.String({ minLength: 1, examples: ['123456789'], description: 'Telegram chat id or @username.' })),
+    email: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', examples: ['alice@example.com'], description: 'E-mail address.' })),
+    slack: Type.Optional(Type.String({ minLength: 1, examples: ['U024BE7LH'], description: 'Slack member id or channel.' })),
+    phone: Type.Optional(Type.String({ minLength: 1, examples: ['+852 5555 0100'], description: 'Phone number.' })),
   },
   { additionalProperties: false, description: 'A person and the channels they can be reached on (at least one).' },
 );
@@ -74,8 +76,8 @@ const OnCallSchema = Type.Object(
     rotation: Type.Optional(
       Type.Object(
         {
-          start: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Local date (YYYY-MM-DD) the first person’s first shift starts.' }),
-          handoverAt: Type.Optional(Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'Local time shifts change, HH:MM. Default 09:00.' })),
+          start: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', examples: ['2026-01-05'], description: 'Local date (YYYY-MM-DD) the first person’s first shift starts.' }),
+          handoverAt: Type.Optional(Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', examples: ['09:00'], description: 'Local time shifts change, HH:MM. Default 09:00.' })),
           everyDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, description: 'Length of a shift in days. Default 7.' })),
           people: Type.Array(PersonSchema, { minItems: 1, description: 'In shift order; the rotation repeats.' }),
         },
@@ -86,6 +88,7 @@ const OnCallSchema = Type.Object(
       Type.Integer({
         minimum: 1,
         maximum: 1440,
+        examples: [30],
         description: 'When set: this many minutes before T1 the on-call person is asked to acknowledge a "deploy tonight" message, and must do so before T1.',
       }),
     ),
@@ -95,11 +98,13 @@ const OnCallSchema = Type.Object(
 
 const DependencySchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, description: 'What the service is, in reports.' }),
-    http: Type.Optional(Type.String({ format: 'uri', description: 'GET this URL; it must answer expectStatus (default any 2xx).' })),
-    expectStatus: Type.Optional(Type.Integer({ minimum: 100, maximum: 599, description: 'With http: the status it must answer.' })),
-    tcp: Type.Optional(Type.String({ pattern: '^[^\\s:]+:\\d{1,5}$', description: 'host:port that must accept a TCP connection.' })),
-    timeoutSeconds: Type.Optional(Timeout),
+    name: Type.String({ minLength: 1, examples: ['payments'], description: 'What the service is, in reports.' }),
+    http: Type.Optional(Type.String({ format: 'uri', examples: ['https://payments.example/health'], description: 'GET this URL; it must answer expectStatus, or any 2xx.' })),
+    expectStatus: Type.Optional(Type.Integer({ minimum: 100, maximum: 599, examples: [204], description: 'With http: the status it must answer.' })),
+    tcp: Type.Optional(Type.String({ pattern: '^[^\\s:]+:\\d{1,5}$', examples: ['db.internal:5432'], description: 'host:port that must accept a TCP connection.' })),
+    timeoutSeconds: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 3600, examples: [2], description: 'How long this target may take to answer, in seconds. Default the dependencies’ timeoutSeconds, else 5.' }),
+    ),
   },
   { additionalProperties: false, description: 'Give http or tcp.' },
 );
@@ -109,21 +114,21 @@ const HeadroomSchema = Type.Object(
     ...Common,
     minDiskFreePercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: 'Free disk must be more than this. Default 20.' })),
     maxMemoryUsedPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: 'Memory used must be less than this. Default 80.' })),
-    path: Type.Optional(Type.String({ minLength: 1, description: 'With the default command: the filesystem to measure. Default /.' })),
+    path: Type.Optional(Type.String({ minLength: 1, examples: ['/var/lib/postgresql'], description: 'With the default command: the filesystem to measure. Default "/".' })),
     command: Type.Optional(
-      Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String(), { minItems: 1 })], {
-        description:
-          'A command that prints `df -Pk` output and /proc/meminfo (or disk_free_percent=N and memory_used_percent=N lines), e.g. ssh host "df -Pk / && cat /proc/meminfo". Default: the same on this machine.',
-      }),
+      Command(
+        'Prints `df -Pk` output and /proc/meminfo, or disk_free_percent=N and memory_used_percent=N lines. Default this machine’s own df and meminfo.',
+        ['ssh', 'deploy@app-1', 'df -Pk / && cat /proc/meminfo'],
+      ),
     ),
     prometheus: Type.Optional(
       Type.Object(
         {
-          url: Type.String({ format: 'uri', description: 'Prometheus base URL with node exporter metrics.' }),
-          instance: Type.Optional(Type.String({ minLength: 1, description: 'The instance label of the host, e.g. "web-1:9100".' })),
-          mountpoint: Type.Optional(Type.String({ minLength: 1, description: 'The filesystem to measure. Default /.' })),
-          diskQuery: Type.Optional(Type.String({ minLength: 1, description: 'PromQL giving free disk in percent (overrides the default on node_filesystem_avail_bytes).' })),
-          memoryQuery: Type.Optional(Type.String({ minLength: 1, description: 'PromQL giving memory used in percent (overrides the default on node_memory_MemAvailable_bytes).' })),
+          url: Type.String({ format: 'uri', examples: ['http://prometheus.internal:9090'], description: 'Prometheus base URL with node exporter metrics.' }),
+          instance: Type.Optional(Type.String({ minLength: 1, examples: ['web-1:9100'], description: 'The instance label of the host in node exporter metrics.' })),
+          mountpoint: Type.Optional(Type.String({ minLength: 1, examples: ['/data'], description: 'The filesystem to measure. Default "/".' })),
+          diskQuery: Type.Optional(Type.String({ minLength: 1, examples: ['min(100 * node_filesystem_avail_bytes / node_filesystem_size_bytes)'], description: 'PromQL giving free disk in percent, instead of the default on node_filesystem_avail_bytes.' })),
+          memoryQuery: Type.Optional(Type.String({ minLength: 1, examples: ['100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)'], description: 'PromQL giving memory used in percent, instead of the default on node_memory_MemAvailable_bytes.' })),
         },
         { additionalProperties: false, description: 'Read headroom from Prometheus node metrics instead of a command.' },
       ),
@@ -134,7 +139,7 @@ const HeadroomSchema = Type.Object(
 
 export const ChecklistSchema = Type.Object(
   {
-    timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: 'Default time limit of each probe. Default 20.' })),
+    timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: 'Time limit of each probe in seconds, unless the probe sets its own. Default 20.' })),
     backup: Type.Optional(BackupSchema),
     monitoring: Type.Optional(MonitoringSchema),
     onCall: Type.Optional(OnCallSchema),
