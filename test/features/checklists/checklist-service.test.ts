@@ -157,6 +157,20 @@ for (const dialect of DIALECTS) {
       assert.equal((await w.t.tonic.audit.verify(w.t.tonic.db)).ok, true);
     });
 
+    test('the early check before T1 announces a failing probe while there is time to fix it (no run yet)', async () => {
+      const closed = await freePort();
+      const w = await world(() => ({ onCall: { person: { name: 'Dana', telegram: '1001' }, acknowledgeWithinMinutes: 60 }, dependencies: { targets: [{ name: 'ledger', tcp: `127.0.0.1:${closed}` }] } }), {
+        now: '2026-11-26T10:00:00Z',
+      });
+      await tickAt(w, '2026-11-26T11:00:00Z');
+      const [failed] = await messages(w, 'checklist.failed');
+      assert.equal(failed?.payload.runId, null);
+      assert.equal(failed?.payload.trigger, 'precheck');
+      assert.equal(failed?.payload.blocked, true);
+      assert.match(failed?.payload.detail as string, /^dependencies: 1 of 1 down: ledger/);
+      assert.equal((await messages(w, 'oncall.ack_requested'))[0]?.payload.checklistId, failed?.payload.checklistId);
+    });
+
     test('on call: no acknowledgement by T1 blocks the run; an acknowledgement after the deadline is refused', async () => {
       const w = await world(() => ({ onCall: { person: { name: 'Dana', user: 'developer', email: 'dana@example.com' }, acknowledgeWithinMinutes: 15 } }), { now: '2026-11-26T10:00:00Z' });
       const bug = await confirmedBugWithFix(w);
