@@ -130,6 +130,8 @@ function demoConfigYaml(l: DemoLayout, ports: Record<string, number>): string {
       env(s, 'prod', 'main'),
       `    modules: ${q(s.modules)}`,
       '    severityPolicy: { pipeline: [low, medium] }',
+      // The pre-deploy checklist's probes that need nothing outside this machine.
+      '    checklist: { freeze: {}, rollbackPath: {}, headroom: { mode: warn } }',
     ].join('\n'),
   );
   return `# Written by Tonic Deploy for its demo (TONIC_HOME/demo). Run \`tonic init\` to start your own configuration.\nsystems:\n${systems.join('\n')}\n`;
