@@ -33,7 +33,7 @@ const BackupSchema = Type.Object(
     maxAgeHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 8760, description: 'The newest backup must be younger than this many hours. Default 24.' })),
     file: Type.Optional(Type.String({ minLength: 1, examples: ['/var/backups/shop.dump'], description: 'A backup file: its modification time is the backup time (relative to this file’s folder).' })),
     folder: Type.Optional(Type.String({ minLength: 1, examples: ['/var/backups/shop'], description: 'A folder of backups: the newest file matching pattern counts.' })),
-    pattern: Type.Optional(Type.String({ minLength: 1, examples: ['shop-*.dump'], description: 'With folder: the file names to consider (*, ?, [abc]). Default "*".' })),
+    pattern: Type.Optional(Type.String({ minLength: 1, examples: ['shop-*.dump'], description: 'With folder: the file names to consider, a glob (*, ?, [abc], {a,b}). Default "*".' })),
     command: Type.Optional(Command('Prints the time of the newest backup (ISO-8601 or epoch seconds, last line).', ['./last-backup-time.sh', '{system}'])),
     url: Type.Optional(Type.String({ format: 'uri', examples: ['https://backups.example/shop/latest'], description: 'Answers the backup time: its Last-Modified header, or jsonField of its JSON body.' })),
     jsonField: Type.Optional(Type.String({ minLength: 1, examples: ['backup.finishedAt'], description: 'With url: dotted path of the field holding the time (ISO-8601 or epoch seconds).' })),

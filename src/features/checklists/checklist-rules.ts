@@ -113,26 +113,6 @@ export function instantFromJsonValue(value: unknown): Date | null {
   return null;
 }
 
-/** Does a file name match a shell-style pattern (`*`, `?`, `[abc]`)? The whole name must match. */
-export function matchesGlob(name: string, pattern: string): boolean {
-  let source = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i]!;
-    if (ch === '*') source += '.*';
-    else if (ch === '?') source += '.';
-    else if (ch === '[') {
-      const close = pattern.indexOf(']', i + 2);
-      if (close === -1) source += '\\[';
-      else {
-        const body = pattern.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
-        source += `[${body}]`;
-        i = close;
-      }
-    } else source += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`).test(name);
-}
-
 /** What the backup probe found: the newest backup's instant, or why none was found. */
 export type BackupSighting = { newest: Date; where: string } | { newest: null; why: string };
 

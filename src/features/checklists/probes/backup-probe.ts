@@ -5,8 +5,9 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import picomatch from 'picomatch';
 import type { BackupProbeConfig } from '../checklist-config.ts';
-import { backupIsStale, instantFromJsonValue, judgeBackup, jsonField, matchesGlob, outcome, parseBackupTime, type BackupSighting } from '../checklist-rules.ts';
+import { backupIsStale, instantFromJsonValue, judgeBackup, jsonField, outcome, parseBackupTime, type BackupSighting } from '../checklist-rules.ts';
 import { commandValues, describeCommand, describeFetchError, fetchWithin, runCommand, type Probe, type ProbeContext } from './probe.ts';
 
 export function createBackupProbe(config: BackupProbeConfig): Probe {
@@ -32,7 +33,8 @@ export function createBackupProbe(config: BackupProbeConfig): Probe {
           return { newest: null, why: code === 'ENOENT' ? `the backup folder ${source.path} does not exist` : `cannot list ${source.path}: ${code ?? String(error)}` };
         }
         let newest: { at: Date; name: string } | null = null;
-        for (const name of names.filter((n) => matchesGlob(n, source.pattern))) {
+        const matches = picomatch(source.pattern, { dot: true });
+        for (const name of names.filter((n) => matches(n))) {
           const s = await stat(join(source.path, name)).catch(() => null);
           if (s?.isFile() && (!newest || s.mtime > newest.at)) newest = { at: s.mtime, name };
         }
