@@ -17,6 +17,7 @@ import { createBugService } from './features/bugs/bug-service.ts';
 import { createBugStore } from './features/bugs/bug-store.ts';
 import { createDeployLock } from './features/deployments/deploy-lock.ts';
 import { createDeployLockStore } from './features/deployments/deploy-lock-store.ts';
+import { wireChecklists } from './features/checklists/wire-checklists.ts';
 import { createDeploymentService } from './features/deployments/deployment-service.ts';
 import { createDeploymentStore } from './features/deployments/deployment-store.ts';
 import { createEnvironmentService } from './features/environments/environment-service.ts';
@@ -116,6 +117,24 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     workdirOf,
   });
   const postDeploy = createPostDeploy({ smoke, rollbacks, systems, clock, monitor });
+  const checklists = wireChecklists({
+    db,
+    systems,
+    identity,
+    audit,
+    outbox,
+    clock,
+    environments: environmentStore,
+    releases,
+    repositories,
+    freezes: {
+      source: 'the freeze rules (environment, configuration, declared freezes, calendars)',
+      at: async (system, at) => {
+        const state = await freezes.at(system, at);
+        return { ...state, sources: state.sources.map((w) => ({ source: w.source, label: w.label, scope: w.scope, modules: w.modules, until: w.end })) };
+      },
+    },
+  });
   const analysis = createAnalysisService({
     db,
     store: createAnalysisStore(),
@@ -169,19 +188,21 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     postDeploy,
     instance: instanceId,
     leaseMs,
+    checklist: checklists,
   });
   const scheduler = createScheduler({
     db,
     runs: runStore,
     runService: runs,
     deployments: deploymentStore,
-    lock,
     systems,
     audit,
     outbox,
     clock,
     instance: instanceId,
     leaseMs,
+    beforeSlots: (now) => checklists.beforeSlots(now),
+    lock,
     sweepers: [{ name: 'emergency hotfix SLA and review', sweep: (now) => hotfixes.sweep(now) }],
   });
   return {
@@ -207,6 +228,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     postDeploy,
     runs,
     runStore,
+    checklists,
     scheduler,
     hotfixes,
     metrics: createServerMetrics({ db, clock, systems: config.systems.map((s) => s.name) }),

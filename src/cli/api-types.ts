@@ -5,6 +5,7 @@
  */
 import type { AnalysisService } from '../features/analysis/analysis-service.ts';
 import type { BugSummary, BugView } from '../features/bugs/bug-view.ts';
+import type { ChecklistView } from '../features/checklists/checklist-store.ts';
 import type { HistoryEntry } from '../features/bugs/bug-store.ts';
 import type { DeploymentView, LogLine } from '../features/deployments/deployment-store.ts';
 import type { FlowChoice } from '../features/environments/flow-rules.ts';
@@ -53,6 +54,7 @@ export type EnvironmentsResponse = { system: string; environments: EnvironmentIn
 export type IdPage<T> = { items: T[]; nextCursor: number | null };
 
 export type Run = RunView;
+export type Checklist = ChecklistView;
 export type Release = ReleaseView;
 export type Deployment = DeploymentView;
 export type DeploymentWithLog = DeploymentView & { log: LogLine[] };

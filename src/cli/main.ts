@@ -12,6 +12,7 @@ import { UsageError } from './args.ts';
 import { runAudit } from './audit-command.ts';
 import { runBackup, runRestore } from './backup-commands.ts';
 import { runBugs } from './bug-commands.ts';
+import { runCheck, runChecks } from './checklist-commands.ts';
 import { runConfig } from './config-commands.ts';
 import { processIo, type CliIo } from './cli-io.ts';
 import { runFreeze } from './freeze-commands.ts';
@@ -55,6 +56,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await runRun(rest, io);
       case 'runs':
         return await runRuns(rest, io);
+      case 'check':
+        return await runCheck(rest, io);
+      case 'checks':
+        return await runChecks(rest, io);
       case 'analyze':
         return await runAnalyze(rest, io);
       case 'releases':

@@ -4,6 +4,7 @@
  */
 import type { RunSlot } from '../features/runs/run-store.ts';
 import type { Plan, PlanSlot, Run } from './api-types.ts';
+import { formatChecklistItems } from './checklist-format.ts';
 import { formatClock, formatInstant, formatTable, indent, orDash, truncate } from './table.ts';
 
 const TITLE_WIDTH = 40;
@@ -35,8 +36,12 @@ export function formatRunDetail(run: Run): string[] {
   ];
   if (run.error) fields.push(['error', run.error]);
   if (run.report.freeze) fields.push([run.report.freeze.full ? 'skipped by' : 'frozen', run.report.freeze.detail]);
+  if (run.report.skipped) fields.push(['skipped', `${run.report.skipped.reason}: ${run.report.skipped.detail}`]);
   const lines = [`run ${run.id}: ${run.slot.toUpperCase()} ${run.status}`, ...formatTable(fields)];
-  const { steps, bugs, releases } = run.report;
+  const { steps, bugs, releases, checklist } = run.report;
+  if (checklist) {
+    lines.push('', `pre-deploy checklist ${checklist.id} (${checklist.env}): ${checklist.verdict}`, ...indent(formatChecklistItems(checklist.items)));
+  }
   if (steps.length > 0) lines.push('', 'steps (UTC)', ...indent(formatTable(steps.map((s) => [formatClock(s.at), s.message]))));
   lines.push('', 'bugs');
   if (bugs.length === 0) lines.push('  none');

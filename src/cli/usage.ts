@@ -27,6 +27,10 @@ export const USAGE = {
   analyze: 'tonic analyze --bug ID [--refresh] [--system S] [--json]',
   runsList: 'tonic runs list [--slot t1|t2] [--limit N] [--cursor C] [--system S] [--json]',
   runsShow: 'tonic runs show ID [--system S] [--json]',
+  check: 'tonic check [--env uat|prod] [--system S] [--json]',
+  checksList: 'tonic checks list [--run ID] [--limit N] [--cursor C] [--system S] [--json]',
+  checksShow: 'tonic checks show ID [--system S] [--json]',
+  checksAck: 'tonic checks ack ID [--note N] [--system S] [--json]',
   releasesList: 'tonic releases list [--limit N] [--cursor C] [--system S] [--json]',
   releasesShow: 'tonic releases show ID [--system S] [--json]',
   deploymentsList: 'tonic deployments list [--run ID] [--limit N] [--cursor C] [--system S] [--json]',
@@ -86,6 +90,10 @@ Over the API (TONIC_URL, default http://127.0.0.1:4100; TONIC_TOKEN):
                                            what to validate; --refresh asks the model again
   tonic runs list                          T1 and T2 runs, newest first (--slot t1|t2)
   tonic runs show ID                       one run: its steps and what it did with each bug
+  tonic check                              run the pre-deploy checklist now (--env uat|prod); exit 1 when it blocks
+  tonic checks list                        stored checklists, newest first (--run ID: the one of a run)
+  tonic checks show ID                     one checklist: each probe's result and evidence
+  tonic checks ack ID                      on call: acknowledge the "deploy tonight" message of checklist ID
   tonic releases list                      releases, newest first
   tonic releases show ID                   one release with its bugs and notes
   tonic deployments list                   deployments, newest first (--run ID: those of one run)

@@ -6,6 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { SEVERITIES } from '../features/bugs/bug-statuses.ts';
 import { HOLIDAY_TYPES } from '../features/freezes/freeze-calendar.ts';
 import { DEFAULT_HOTFIX_POLICY, PRIORITIES } from '../features/hotfixes/hotfix-rules.ts';
+import { ChecklistSchema } from '../features/checklists/checklist-config.ts';
 import { ROLES } from '../features/identity/roles.ts';
 
 const LocalTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: '24-hour local time, HH:MM' });
@@ -368,6 +369,7 @@ export const SystemSchema = Type.Object(
     ),
     smoke: Type.Optional(SmokeSchema),
     rollback: Type.Optional(RollbackSchema),
+    checklist: Type.Optional(ChecklistSchema),
     analyzer: Type.Optional(AnalyzerSchema),
   },
   { additionalProperties: false },

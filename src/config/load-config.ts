@@ -8,6 +8,7 @@ import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parseDocument } from 'yaml';
 import { DEFAULT_PIPELINE_SEVERITIES } from '../features/bugs/bug-rules.ts';
+import { checkChecklist, normaliseChecklist, type ChecklistConfig } from '../features/checklists/checklist-config.ts';
 import type { Severity } from '../features/bugs/bug-statuses.ts';
 import { holidayCalendarProblem, isLocalDate } from '../features/freezes/freeze-calendar.ts';
 import { FREEZE_INSTANT_HINT, LUNAR_NEW_YEAR_DAYS, NO_FREEZE_CONFIG, parseFreezeInstant, type FreezeConfig } from '../features/freezes/freeze-rules.ts';
@@ -44,6 +45,8 @@ export type SystemConfig = {
   rollback?: RollbackConfig;
   /** Emergency hotfixes: priorities, SLA, incident reviews (section `hotfix`). */
   hotfix: HotfixPolicy;
+  /** The pre-deploy checklist; absent or null: no checklist runs. */
+  checklist?: ChecklistConfig | null;
   /** Who analyses a bug's fix at T1: the built-in diff analysis, or a language model with it as fallback. */
   analyzer: AnalyzerConfig;
 };
@@ -203,6 +206,7 @@ function checkSystem(s: Partial<SystemConfigInput>, at: string, problems: string
     problems.push(`${at}.environments: uat and prod have the same url; they must be two environments`);
   }
   checkAnalyzer(s.analyzer, `${at}.analyzer`, problems);
+  checkChecklist(s.checklist, `${at}.checklist`, problems);
   const modules = Array.isArray(s.modules) ? s.modules : [];
   const dup = modules.find((m, i) => modules.indexOf(m) !== i);
   if (dup) problems.push(`${at}.modules: "${dup}" is listed twice`);
@@ -325,6 +329,7 @@ function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
       slaMinutes: { ...DEFAULT_HOTFIX_POLICY.slaMinutes, ...s.hotfix?.slaMinutes },
       reviewWithinHours: { ...(s.hotfix?.reviewWithinHours ?? DEFAULT_HOTFIX_POLICY.reviewWithinHours) },
     },
+    ...(s.checklist ? { checklist: normaliseChecklist(s.checklist, baseDir) } : {}),
     analyzer: analyzer(s.analyzer),
     // Only when configured: a system without these sections gets none (DEFAULT_ROLLBACK applies).
     ...(s.smoke ? { smoke: smoke(s) } : {}),

@@ -162,5 +162,45 @@ systems:
         command: "./scripts/migrate-down.sh {from} {to}"
         migrationPaths: ["db/migrations/**"]
       validationMinutes: 5       # monitoring window after a rollback, once monitoring is set up
+    # Step 9: document rollback steps for your stack and database here, until rollback is
+    # configured in a later release. For example:
+    #   1. Note what was deployed, when, and what broke.
+    #   2. Redeploy the previous tag: git checkout <previous-tag> && docker compose up -d --build
+    #   3. Schema changed? Apply the down migration of that release.
+    #   4. Smoke-test login, the affected feature and two adjacent ones (5 to 10 minutes).
+    #   5. Record the new versions: tonic env record --env prod --commit <sha> --version <tag>
+
+    # Pre-deploy checklist (SEED.md): run before every T1 and T2 that deploys something, and by
+    # \`tonic check\`. A probe that fails stops the deploy (mode: block, the default) or is only
+    # recorded and announced (mode: warn); envs limits a probe to the deploys of one environment
+    # (T1 deploys to uat, T2 to prod). Only the probes listed run. To start, remove the "# " in
+    # front of the lines below and adapt them.
+    # checklist:
+    #   backup:                      # the newest DB backup is younger than maxAgeHours...
+    #     folder: /var/backups/my-app
+    #     pattern: "*.dump"
+    #     maxAgeHours: 24
+    #     backupCommand: "/usr/local/bin/backup-my-app"   # ...or this runs now, then it looks again
+    #     envs: [prod]
+    #   monitoring:                  # Prometheus answers, with healthy alerting rules loaded
+    #     prometheus: "http://127.0.0.1:9090"
+    #   onCall:                      # someone is on call, has a channel, and acknowledges before T1
+    #     rotation:
+    #       start: "2026-01-05"
+    #       handoverAt: "09:00"
+    #       everyDays: 7
+    #       people:
+    #         - { name: Alice, user: alice, telegram: "123456789" }
+    #         - { name: Bob, user: bob, email: bob@example.com }
+    #     acknowledgeWithinMinutes: 30   # asked 30 min before T1: tonic checks ack ID
+    #   freeze: {}                   # not in a change freeze (DEPLOY_FREEZE, DEPLOY_FREEZE_MODULES, ..._UNTIL)
+    #   rollbackPath: {}             # what the environment runs is recorded and its tag exists
+    #   dependencies:                # upstream and downstream services, databases, queues
+    #     targets:
+    #       - { name: payments, http: "https://payments.example.com/health" }
+    #       - { name: database, tcp: "db.internal:5432" }
+    #   headroom:                    # > 20 % disk free and < 80 % memory used (default: this machine)
+    #     command: "ssh deploy@app-1 'df -Pk / && cat /proc/meminfo'"
+    #     mode: warn
 `;
 }

@@ -150,6 +150,8 @@ function demoConfigYaml(l: DemoLayout, ports: Record<string, number>): string {
       '          expect: { status: 200, json: [{ path: "$.orders", exists: true }], maxLatencyMs: 5000 }',
       '    rollback:',
       '      dbaContact: "dba@demo.invalid"',
+      // The pre-deploy checklist's probes that need nothing outside this machine.
+      '    checklist: { freeze: {}, rollbackPath: {}, headroom: { mode: warn } }',
     ].join('\n'),
   );
   return `# Written by Tonic Deploy for its demo (TONIC_HOME/demo). Run \`tonic init\` to start your own configuration.\nsystems:\n${systems.join('\n')}\n`;

@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { AnalysisSchema, registerAnalysisRoutes, ValidationStepSchema } from '../features/analysis/analysis-routes.ts';
 import { registerAuditRoutes } from '../features/audit/audit-routes.ts';
 import { BugSchema, BugSummarySchema, registerBugRoutes } from '../features/bugs/bug-routes.ts';
+import { registerChecklistRoutes } from '../features/checklists/checklist-routes.ts';
 import { registerEnvironmentRoutes } from '../features/environments/environment-routes.ts';
 import { registerFreezeRoutes } from '../features/freezes/freeze-routes.ts';
 import { registerHotfixRoutes } from '../features/hotfixes/hotfix-routes.ts';
@@ -96,6 +97,7 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
       registerRunRoutes(api, { runs: tonic.runs, releases: tonic.releases, deployments: tonic.deployments });
       registerFreezeRoutes(api, tonic.freezes);
       registerRollbackRoutes(api, { rollbacks: tonic.rollbacks, lock: tonic.lock });
+      registerChecklistRoutes(api, tonic.checklists);
       registerAuditRoutes(api, { db: tonic.db, audit: tonic.audit, identity: tonic.identity });
       registerIdentityRoutes(api, tonic.identity);
     },

@@ -49,6 +49,21 @@ test('the starter config\'s commented freeze example is a valid freeze section o
   assert.deepEqual([freeze.lunarNewYear, freeze.monthEndClose, freeze.goLive?.label, freeze.windows.length], [{ days: 3 }, { businessDays: 2, modules: ['financial'] }, 'ACME go-live', 1]);
 });
 
+test('the starter config carries a commented checklist with all seven probes that parses once uncommented', () => {
+  const text = starterConfigYaml();
+  const lines = text.split('\n');
+  const start = lines.indexOf('    # checklist:');
+  assert.ok(start > 0, 'a commented checklist section');
+  let end = start + 1;
+  while (lines[end]?.startsWith('    #   ')) end++;
+  const uncommented = [...lines.slice(0, start), ...lines.slice(start, end).map((l) => l.replace(/^ {4}# /, '    ')), ...lines.slice(end)].join('\n');
+  const checklist = parseConfig(uncommented, '/etc/tonic/tonic.config.yaml', {}).systems[0]!.checklist!;
+  for (const probe of ['backup', 'monitoring', 'onCall', 'freeze', 'rollbackPath', 'dependencies', 'headroom'] as const) assert.ok(checklist[probe], probe);
+  assert.equal(checklist.headroom?.mode, 'warn');
+  assert.deepEqual(checklist.backup?.envs, ['prod']);
+  assert.equal(parseConfig(text, '/etc/tonic/tonic.config.yaml', {}).systems[0]!.checklist, undefined, 'commented out, it is not active');
+});
+
 test('the commented analyzer example is a valid configuration once uncommented', () => {
   const lines = starterConfigYaml().split('\n');
   const start = lines.indexOf('    # analyzer:');

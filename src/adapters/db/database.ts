@@ -12,6 +12,7 @@ import * as releasesRuns from './migrations/2026-11-26-0002-releases-runs.ts';
 import * as freezes from './migrations/2026-11-26-0003-freezes.ts';
 import * as rollbacks from './migrations/2026-11-26-0006-rollbacks.ts';
 import * as hotfixes from './migrations/2026-11-26-0004-hotfixes.ts';
+import * as checklists from './migrations/2026-11-26-0005-checklists.ts';
 import * as analysis from './migrations/2026-11-26-0009-analysis.ts';
 import { cachingSqlite, namingPool } from './prepared-statements.ts';
 import type { DB } from './schema.ts';
@@ -35,6 +36,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0003-freezes': freezes,
   '2026-11-26-0006-rollbacks': rollbacks,
   '2026-11-26-0004-hotfixes': hotfixes,
+  '2026-11-26-0005-checklists': checklists,
   '2026-11-26-0009-analysis': analysis,
 };
 

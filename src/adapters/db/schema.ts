@@ -317,6 +317,45 @@ export interface HotfixApprovalTable {
   at: string;
 }
 
+export interface ChecklistTable {
+  id: Generated<number>;
+  system: string;
+  env: string;
+  /** The slot the checklist guards (t1 | t2) and its instant. */
+  slot: string;
+  slot_at: string;
+  /** run | manual | precheck */
+  trigger: string;
+  run_id: number | null;
+  requested_by: string;
+  /** running | done */
+  status: string;
+  /** pass | warn | blocked, once done. */
+  verdict: string | null;
+  /** JSON array of ChecklistItem. */
+  items: ColumnType<string, string | undefined, string>;
+  /** JSON array of the probe names not configured. */
+  not_checked: ColumnType<string, string | undefined, string>;
+  started_at: string;
+  finished_at: string | null;
+}
+
+export interface OnCallAckTable {
+  id: Generated<number>;
+  system: string;
+  t1_at: string;
+  person: string;
+  username: string;
+  /** JSON array of "telegram 123" strings. */
+  channels: string;
+  checklist_id: number;
+  requested_at: string;
+  deadline: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  note: string | null;
+}
+
 /** One attempt to analyse a bug with a language model (src/features/analysis). */
 export interface BugAnalysisTable {
   id: Generated<number>;
@@ -374,6 +413,8 @@ export interface DB {
   hotfixes: HotfixTable;
   hotfix_checklist: HotfixChecklistTable;
   hotfix_approvals: HotfixApprovalTable;
+  checklists: ChecklistTable;
+  oncall_acks: OnCallAckTable;
   bug_analyses: BugAnalysisTable;
 }
 
@@ -392,4 +433,6 @@ export type FreezeRow = Selectable<FreezeTable>;
 export type DeployLockRow = Selectable<DeployLockTable>;
 export type RollbackRow = Selectable<RollbackTable>;
 export type HotfixRow = Selectable<HotfixTable>;
+export type ChecklistRow = Selectable<ChecklistTable>;
+export type OnCallAckRow = Selectable<OnCallAckTable>;
 export type BugAnalysisRow = Selectable<BugAnalysisTable>;

@@ -46,6 +46,11 @@ export const OUTBOX_EVENTS = [
   'hotfix.deployed',
   'hotfix.sla_warning',
   'hotfix.review_due',
+  'run.skipped',
+  // The pre-deploy checklist (DESIGN.md decision 8).
+  'checklist.failed',
+  'oncall.ack_requested',
+  'oncall.acknowledged',
 ] as const;
 export type OutboxEvent = (typeof OUTBOX_EVENTS)[number];
 

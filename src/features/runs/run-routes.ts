@@ -6,6 +6,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../../http/auth.ts';
 import { Nullable, PROBLEM_RESPONSES, ProblemSchema, StringEnum, SystemParams } from '../../http/schema-helpers.ts';
+import { ChecklistItemSchema } from '../checklists/checklist-routes.ts';
+import { CHECKLIST_VERDICTS } from '../checklists/checklist-rules.ts';
 import type { DeploymentService } from '../deployments/deployment-service.ts';
 import { DEPLOYMENT_STATUSES } from '../deployments/deployment-store.ts';
 import { RELEASE_KINDS } from '../releases/release-rules.ts';
@@ -47,6 +49,13 @@ const RunSchema = Type.Object({
         { description: 'The freezes in force at the slot instant (DESIGN.md decision 7).' },
       ),
     ),
+    checklist: Type.Optional(
+      Type.Object(
+        { id: Type.Integer(), env: StringEnum(['uat', 'prod'] as const), verdict: StringEnum(CHECKLIST_VERDICTS), items: Type.Array(ChecklistItemSchema) },
+        { description: 'The pre-deploy checklist run before deploying (GET …/checks/{id} has it in full).' },
+      ),
+    ),
+    skipped: Type.Optional(Type.Object({ reason: StringEnum(['freeze', 'checklist'] as const), detail: Type.String() }, { description: 'Why a skipped run did nothing.' })),
   }),
   error: Nullable(Type.String()),
 });

@@ -15,6 +15,7 @@ import { DomainError } from '../../shared/errors.ts';
 import type { BugService } from '../bugs/bug-service.ts';
 import type { FixFlow } from '../bugs/bug-statuses.ts';
 import type { BugStore } from '../bugs/bug-store.ts';
+import type { ChecklistGate } from '../checklists/checklist-service.ts';
 import { toBugView, type BugView } from '../bugs/bug-view.ts';
 import type { DeployLock } from '../deployments/deploy-lock.ts';
 import type { DeploymentService } from '../deployments/deployment-service.ts';
@@ -61,6 +62,8 @@ type RunDeps = {
   /** This server instance, for claims and leases. */
   instance: string;
   leaseMs: number;
+  /** The pre-deploy checklist: run before a run deploys anything; a blocking failure skips the run. */
+  checklist?: { gate(run: RunView): Promise<ChecklistGate | null> };
 };
 
 /** A scheduled run finding another deploy in progress waits this long for it before failing. */
@@ -425,10 +428,21 @@ export function createRunService(deps: RunDeps) {
 
   // ---- T2, Phase 2 / 2a / 2b ------------------------------------------------------------------
 
+  /** "Run T2 now" does what the next scheduled T2 would: the bugs due by then. */
+  function t2SlotAt(run: RunView, config: SystemConfig): Date {
+    return run.trigger === 'manual' ? nextSlotAfter(new Date(run.scheduledFor), config.timeZone, config.t2) : new Date(run.scheduledFor);
+  }
+
+  /** Would the run deploy anything? The pre-deploy checklist runs only then. */
+  async function hasDeployWork(run: RunView): Promise<boolean> {
+    if (run.slot === 't1') return (await bugStore.inStatuses(db, run.system, ['confirmed', 'planned'])).length > 0;
+    const slotAt = t2SlotAt(run, systems.get(run.system));
+    return (await bugStore.inStatuses(db, run.system, ['pending_prod', 'pending_uat_merge'])).some((b) => isDue(b.runs_at, slotAt));
+  }
+
   async function runT2(run: RunView, report: Report, frozen: ModuleFreeze): Promise<RunStatus> {
     const config = systems.get(run.system);
-    // "Run T2 now" does what the next scheduled T2 would: the bugs due by then.
-    const slotAt = run.trigger === 'manual' ? nextSlotAfter(new Date(run.scheduledFor), config.timeZone, config.t2) : new Date(run.scheduledFor);
+    const slotAt = t2SlotAt(run, config);
     const repo = await repositories.open(run.system);
     await repo.refresh();
     let status: RunStatus = 'succeeded';
@@ -562,6 +576,7 @@ export function createRunService(deps: RunDeps) {
     let error: string | null = null;
     let frozen: ModuleFreeze | null = null;
     let freeze: RunFreeze | undefined;
+    let gate: ChecklistGate | null = null;
     try {
       // Decision 7: before anything else, the freezes in force at the slot's instant.
       const timeZone = systems.get(run.system).timeZone;
@@ -571,8 +586,14 @@ export function createRunService(deps: RunDeps) {
         report.step(state.full ? `skipped: ${freeze.detail}` : `frozen modules left out: ${freeze.detail}`);
       }
       frozen = createModuleFreeze(state, timeZone);
+      // Decision 8: the pre-deploy checklist, when the run would deploy anything.
+      gate = !state.full && deps.checklist && (await hasDeployWork(run)) ? await deps.checklist.gate(run) : null;
+      if (gate) report.step(`pre-deploy checklist ${gate.checklist.id} for ${gate.checklist.env}: ${gate.checklist.verdict}`);
       if (state.full) {
         status = 'skipped';
+      } else if (gate?.blocked) {
+        status = 'skipped';
+        report.step(`skipped, nothing deployed: the pre-deploy checklist blocks it: ${gate.detail}`);
       } else {
         // The whole run holds the system's deploy lock: a rollback or hotfix meanwhile is refused.
         const lockRequest = { system: run.system, holder: PIPELINE, purpose: `${run.slot.toUpperCase()} run ${run.id}`, runId: run.id, waitMs: run.trigger === 'manual' ? 0 : SCHEDULED_LOCK_WAIT_MS };
@@ -587,10 +608,17 @@ export function createRunService(deps: RunDeps) {
       clearInterval(renew);
     }
     const saved: RunReport = { steps: report.steps, bugs: report.bugs, releases: report.releases, ...(freeze ? { freeze } : {}) };
+    if (gate) saved.checklist = { id: gate.checklist.id, env: gate.checklist.env, verdict: gate.checklist.verdict!, items: gate.checklist.items };
+    if (freeze?.full) saved.skipped = { reason: 'freeze', detail: freeze.detail };
+    else if (gate?.blocked) saved.skipped = { reason: 'checklist', detail: gate.detail };
     const finished = await runs.finish(db, run.id, deps.instance, status, saved, error, clock.now());
     if (!finished) {
       // Another instance declared this run interrupted while it worked: keep its verdict, keep the report.
       await runs.saveReport(db, run.id, saved);
+    }
+    if (saved.skipped?.reason === 'checklist' && gate) {
+      const { detail } = saved.skipped;
+      await announce(run.system, 'run.skipped', `${run.id}`, { runId: run.id, slot: run.slot, reason: 'checklist', detail, checklistId: gate.checklist.id, checklist: gate.checklist.items });
     }
     if (status === 'failed') {
       await announce(run.system, 'run.failed', `${run.id}`, { runId: run.id, slot: run.slot, error: error ?? 'a deploy failed', steps: report.steps.slice(-5) });

@@ -3,6 +3,7 @@
  * key (DESIGN.md decision 6). The claimer holds a lease it renews while it works.
  */
 import type { Reader, RunRow, Tx } from '../../adapters/db/schema.ts';
+import type { ChecklistItem, ChecklistVerdict } from '../checklists/checklist-rules.ts';
 import type { Db } from '../../adapters/db/schema.ts';
 import type { FreezeWindow } from '../freezes/freeze-rules.ts';
 
@@ -21,6 +22,10 @@ export type RunReport = {
   dryRun?: boolean;
   /** The freezes in force at the slot instant: a full one skipped the run, a module one left bugs out. */
   freeze?: RunFreeze;
+  /** The pre-deploy checklist the run ran before deploying (DESIGN.md decision 8). */
+  checklist?: { id: number; env: 'uat' | 'prod'; verdict: ChecklistVerdict; items: ChecklistItem[] };
+  /** Why a `skipped` run did nothing. */
+  skipped?: { reason: 'freeze' | 'checklist'; detail: string };
 };
 
 export type RunFreeze = { full: boolean; modules: string[]; lunarNewYear: boolean; detail: string; sources: FreezeWindow[] };

@@ -34,6 +34,8 @@ type SchedulerDeps = {
    * and review reminders): each runs before the slots, and a failing one does not stop the runs.
    */
   sweepers?: readonly { name: string; sweep(now: Date): Promise<unknown> }[];
+  /** Work due ahead of the slots on each tick: the pre-deploy checklist's early check before T1. */
+  beforeSlots?: (now: Date) => Promise<unknown>;
 };
 
 export function createScheduler(deps: SchedulerDeps) {
@@ -64,6 +66,7 @@ export function createScheduler(deps: SchedulerDeps) {
         console.error(`scheduler: the ${sweeper.name} check failed`, error);
       }
     }
+    await deps.beforeSlots?.(now).catch((e: unknown) => console.error('pre-deploy work before the slots failed', e));
     const done: RunView[] = [];
     for (const system of systems.list()) {
       const since = await runs.watermark(db, system.name, now);
