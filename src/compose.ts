@@ -9,6 +9,7 @@ import type { DatabaseHandle } from './adapters/db/database.ts';
 import { createDeployDrivers } from './adapters/deploy/deploy-drivers.ts';
 import { createRepositories } from './adapters/git/repositories.ts';
 import { createGitVersionGraph } from './adapters/git/git-version-graph.ts';
+import { createMetricsProviders } from './adapters/monitor/metrics-provider.ts';
 import type { TonicConfig } from './config/load-config.ts';
 import { createAuditStore } from './features/audit/audit-store.ts';
 import { createBugService } from './features/bugs/bug-service.ts';
@@ -20,6 +21,8 @@ import { createEnvironmentStore } from './features/environments/environment-stor
 import type { VersionGraph } from './features/environments/flow-rules.ts';
 import { createIdentityService } from './features/identity/identity-service.ts';
 import { createIdentityStore } from './features/identity/identity-store.ts';
+import { createMonitoringService } from './features/monitoring/monitoring-service.ts';
+import { createMonitoringStore } from './features/monitoring/monitoring-store.ts';
 import { createOutboxStore } from './features/outbox/outbox-store.ts';
 import { createReleaseService } from './features/releases/release-service.ts';
 import { createReleaseStore } from './features/releases/release-store.ts';
@@ -42,9 +45,11 @@ export type ComposeOptions = {
   instance?: string;
   /** How long a run's claim lasts without renewal (decision 6). */
   leaseMs?: number;
+  /** How monitoring waits between polls (default: real time). */
+  sleep?: (ms: number) => Promise<void>;
 };
 
-export function composeTonic({ database, config, clock, home, versions, analyzer, instance, leaseMs = 60_000 }: ComposeOptions) {
+export function composeTonic({ database, config, clock, home, versions, analyzer, instance, leaseMs = 60_000, sleep = waitRealTime }: ComposeOptions) {
   const { db, dialect } = database;
   const instanceId = instance ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const systems = createSystemRegistry(config.systems);
@@ -71,6 +76,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     workdirOf: (system) => systems.get(system).repositoryPath ?? home,
     identity,
   });
+  const monitoring = createMonitoringService({ db, store: createMonitoringStore(), systems, providers: createMetricsProviders(), audit, outbox, clock, identity, sleep });
   const runStore = createRunStore();
   const runs = createRunService({
     db,
@@ -106,6 +112,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     releases: createReleaseService({ db, releases, systems, identity }),
     deploymentStore,
     deployments,
+    monitoring,
     runs,
     runStore,
     scheduler,
@@ -114,3 +121,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
 }
 
 export type Tonic = ReturnType<typeof composeTonic>;
+
+function waitRealTime(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

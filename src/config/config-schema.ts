@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { SEVERITIES } from '../features/bugs/bug-statuses.ts';
 import { ROLES } from '../features/identity/roles.ts';
+import { METRIC_DEFAULTS, MONITOR_ACTIONS, MONITOR_METRICS } from '../features/monitoring/monitoring-rules.ts';
 
 const LocalTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: '24-hour local time, HH:MM' });
 const Name = Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}$', description: 'lower-case letters, digits and dashes' });
@@ -59,6 +60,75 @@ const PeopleSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const MetricRuleSchema = (metric: (typeof MONITOR_METRICS)[number]) => {
+  const d = METRIC_DEFAULTS[metric];
+  const unit = d.bound === 'overBaseline' ? 'percent over the baseline' : d.bound === 'min' ? 'percent, healthy above it' : 'percent, healthy below it';
+  return Type.Object(
+    {
+      threshold: Type.Optional(Type.Number({ minimum: 0, description: `${d.label}: ${unit}. Default ${d.threshold}.` })),
+      action: Type.Optional(Type.Union(MONITOR_ACTIONS.map((a) => Type.Literal(a)), { description: `What a breach does: rollback, alert or ignore. Default ${d.action}.` })),
+      sustainedSamples: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: `Consecutive breaching samples before it counts. Default ${d.sustainedSamples}.` })),
+      query: Type.Optional(
+        Type.String({
+          minLength: 1,
+          description: 'PromQL (Prometheus provider) answering the metric in its unit (percent 0-100, latency in seconds); $window, $selector, $env and $system are filled in.',
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  );
+};
+
+const EnvUrlsSchema = Type.Object(
+  { uat: Type.Optional(Type.String({ format: 'uri' })), prod: Type.Optional(Type.String({ format: 'uri' })) },
+  { additionalProperties: false, description: 'Per environment.' },
+);
+
+export const MonitoringSchema = Type.Object(
+  {
+    windowMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1440, description: 'How long each deploy is watched before standing down. Default 10.' })),
+    pollSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 3600, description: 'Time between samples. Default 15.' })),
+    baselineMinutes: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 1440, description: 'Prometheus: the range before the deploy the baseline is measured over. Default: windowMinutes.' }),
+    ),
+    minRequests: Type.Optional(Type.Integer({ minimum: 0, description: 'Samples with fewer requests (or login attempts) do not judge the rates. Default 10.' })),
+    memoryLimitMb: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "The service's memory limit; memory usage is resident memory over it. Unset: memory is not judged." })),
+    cpuCores: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Cores the service may use; CPU usage is CPU seconds per second over it. Default 1.' })),
+    provider: Type.Optional(
+      Type.Union(
+        [
+          Type.Object(
+            {
+              kind: Type.Literal('prometheus'),
+              url: Type.String({ format: 'uri', description: 'The Prometheus server (its /api/v1/query is asked).' }),
+              selectors: Type.Optional(
+                Type.Object(
+                  { uat: Type.Optional(Type.String()), prod: Type.Optional(Type.String()) },
+                  { additionalProperties: false, description: 'Label matchers that pick each environment\'s series, e.g. job="shop-prod".' },
+                ),
+              ),
+              rateWindow: Type.Optional(Type.String({ description: 'Range of rate() during the watch, e.g. 1m. Default 1m.' })),
+            },
+            { additionalProperties: false },
+          ),
+          Type.Object(
+            { kind: Type.Literal('scrape'), urls: Type.Optional({ ...EnvUrlsSchema, description: "Metrics pages. Default: each environment's url + /metrics." }) },
+            { additionalProperties: false },
+          ),
+        ],
+        { description: "Where metrics come from: a Prometheus server, or the services' own /metrics (the default)." },
+      ),
+    ),
+    metrics: Type.Optional(
+      Type.Object(Object.fromEntries(MONITOR_METRICS.map((m) => [m, Type.Optional(MetricRuleSchema(m))])), {
+        additionalProperties: false,
+        description: 'Per metric (errorRate, p95Latency, memory, cpu, authSuccess): threshold, action, sustainedSamples, query.',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'Post-deploy monitoring (SEED.md thresholds; DESIGN.md decision 9).' },
+);
+
 export const SystemSchema = Type.Object(
   {
     name: Name,
@@ -106,6 +176,7 @@ export const SystemSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    monitoring: Type.Optional(MonitoringSchema),
   },
   { additionalProperties: false },
 );

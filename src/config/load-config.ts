@@ -10,9 +10,10 @@ import { parseDocument } from 'yaml';
 import { DEFAULT_PIPELINE_SEVERITIES } from '../features/bugs/bug-rules.ts';
 import type { Severity } from '../features/bugs/bug-statuses.ts';
 import { ROLES, type Role } from '../features/identity/roles.ts';
+import { monitoringProblems, resolveMonitoringSettings, type MonitoringSettings } from '../features/monitoring/monitoring-rules.ts';
 import { isValidTimeZone, minutesBetween } from '../features/schedule/schedule-rules.ts';
 import { splitCommand } from '../shared/split-command.ts';
-import { ConfigSchema, type ConfigInput, type SystemConfigInput } from './config-schema.ts';
+import { ConfigSchema, MonitoringSchema, type ConfigInput, type SystemConfigInput } from './config-schema.ts';
 
 export type SystemConfig = {
   name: string;
@@ -33,6 +34,8 @@ export type SystemConfig = {
   pipelineSeverities: Severity[];
   people: Record<Role, string[]>;
   allowSelfApproval: boolean;
+  /** Post-deploy monitoring with SEED.md's defaults filled in; absent means all defaults. */
+  monitoring?: MonitoringSettings;
 };
 
 export type DeployConfig =
@@ -143,6 +146,10 @@ function checkSystem(s: Partial<SystemConfigInput>, at: string, problems: string
   if (s.environments?.uat?.url && s.environments.uat.url === s.environments.prod?.url) {
     problems.push(`${at}.environments: uat and prod have the same url; they must be two environments`);
   }
+  // Only a well-formed section: its shape problems are already reported by the schema.
+  if (s.monitoring && Value.Check(MonitoringSchema, s.monitoring)) {
+    for (const problem of monitoringProblems(s.monitoring)) problems.push(`${at}.monitoring.${problem}`);
+  }
   const modules = Array.isArray(s.modules) ? s.modules : [];
   const dup = modules.find((m, i) => modules.indexOf(m) !== i);
   if (dup) problems.push(`${at}.modules: "${dup}" is listed twice`);
@@ -167,6 +174,7 @@ function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
     pipelineSeverities: [...new Set(s.severityPolicy?.pipeline ?? DEFAULT_PIPELINE_SEVERITIES)],
     people,
     allowSelfApproval: s.approvals?.allowSelfApproval ?? false,
+    monitoring: resolveMonitoringSettings(s.monitoring),
   };
 }
 

@@ -29,6 +29,9 @@ export const OUTBOX_EVENTS = [
   'run.failed',
   'run.interrupted',
   'run.missed',
+  // Post-deploy monitoring: a metric out of bounds; a provider that cannot measure.
+  'monitoring.breach',
+  'monitoring.unavailable',
 ] as const;
 export type OutboxEvent = (typeof OUTBOX_EVENTS)[number];
 
