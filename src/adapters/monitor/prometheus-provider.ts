@@ -61,12 +61,16 @@ export function createPrometheusProvider(options: { url: string; selector: strin
     } catch (error) {
       throw new MetricsUnavailable(`Prometheus at ${url} did not answer: ${describeFetchError(error, timeoutMs)}`, false);
     }
-    let answer: PromAnswer;
+    let answer: PromAnswer | null;
     try {
-      answer = JSON.parse(text) as PromAnswer;
+      answer = JSON.parse(text) as PromAnswer | null;
     } catch {
       if (res.status >= 500) throw new MetricsUnavailable(`Prometheus at ${url} answered HTTP ${res.status}`, false);
       throw new MetricsUnavailable(`${url} is not a Prometheus query API: /api/v1/query answered HTTP ${res.status} ${res.headers.get('content-type') ?? ''}, not JSON; check monitoring.provider.url`, true);
+    }
+    if (answer?.status !== 'success' && answer?.status !== 'error') {
+      if (res.status >= 500) throw new MetricsUnavailable(`Prometheus at ${url} answered HTTP ${res.status}`, false);
+      throw new MetricsUnavailable(`${url} is not a Prometheus query API: /api/v1/query answered HTTP ${res.status} with JSON that is not a Prometheus answer; check monitoring.provider.url`, true);
     }
     if (answer.status === 'error') {
       const why = `${answer.errorType ?? 'error'}: ${answer.error ?? 'no detail'}`;

@@ -184,12 +184,27 @@ describe('properties of judging a window', () => {
     );
   });
 
-  test('values not measured (null) never breach and break a streak', () => {
+  test('a sample that could not measure (null) never breaches, and neither extends nor ends a streak', () => {
     fc.assert(
-      fc.property(metric, (m) => {
-        const j = judgeSample({ settings: resolveMonitoringSettings(), baseline: BASELINE, values: { ...NO_VALUES }, streaks: { ...NO_STREAKS, [m]: 3 }, at: AT });
+      fc.property(metric, fc.nat(10), (m, streak) => {
+        const j = judgeSample({ settings: resolveMonitoringSettings(), baseline: BASELINE, values: { ...NO_VALUES }, streaks: { ...NO_STREAKS, [m]: streak }, at: AT });
         assert.deepEqual(j.breaches, []);
-        assert.equal(j.streaks[m], 0);
+        assert.equal(j.streaks[m], streak);
+      }),
+    );
+  });
+
+  test('property: unmeasured samples between out-of-bounds ones do not make a second breach of one episode', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom<'bad' | 'unmeasured'>('bad', 'unmeasured'), { minLength: 1, maxLength: 30 }), (samples) => {
+        let streaks = NO_STREAKS;
+        let count = 0;
+        for (const kind of samples) {
+          const j = judge(kind === 'bad' ? { errorRate: 5 } : { errorRate: 5, requests: 1 }, undefined, streaks);
+          streaks = j.streaks;
+          count += j.breaches.length;
+        }
+        assert.equal(count, samples.includes('bad') ? 1 : 0);
       }),
     );
   });

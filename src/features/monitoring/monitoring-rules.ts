@@ -120,7 +120,7 @@ export type MonitoringOverrides = {
 
 /** Defaults from SEED.md with a system's overrides applied. */
 export function resolveMonitoringSettings(input: MonitoringOverrides = {}): MonitoringSettings {
-  const windowMs = (input.windowMinutes ?? DEFAULT_WINDOW_MS / 60_000) * 60_000;
+  const windowMs = Math.round((input.windowMinutes ?? DEFAULT_WINDOW_MS / 60_000) * 60_000);
   const p = input.provider;
   const provider: MonitoringProvider =
     p?.kind === 'prometheus'
@@ -140,10 +140,10 @@ export function resolveMonitoringSettings(input: MonitoringOverrides = {}): Moni
   ) as Record<MonitorMetric, MetricRule>;
   return {
     windowMs,
-    pollMs: (input.pollSeconds ?? DEFAULT_POLL_MS / 1000) * 1000,
-    baselineWindowMs: input.baselineMinutes !== undefined ? input.baselineMinutes * 60_000 : windowMs,
+    pollMs: Math.round((input.pollSeconds ?? DEFAULT_POLL_MS / 1000) * 1000),
+    baselineWindowMs: input.baselineMinutes !== undefined ? Math.round(input.baselineMinutes * 60_000) : windowMs,
     minRequests: input.minRequests ?? DEFAULT_MIN_REQUESTS,
-    memoryLimitBytes: input.memoryLimitMb !== undefined ? input.memoryLimitMb * 1024 * 1024 : null,
+    memoryLimitBytes: input.memoryLimitMb !== undefined ? Math.round(input.memoryLimitMb * 1024 * 1024) : null,
     cpuCores: input.cpuCores ?? 1,
     provider,
     metrics,
@@ -197,8 +197,9 @@ export const NO_STREAKS: Streaks = { errorRate: 0, p95Latency: 0, memory: 0, cpu
 
 /**
  * Judges one sample. A metric breaches when it has been out of bounds for its `sustainedSamples`
- * samples in a row; the breach is reported once, on the sample that completes the streak, and
- * again only after the metric came back within bounds. `ignore` metrics never breach.
+ * measured samples in a row; the breach is reported once, on the sample that completes the streak,
+ * and again only after the metric came back within bounds. A sample that could not measure the
+ * metric neither extends nor ends a streak. `ignore` metrics never breach.
  */
 export function judgeSample(input: { settings: MonitoringSettings; baseline: Pick<MetricValues, 'p95Latency'> | null; values: MetricValues; streaks: Streaks; at: Date }): {
   breaches: Breach[];
@@ -212,7 +213,9 @@ export function judgeSample(input: { settings: MonitoringSettings; baseline: Pic
     const rule = settings.metrics[metric];
     const value = values[metric];
     const threshold = thresholdFor(metric, rule, baseline);
-    if (rule.action === 'ignore' || value === null || threshold === null || !isBreach(metric, value, threshold)) {
+    // Not measured (too little traffic, no baseline): no evidence either way, the streak stands.
+    if (value === null || threshold === null) continue;
+    if (rule.action === 'ignore' || !isBreach(metric, value, threshold)) {
       next[metric] = 0;
       continue;
     }
