@@ -23,6 +23,7 @@ import { createIdentityService } from './features/identity/identity-service.ts';
 import { createIdentityStore } from './features/identity/identity-store.ts';
 import { createMonitoringService } from './features/monitoring/monitoring-service.ts';
 import { createMonitoringStore } from './features/monitoring/monitoring-store.ts';
+import { createServerMetrics } from './features/observability/server-metrics.ts';
 import { createOutboxStore } from './features/outbox/outbox-store.ts';
 import { createReleaseService } from './features/releases/release-service.ts';
 import { createReleaseStore } from './features/releases/release-store.ts';
@@ -116,6 +117,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     runs,
     runStore,
     scheduler,
+    metrics: createServerMetrics({ db, clock, systems: config.systems.map((s) => s.name) }),
     close: () => database.close(),
   };
 }
