@@ -60,18 +60,28 @@ const PeopleSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** What a query override looks like, per metric ($selector: the environment's label matchers). */
+const QUERY_EXAMPLES: Record<(typeof MONITOR_METRICS)[number], string> = {
+  errorRate: '100 * sum(rate(http_requests_total{code=~"5..",$selector}[$window])) / sum(rate(http_requests_total{$selector}[$window]))',
+  p95Latency: 'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{$selector}[$window])))',
+  memory: '100 * sum(container_memory_working_set_bytes{$selector}) / sum(container_spec_memory_limit_bytes{$selector})',
+  cpu: '100 * sum(rate(process_cpu_seconds_total{$selector}[$window])) / 2',
+  authSuccess: '100 * sum(rate(logins_total{outcome="ok",$selector}[$window])) / sum(rate(logins_total{$selector}[$window]))',
+};
+
 const MetricRuleSchema = (metric: (typeof MONITOR_METRICS)[number]) => {
   const d = METRIC_DEFAULTS[metric];
   const unit = d.bound === 'overBaseline' ? 'percent over the baseline' : d.bound === 'min' ? 'percent, healthy above it' : 'percent, healthy below it';
   return Type.Object(
     {
-      threshold: Type.Optional(Type.Number({ minimum: 0, description: `${d.label}: ${unit}. Default ${d.threshold}.` })),
+      threshold: Type.Optional(Type.Number({ minimum: 0, default: d.threshold, description: `${d.label}: ${unit}.` })),
       action: Type.Optional(Type.Union(MONITOR_ACTIONS.map((a) => Type.Literal(a)), { description: `What a breach does: rollback, alert or ignore. Default ${d.action}.` })),
       sustainedSamples: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: `Consecutive breaching samples before it counts. Default ${d.sustainedSamples}.` })),
       query: Type.Optional(
         Type.String({
           minLength: 1,
           description: 'PromQL (Prometheus provider) answering the metric in its unit (percent 0-100, latency in seconds); $window, $selector, $env and $system are filled in.',
+          examples: [QUERY_EXAMPLES[metric]],
         }),
       ),
     },
@@ -80,7 +90,7 @@ const MetricRuleSchema = (metric: (typeof MONITOR_METRICS)[number]) => {
 };
 
 const EnvUrlsSchema = Type.Object(
-  { uat: Type.Optional(Type.String({ format: 'uri' })), prod: Type.Optional(Type.String({ format: 'uri' })) },
+  { uat: Type.Optional(Type.String({ format: 'uri', examples: ['http://10.0.0.5:8080/metrics'] })), prod: Type.Optional(Type.String({ format: 'uri', examples: ['http://10.0.0.6:8080/metrics'] })) },
   { additionalProperties: false, description: 'Per environment.' },
 );
 
@@ -89,10 +99,10 @@ export const MonitoringSchema = Type.Object(
     windowMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1440, description: 'How long each deploy is watched before standing down. Default 10.' })),
     pollSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 3600, description: 'Time between samples. Default 15.' })),
     baselineMinutes: Type.Optional(
-      Type.Number({ exclusiveMinimum: 0, maximum: 1440, description: 'Prometheus: the range before the deploy the baseline is measured over. Default: windowMinutes.' }),
+      Type.Number({ exclusiveMinimum: 0, maximum: 1440, examples: [30], description: 'Prometheus: the range before the deploy the baseline is measured over (default: windowMinutes).' }),
     ),
     minRequests: Type.Optional(Type.Integer({ minimum: 0, description: 'Samples with fewer requests (or login attempts) do not judge the rates. Default 10.' })),
-    memoryLimitMb: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "The service's memory limit; memory usage is resident memory over it. Unset: memory is not judged." })),
+    memoryLimitMb: Type.Optional(Type.Number({ exclusiveMinimum: 0, examples: [512], description: "The service's memory limit; memory usage is resident memory over it. Unset: memory is not judged." })),
     cpuCores: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Cores the service may use; CPU usage is CPU seconds per second over it. Default 1.' })),
     provider: Type.Optional(
       Type.Union(
@@ -100,14 +110,14 @@ export const MonitoringSchema = Type.Object(
           Type.Object(
             {
               kind: Type.Literal('prometheus'),
-              url: Type.String({ format: 'uri', description: 'The Prometheus server (its /api/v1/query is asked).' }),
+              url: Type.String({ format: 'uri', examples: ['http://prometheus.internal:9090'], description: 'The Prometheus server (its /api/v1/query is asked).' }),
               selectors: Type.Optional(
                 Type.Object(
-                  { uat: Type.Optional(Type.String()), prod: Type.Optional(Type.String()) },
+                  { uat: Type.Optional(Type.String({ examples: ['job="shop-uat"'] })), prod: Type.Optional(Type.String({ examples: ['job="shop-prod"'] })) },
                   { additionalProperties: false, description: 'Label matchers that pick each environment\'s series, e.g. job="shop-prod".' },
                 ),
               ),
-              rateWindow: Type.Optional(Type.String({ description: 'Range of rate() during the watch, e.g. 1m. Default 1m.' })),
+              rateWindow: Type.Optional(Type.String({ examples: ['1m'], description: 'Range of rate() during the watch. Default 1m.' })),
             },
             { additionalProperties: false },
           ),

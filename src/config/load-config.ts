@@ -174,7 +174,7 @@ function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
     pipelineSeverities: [...new Set(s.severityPolicy?.pipeline ?? DEFAULT_PIPELINE_SEVERITIES)],
     people,
     allowSelfApproval: s.approvals?.allowSelfApproval ?? false,
-    monitoring: resolveMonitoringSettings(s.monitoring),
+    ...(s.monitoring ? { monitoring: resolveMonitoringSettings(s.monitoring) } : {}),
   };
 }
 

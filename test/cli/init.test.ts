@@ -38,3 +38,20 @@ test('the starter config walks through all nine adaptation steps of SEED.md', ()
   assert.match(text, /later release/, 'says notification channels come later');
   assert.match(text, /Tonic keeps the\s+#\s+status, fix_flow and found_in_env/);
 });
+
+test('the commented monitoring example of the starter config is valid once uncommented', () => {
+  const text = starterConfigYaml();
+  const lines = text.split('\n');
+  const start = lines.indexOf('    # monitoring:');
+  assert.ok(start > 0, 'the starter config shows a monitoring section');
+  let end = start;
+  while (lines[end]?.startsWith('    #')) end++;
+  const uncommented = [...lines.slice(0, start), ...lines.slice(start, end).map((l) => l.replace(/^ {4}# /, '    ')), ...lines.slice(end)].join('\n');
+  const monitoring = parseConfig(uncommented, 'tonic.config.yaml', {}).systems[0]!.monitoring!;
+  assert.equal(monitoring.windowMs, 600_000);
+  assert.equal(monitoring.memoryLimitBytes, 512 * 1024 * 1024);
+  assert.deepEqual(monitoring.provider, { kind: 'prometheus', url: 'http://prometheus.internal:9090', selectors: { uat: 'job="my-app-uat"', prod: 'job="my-app-prod"' }, rateWindow: '1m' });
+  assert.equal(monitoring.metrics.cpu.sustainedSamples, 4);
+  assert.match(monitoring.metrics.authSuccess.query!, /^100 \* sum\(rate\(logins_total\{outcome="ok",\$selector\}/);
+  assert.equal(monitoring.metrics.authSuccess.action, 'rollback');
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { emptyHistogram, observe, renderExposition } from '../../features/observability/prometheus-text.ts';
 import {
   ExpositionError,
   bucketIncrease,
@@ -106,6 +107,24 @@ describe('parseExposition: the Prometheus text format', () => {
       }),
     );
   });
+});
+
+test("Tonic's own /metrics text (the observability renderer) reads back, histogram and all", () => {
+  const buckets = [0.1, 0.5] as const;
+  const latency = emptyHistogram(buckets);
+  for (const seconds of [0.05, 0.2, 0.3, 0.7]) observe(latency, buckets, seconds);
+  const text = renderExposition([
+    { name: 'http_requests_total', help: 'Requests "by" code\\path', type: 'counter', samples: [{ labels: { code: '200', route: 'a "quoted" \\ path' }, value: 3 }] },
+    { name: 'http_request_duration_seconds', help: 'Latency.', type: 'histogram', buckets, series: [{ labels: {}, observations: latency }] },
+  ]);
+  const page = parseExposition(text);
+  assert.equal(page.types.get('http_request_duration_seconds'), 'histogram');
+  assert.deepEqual(page.samples[0], { name: 'http_requests_total', labels: { code: '200', route: 'a "quoted" \\ path' }, value: 3 });
+  assert.deepEqual(bucketsOf(page, 'http_request_duration_seconds'), [
+    { le: 0.1, count: 1 },
+    { le: 0.5, count: 3 },
+    { le: Infinity, count: 4 },
+  ]);
 });
 
 describe('counter increases between two scrapes', () => {
