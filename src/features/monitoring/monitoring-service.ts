@@ -228,6 +228,8 @@ export function createMonitoringService(deps: MonitoringDeps) {
   }
 
   return {
+    /** Whether the system asks for post-deploy monitoring (it has a `monitoring` section). */
+    enabledFor: (system: string): boolean => systems.get(system).monitoring !== undefined,
     baseline,
     watch,
 

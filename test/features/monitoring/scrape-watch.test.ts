@@ -35,6 +35,7 @@ for (const dialect of DIALECTS) {
       assert.equal(baseline.error, null);
       assert.equal(baseline.errorRate, 0);
       assert.ok(baseline.p95Latency! > 0.025 && baseline.p95Latency! <= 0.25, `p95 of 30 ms requests in the (25 ms, 250 ms] bucket, got ${baseline.p95Latency}`);
+      assert.equal(t.tonic.monitoring.enabledFor('shop'), true, 'the system has a monitoring section');
       const startedAt = t.clock.now().getTime();
 
       const verdict = await t.tonic.monitoring.watch({ system: 'shop', env: 'prod', deploymentId, release: 'v1.0.1', baseline, windowMs: WINDOW_MS, pollMs: POLL_MS });
