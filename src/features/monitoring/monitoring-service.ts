@@ -65,6 +65,9 @@ export type WatchInput = {
 
 const ACTOR = SYSTEM_ACTOR.username;
 
+/** 600000 → "10 min", 3000 → "3 s". */
+const spoken = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Number((ms / 1000).toFixed(1))} s`);
+
 export function createMonitoringService(deps: MonitoringDeps) {
   const { db, store, systems, providers, audit, outbox, clock } = deps;
   const settingsOf = (system: string): MonitoringSettings => systems.get(system).monitoring ?? resolveMonitoringSettings();
@@ -216,9 +219,9 @@ export function createMonitoringService(deps: MonitoringDeps) {
       if (clock.now().getTime() >= end) break;
     }
 
-    if (samples === 0) return finish('unavailable', `no sample could be taken in the ${settings.windowMs / 1000} s window (${provider.source})`);
+    if (samples === 0) return finish('unavailable', `no sample could be taken in the ${spoken(settings.windowMs)} window (${provider.source})`);
     const outcome = outcomeOf(breaches);
-    const window = `the ${settings.windowMs / 1000} s window passed`;
+    const window = `the ${spoken(settings.windowMs)} window passed`;
     const reason =
       outcome === 'clean'
         ? `${window} clean over ${samples} samples (${provider.source})`
