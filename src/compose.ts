@@ -9,6 +9,7 @@ import type { DatabaseHandle } from './adapters/db/database.ts';
 import { createDeployDrivers } from './adapters/deploy/deploy-drivers.ts';
 import { createRepositories } from './adapters/git/repositories.ts';
 import { createGitVersionGraph } from './adapters/git/git-version-graph.ts';
+import { createMetricsProviders } from './adapters/monitor/metrics-provider.ts';
 import type { TonicConfig } from './config/load-config.ts';
 import { createAnalysisService } from './features/analysis/analysis-service.ts';
 import { createAnalysisStore } from './features/analysis/analysis-store.ts';
@@ -30,6 +31,8 @@ import { createHotfixStore } from './features/hotfixes/hotfix-store.ts';
 import type { VersionGraph } from './features/environments/flow-rules.ts';
 import { createIdentityService } from './features/identity/identity-service.ts';
 import { createIdentityStore } from './features/identity/identity-store.ts';
+import { createMonitoringService } from './features/monitoring/monitoring-service.ts';
+import { createMonitoringStore } from './features/monitoring/monitoring-store.ts';
 import { createServerMetrics } from './features/observability/server-metrics.ts';
 import { createOutboxStore } from './features/outbox/outbox-store.ts';
 import { createReleaseService } from './features/releases/release-service.ts';
@@ -61,11 +64,13 @@ export type ComposeOptions = {
   leaseMs?: number;
   /** DEPLOY_FREEZE* of the environment (settings.ts): a freeze of every system. */
   freezeEnvironment?: FreezeFlags | null;
-  /** Post-deploy monitoring (the watch window); without it, deploys and rollbacks are validated by smoke alone. */
+  /** Post-deploy monitoring; default: the monitoring service (Prometheus or the service's /metrics). */
   monitor?: Monitor;
+  /** How monitoring waits between polls (default: real time). */
+  sleep?: (ms: number) => Promise<void>;
 };
 
-export function composeTonic({ database, config, clock, home, versions, analyzer, instance, leaseMs = 60_000, freezeEnvironment = null, monitor }: ComposeOptions) {
+export function composeTonic({ database, config, clock, home, versions, analyzer, instance, leaseMs = 60_000, freezeEnvironment = null, monitor, sleep = waitRealTime }: ComposeOptions) {
   const { db, dialect } = database;
   const instanceId = instance ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const systems = createSystemRegistry(config.systems);
@@ -94,6 +99,8 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     identity,
   });
   const freezes = createFreezeService({ db, store: createFreezeStore(), systems, identity, audit, outbox, clock, environment: freezeEnvironment });
+  const monitoring = createMonitoringService({ db, store: createMonitoringStore(), systems, providers: createMetricsProviders(), audit, outbox, clock, identity, sleep });
+  const monitorInUse: Monitor = monitor ?? monitoring;
   const lock = createDeployLock({ db, locks: createDeployLockStore(), deployments: deploymentStore, systems, audit, outbox, clock, instance: instanceId, leaseMs });
   const smoke = createSmokeService({ db, deployments: deploymentStore, systems, audit, outbox, clock, runner: createSmokeRunner({ clock }), workdirOf });
   const rollbacks = createRollbackService({
@@ -108,7 +115,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     repositories,
     smoke,
     lock,
-    monitor,
+    monitor: monitorInUse,
     systems,
     identity,
     audit,
@@ -116,7 +123,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     clock,
     workdirOf,
   });
-  const postDeploy = createPostDeploy({ smoke, rollbacks, systems, clock, monitor });
+  const postDeploy = createPostDeploy({ smoke, rollbacks, systems, clock, monitor: monitorInUse });
   const checklists = wireChecklists({
     db,
     systems,
@@ -226,6 +233,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     smoke,
     rollbacks,
     postDeploy,
+    monitoring,
     runs,
     runStore,
     checklists,
@@ -237,3 +245,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
 }
 
 export type Tonic = ReturnType<typeof composeTonic>;
+
+function waitRealTime(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

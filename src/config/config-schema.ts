@@ -8,6 +8,7 @@ import { HOLIDAY_TYPES } from '../features/freezes/freeze-calendar.ts';
 import { DEFAULT_HOTFIX_POLICY, PRIORITIES } from '../features/hotfixes/hotfix-rules.ts';
 import { ChecklistSchema } from '../features/checklists/checklist-config.ts';
 import { ROLES } from '../features/identity/roles.ts';
+import { METRIC_DEFAULTS, MONITOR_ACTIONS, MONITOR_METRICS } from '../features/monitoring/monitoring-rules.ts';
 
 const LocalTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: '24-hour local time, HH:MM' });
 const Name = Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}$', description: 'lower-case letters, digits and dashes' });
@@ -318,6 +319,85 @@ const AnalyzerSchema = Type.Object(
   { additionalProperties: false, description: 'Root cause and fix plan at T1 (SEED.md: "AI analyses root cause + records fix plan"). Default: builtin.' },
 );
 
+/** What a query override looks like, per metric ($selector: the environment's label matchers). */
+const QUERY_EXAMPLES: Record<(typeof MONITOR_METRICS)[number], string> = {
+  errorRate: '100 * sum(rate(http_requests_total{code=~"5..",$selector}[$window])) / sum(rate(http_requests_total{$selector}[$window]))',
+  p95Latency: 'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{$selector}[$window])))',
+  memory: '100 * sum(container_memory_working_set_bytes{$selector}) / sum(container_spec_memory_limit_bytes{$selector})',
+  cpu: '100 * sum(rate(process_cpu_seconds_total{$selector}[$window])) / 2',
+  authSuccess: '100 * sum(rate(logins_total{outcome="ok",$selector}[$window])) / sum(rate(logins_total{$selector}[$window]))',
+};
+
+const MetricRuleSchema = (metric: (typeof MONITOR_METRICS)[number]) => {
+  const d = METRIC_DEFAULTS[metric];
+  const unit = d.bound === 'overBaseline' ? 'percent over the baseline' : d.bound === 'min' ? 'percent, healthy above it' : 'percent, healthy below it';
+  return Type.Object(
+    {
+      threshold: Type.Optional(Type.Number({ minimum: 0, default: d.threshold, description: `${d.label}: ${unit}.` })),
+      action: Type.Optional(Type.Union(MONITOR_ACTIONS.map((a) => Type.Literal(a)), { description: `What a breach does: rollback, alert or ignore. Default ${d.action}.` })),
+      sustainedSamples: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: `Consecutive breaching samples before it counts. Default ${d.sustainedSamples}.` })),
+      query: Type.Optional(
+        Type.String({
+          minLength: 1,
+          description: 'PromQL (Prometheus provider) answering the metric in its unit (percent 0-100, latency in seconds); $window, $selector, $env and $system are filled in.',
+          examples: [QUERY_EXAMPLES[metric]],
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  );
+};
+
+const EnvUrlsSchema = Type.Object(
+  { uat: Type.Optional(Type.String({ format: 'uri', examples: ['http://10.0.0.5:8080/metrics'] })), prod: Type.Optional(Type.String({ format: 'uri', examples: ['http://10.0.0.6:8080/metrics'] })) },
+  { additionalProperties: false, description: 'Per environment.' },
+);
+
+export const MonitoringSchema = Type.Object(
+  {
+    windowMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1440, description: 'How long each deploy is watched before standing down. Default 10.' })),
+    pollSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 3600, description: 'Time between samples. Default 15.' })),
+    baselineMinutes: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 1440, examples: [30], description: 'Prometheus: the range before the deploy the baseline is measured over (default: windowMinutes).' }),
+    ),
+    minRequests: Type.Optional(Type.Integer({ minimum: 0, description: 'Samples with fewer requests (or login attempts) do not judge the rates. Default 10.' })),
+    memoryLimitMb: Type.Optional(Type.Number({ exclusiveMinimum: 0, examples: [512], description: "The service's memory limit; memory usage is resident memory over it. Unset: memory is not judged." })),
+    cpuCores: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Cores the service may use; CPU usage is CPU seconds per second over it. Default 1.' })),
+    provider: Type.Optional(
+      Type.Union(
+        [
+          Type.Object(
+            {
+              kind: Type.Literal('prometheus'),
+              url: Type.String({ format: 'uri', examples: ['http://prometheus.internal:9090'], description: 'The Prometheus server (its /api/v1/query is asked).' }),
+              selectors: Type.Optional(
+                Type.Object(
+                  { uat: Type.Optional(Type.String({ examples: ['job="shop-uat"'] })), prod: Type.Optional(Type.String({ examples: ['job="shop-prod"'] })) },
+                  { additionalProperties: false, description: 'Label matchers that pick each environment\'s series, e.g. job="shop-prod".' },
+                ),
+              ),
+              rateWindow: Type.Optional(Type.String({ examples: ['1m'], description: 'Range of rate() during the watch. Default 1m.' })),
+            },
+            { additionalProperties: false },
+          ),
+          Type.Object(
+            { kind: Type.Literal('scrape'), urls: Type.Optional({ ...EnvUrlsSchema, description: "Metrics pages. Default: each environment's url + /metrics." }) },
+            { additionalProperties: false },
+          ),
+        ],
+        { description: "Where metrics come from: a Prometheus server, or the services' own /metrics (the default)." },
+      ),
+    ),
+    metrics: Type.Optional(
+      Type.Object(Object.fromEntries(MONITOR_METRICS.map((m) => [m, Type.Optional(MetricRuleSchema(m))])), {
+        additionalProperties: false,
+        description: 'Per metric (errorRate, p95Latency, memory, cpu, authSuccess): threshold, action, sustainedSamples, query.',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'Post-deploy monitoring (SEED.md thresholds; DESIGN.md decision 9).' },
+);
+
 export const SystemSchema = Type.Object(
   {
     name: Name,
@@ -371,6 +451,7 @@ export const SystemSchema = Type.Object(
     rollback: Type.Optional(RollbackSchema),
     checklist: Type.Optional(ChecklistSchema),
     analyzer: Type.Optional(AnalyzerSchema),
+    monitoring: Type.Optional(MonitoringSchema),
   },
   { additionalProperties: false },
 );

@@ -215,6 +215,27 @@ describe('tonic.config.yaml', () => {
     }
   });
 
+  test('monitoring: SEED.md defaults with the overrides written; each mistake named by its key path', () => {
+    const extra = [
+      '    monitoring:',
+      '      windowMinutes: 5',
+      '      provider: { kind: prometheus, url: "http://prom.internal:9090", selectors: { prod: \'job="shop"\' } }',
+      '      metrics: { errorRate: { threshold: 1, action: alert }, cpu: { action: ignore } }',
+    ].join('\n');
+    const monitoring = parseConfig(file(system('shop', { extra })), FILE, {}).systems[0]!.monitoring!;
+    assert.equal(monitoring.windowMs, 300_000);
+    assert.equal(monitoring.pollMs, 15_000);
+    assert.deepEqual(monitoring.provider, { kind: 'prometheus', url: 'http://prom.internal:9090', selectors: { uat: '', prod: 'job="shop"' }, rateWindow: '1m' });
+    assert.deepEqual([monitoring.metrics.errorRate.action, monitoring.metrics.cpu.action, monitoring.metrics.authSuccess.action], ['alert', 'ignore', 'rollback']);
+
+    const section = (...lines: string[]) => file(system('shop', { extra: ['    monitoring:', ...lines.map((l) => `      ${l}`)].join('\n') }));
+    oneProblem(section('metrics: { errorRate: { action: panic } }'), 'systems[0].monitoring.metrics.errorRate.action', /must be one of rollback, alert, ignore/);
+    oneProblem(section('metrics: { latency: { threshold: 5 } }'), 'systems[0].monitoring.metrics.latency', /unknown key/);
+    oneProblem(section('windowMinutes: 1', 'pollSeconds: 90'), 'systems[0].monitoring.pollSeconds', /90 s is longer than the watch window/);
+    oneProblem(section('provider: { kind: prometheus, url: "http://p:9090", rateWindow: soon }'), 'systems[0].monitoring.provider.rateWindow', /"soon" is not a Prometheus duration/);
+    assert.ok(problems(section('provider: { kind: prometheus }')).some((p) => p.startsWith('systems[0].monitoring.provider')));
+  });
+
   test('loadConfigFile reads a file, and says how to create one when it is missing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tonic-config-'));
     try {

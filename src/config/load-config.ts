@@ -14,10 +14,11 @@ import { holidayCalendarProblem, isLocalDate } from '../features/freezes/freeze-
 import { FREEZE_INSTANT_HINT, LUNAR_NEW_YEAR_DAYS, NO_FREEZE_CONFIG, parseFreezeInstant, type FreezeConfig } from '../features/freezes/freeze-rules.ts';
 import { DEFAULT_HOTFIX_POLICY, type HotfixPolicy } from '../features/hotfixes/hotfix-rules.ts';
 import { ROLES, type Role } from '../features/identity/roles.ts';
+import { monitoringProblems, resolveMonitoringSettings, type MonitoringSettings } from '../features/monitoring/monitoring-rules.ts';
 import { isValidTimeZone, minutesBetween } from '../features/schedule/schedule-rules.ts';
 import { smokeStepProblems, type SmokeConfig, type SmokeExpect, type SmokeMethod, type SmokeStep } from '../features/smoke/smoke-rules.ts';
 import { splitCommand } from '../shared/split-command.ts';
-import { ConfigSchema, DEFAULT_NEVER_SEND, type ConfigInput, type SystemConfigInput } from './config-schema.ts';
+import { ConfigSchema, DEFAULT_NEVER_SEND, MonitoringSchema, type ConfigInput, type SystemConfigInput } from './config-schema.ts';
 
 export type SystemConfig = {
   name: string;
@@ -49,6 +50,8 @@ export type SystemConfig = {
   checklist?: ChecklistConfig | null;
   /** Who analyses a bug's fix at T1: the built-in diff analysis, or a language model with it as fallback. */
   analyzer: AnalyzerConfig;
+  /** Post-deploy monitoring with SEED.md's defaults filled in; absent means all defaults. */
+  monitoring?: MonitoringSettings;
 };
 
 export type DownMigrationConfig = { command: string[]; migrationPaths: string[]; workdir: string | null; timeoutMs: number };
@@ -207,6 +210,10 @@ function checkSystem(s: Partial<SystemConfigInput>, at: string, problems: string
   }
   checkAnalyzer(s.analyzer, `${at}.analyzer`, problems);
   checkChecklist(s.checklist, `${at}.checklist`, problems);
+  // Only a well-formed section: its shape problems are already reported by the schema.
+  if (s.monitoring && Value.Check(MonitoringSchema, s.monitoring)) {
+    for (const problem of monitoringProblems(s.monitoring)) problems.push(`${at}.monitoring.${problem}`);
+  }
   const modules = Array.isArray(s.modules) ? s.modules : [];
   const dup = modules.find((m, i) => modules.indexOf(m) !== i);
   if (dup) problems.push(`${at}.modules: "${dup}" is listed twice`);
@@ -334,6 +341,7 @@ function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
     // Only when configured: a system without these sections gets none (DEFAULT_ROLLBACK applies).
     ...(s.smoke ? { smoke: smoke(s) } : {}),
     ...(s.rollback ? { rollback: rollback(s.rollback, baseDir) } : {}),
+    ...(s.monitoring ? { monitoring: resolveMonitoringSettings(s.monitoring) } : {}),
   };
 }
 

@@ -162,6 +162,28 @@ systems:
         command: "./scripts/migrate-down.sh {from} {to}"
         migrationPaths: ["db/migrations/**"]
       validationMinutes: 5       # monitoring window after a rollback, once monitoring is set up
+    # Post-deploy monitoring (SEED.md "Post-Deploy Monitoring"): after each deploy Tonic watches
+    # the environment for windowMinutes, sampling every pollSeconds, and judges each sample against
+    # SEED.md's thresholds: 5xx rate < 0.5 %, p95 latency < baseline + 20 % (the baseline is
+    # measured before the deploy), memory < 85 %, CPU < 80 % sustained, auth success > 99 %.
+    # A 5xx or auth breach rolls the deploy back; the others alert. With no provider, Tonic scrapes
+    # each environment's url + /metrics (Prometheus text) itself; with one, it asks Prometheus.
+    # All keys are optional; remove the leading "# " to use these:
+    # monitoring:
+    #   windowMinutes: 10
+    #   pollSeconds: 15
+    #   memoryLimitMb: 512            # the service's memory limit: memory % is measured against it
+    #   provider:
+    #     kind: prometheus
+    #     url: http://prometheus.internal:9090
+    #     selectors: { uat: 'job="my-app-uat"', prod: 'job="my-app-prod"' }
+    #   metrics:
+    #     errorRate: { threshold: 0.5, action: rollback }    # percent of requests answering 5xx
+    #     p95Latency: { threshold: 20, action: alert }       # percent over the baseline
+    #     cpu: { threshold: 80, sustainedSamples: 4 }        # "sustained": 4 samples in a row
+    #     authSuccess:                                       # your own metric names, in PromQL:
+    #       query: '100 * sum(rate(logins_total{outcome="ok",$selector}[$window])) / sum(rate(logins_total{$selector}[$window]))'
+
     # Step 9: document rollback steps for your stack and database here, until rollback is
     # configured in a later release. For example:
     #   1. Note what was deployed, when, and what broke.

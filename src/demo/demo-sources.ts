@@ -18,17 +18,24 @@ import { createServer } from 'node:http';
 
 const version = process.env.APP_VERSION ?? 'dev';
 const counts = new Map();
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const buckets = BUCKETS.map(() => 0);
 let latencySum = 0;
 let latencyCount = 0;
 
 function metrics() {
   const lines = ['# TYPE http_requests_total counter'];
   for (const [code, n] of counts) lines.push(\`http_requests_total{code="\${code}"} \${n}\`);
-  lines.push('# TYPE http_request_duration_seconds summary');
+  lines.push('# TYPE http_request_duration_seconds histogram');
+  BUCKETS.forEach((le, i) => lines.push(\`http_request_duration_seconds_bucket{le="\${le}"} \${buckets[i]}\`));
+  lines.push(\`http_request_duration_seconds_bucket{le="+Inf"} \${latencyCount}\`);
   lines.push(\`http_request_duration_seconds_sum \${latencySum}\`);
   lines.push(\`http_request_duration_seconds_count \${latencyCount}\`);
   lines.push('# TYPE process_resident_memory_bytes gauge');
   lines.push(\`process_resident_memory_bytes \${process.memoryUsage().rss}\`);
+  const cpu = process.cpuUsage();
+  lines.push('# TYPE process_cpu_seconds_total counter');
+  lines.push(\`process_cpu_seconds_total \${(cpu.user + cpu.system) / 1e6}\`);
   return lines.join('\\n') + '\\n';
 }
 
@@ -36,7 +43,9 @@ const server = createServer((req, res) => {
   const started = process.hrtime.bigint();
   res.on('finish', () => {
     counts.set(res.statusCode, (counts.get(res.statusCode) ?? 0) + 1);
-    latencySum += Number(process.hrtime.bigint() - started) / 1e9;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    BUCKETS.forEach((le, i) => { if (seconds <= le) buckets[i] += 1; });
+    latencySum += seconds;
     latencyCount += 1;
   });
   if (req.url === '/metrics') {

@@ -14,6 +14,7 @@ import { registerFreezeRoutes } from '../features/freezes/freeze-routes.ts';
 import { registerHotfixRoutes } from '../features/hotfixes/hotfix-routes.ts';
 import { registerIdentityRoutes } from '../features/identity/identity-routes.ts';
 import { registerRollbackRoutes } from '../features/rollbacks/rollback-routes.ts';
+import { registerMonitoringRoutes } from '../features/monitoring/monitoring-routes.ts';
 import { registerRunRoutes } from '../features/runs/run-routes.ts';
 import { registerSystemRoutes } from '../features/systems/system-routes.ts';
 import type { Tonic } from '../compose.ts';
@@ -100,6 +101,7 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
       registerChecklistRoutes(api, tonic.checklists);
       registerAuditRoutes(api, { db: tonic.db, audit: tonic.audit, identity: tonic.identity });
       registerIdentityRoutes(api, tonic.identity);
+      registerMonitoringRoutes(api, tonic.monitoring);
     },
     { prefix: '/api/v1' },
   );

@@ -82,3 +82,20 @@ test('the commented analyzer example is a valid configuration once uncommented',
     ['.env*', '*.pem', 'config/secrets/**'],
   ]);
 });
+
+test('the commented monitoring example of the starter config is valid once uncommented', () => {
+  const text = starterConfigYaml();
+  const lines = text.split('\n');
+  const start = lines.indexOf('    # monitoring:');
+  assert.ok(start > 0, 'the starter config shows a monitoring section');
+  let end = start;
+  while (lines[end]?.startsWith('    #')) end++;
+  const uncommented = [...lines.slice(0, start), ...lines.slice(start, end).map((l) => l.replace(/^ {4}# /, '    ')), ...lines.slice(end)].join('\n');
+  const monitoring = parseConfig(uncommented, 'tonic.config.yaml', {}).systems[0]!.monitoring!;
+  assert.equal(monitoring.windowMs, 600_000);
+  assert.equal(monitoring.memoryLimitBytes, 512 * 1024 * 1024);
+  assert.deepEqual(monitoring.provider, { kind: 'prometheus', url: 'http://prometheus.internal:9090', selectors: { uat: 'job="my-app-uat"', prod: 'job="my-app-prod"' }, rateWindow: '1m' });
+  assert.equal(monitoring.metrics.cpu.sustainedSamples, 4);
+  assert.match(monitoring.metrics.authSuccess.query!, /^100 \* sum\(rate\(logins_total\{outcome="ok",\$selector\}/);
+  assert.equal(monitoring.metrics.authSuccess.action, 'rollback');
+});

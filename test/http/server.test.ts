@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { execFileSync, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { measureCumulative, parseExposition } from '../../src/adapters/monitor/exposition.ts';
 import { createScratchPgDatabase, DIALECTS } from '../support/databases.ts';
 import { freePort, runTonic, waitForHealth } from '../support/processes.ts';
 
@@ -40,6 +41,10 @@ describe('tonic serve', () => {
         }
         const metrics = await (await fetch(`${shop.environments[0].url}/metrics`)).text();
         assert.match(metrics, /http_requests_total\{code="200"\}/);
+        // What post-deploy monitoring reads when it scrapes the demo: rates, a p95, memory, CPU.
+        const measured = measureCumulative(parseExposition(metrics), { memoryLimitBytes: 256 * 1024 * 1024, cpuCores: 1 });
+        assert.ok(measured.requests! > 0 && measured.errorRate === 0 && measured.p95Latency! > 0 && measured.memory! > 0, JSON.stringify(measured));
+        assert.match(metrics, /^process_cpu_seconds_total [\d.e-]+$/m);
         const bugs = await get('/systems/shop/bugs');
         assert.equal(bugs.items.length, 3, 'the demo reports three shop bugs to start with');
         assert.equal(existsSync(join(cwd, '.tonic', 'tonic.sqlite')), dialect === 'sqlite', 'SQLite file under .tonic/ unless DATABASE_URL is set');

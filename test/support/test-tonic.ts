@@ -79,6 +79,11 @@ export async function createTestTonic(options: {
     leaseMs: options.leaseMs,
     freezeEnvironment: options.freezeEnvironment,
     monitor: options.monitor,
+    // Waits (monitoring's polls) take real time, and the fake clock moves on by as much.
+    sleep: async (ms) => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      clock.advance(ms);
+    },
   });
   await tonic.identity.bootstrap(ADMIN_TOKEN);
   const admin: Actor = { username: ADMIN_USERNAME, role: 'admin' };

@@ -14,6 +14,7 @@ import * as rollbacks from './migrations/2026-11-26-0006-rollbacks.ts';
 import * as hotfixes from './migrations/2026-11-26-0004-hotfixes.ts';
 import * as checklists from './migrations/2026-11-26-0005-checklists.ts';
 import * as analysis from './migrations/2026-11-26-0009-analysis.ts';
+import * as monitoring from './migrations/2026-11-26-0007-monitoring.ts';
 import { cachingSqlite, namingPool } from './prepared-statements.ts';
 import type { DB } from './schema.ts';
 
@@ -38,6 +39,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0004-hotfixes': hotfixes,
   '2026-11-26-0005-checklists': checklists,
   '2026-11-26-0009-analysis': analysis,
+  '2026-11-26-0007-monitoring': monitoring,
 };
 
 export type OpenOptions = {

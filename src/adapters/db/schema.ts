@@ -340,6 +340,31 @@ export interface ChecklistTable {
   finished_at: string | null;
 }
 
+export interface MonitoringWatchTable {
+  id: Generated<number>;
+  deployment_id: number;
+  system: string;
+  env: string;
+  /** The version watched. */
+  release: string;
+  /** Where the metrics came from ("Prometheus at …", "scrape of …"). */
+  source: string;
+  /** watching | clean | rollback | alert | unavailable */
+  outcome: string;
+  reason: string | null;
+  /** JSON Baseline. */
+  baseline: string;
+  /** JSON Breach[]. */
+  breaches: ColumnType<string, string | undefined, string>;
+  /** JSON string[]: metrics that could not be judged, and why. */
+  notes: ColumnType<string, string | undefined, string>;
+  samples: ColumnType<number, number | undefined, number>;
+  window_ms: number;
+  poll_ms: number;
+  started_at: string;
+  finished_at: string | null;
+}
+
 export interface OnCallAckTable {
   id: Generated<number>;
   system: string;
@@ -392,6 +417,22 @@ export interface BugAnalysisTable {
   created_at: string;
 }
 
+export interface MonitoringSampleTable {
+  id: Generated<number>;
+  watch_id: number;
+  seq: number;
+  at: string;
+  error_rate: number | null;
+  p95_latency: number | null;
+  memory: number | null;
+  cpu: number | null;
+  auth_success: number | null;
+  requests: number | null;
+  auth_attempts: number | null;
+  /** The provider's failure on this poll, when it could not measure. */
+  error: string | null;
+}
+
 export interface DB {
   bugs: BugTable;
   bug_history: BugHistoryTable;
@@ -416,6 +457,8 @@ export interface DB {
   checklists: ChecklistTable;
   oncall_acks: OnCallAckTable;
   bug_analyses: BugAnalysisTable;
+  monitoring_watches: MonitoringWatchTable;
+  monitoring_samples: MonitoringSampleTable;
 }
 
 export type Db = Kysely<DB>;

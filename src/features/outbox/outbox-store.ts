@@ -51,6 +51,9 @@ export const OUTBOX_EVENTS = [
   'checklist.failed',
   'oncall.ack_requested',
   'oncall.acknowledged',
+  // Post-deploy monitoring: a metric out of bounds; a provider that cannot measure.
+  'monitoring.breach',
+  'monitoring.unavailable',
 ] as const;
 export type OutboxEvent = (typeof OUTBOX_EVENTS)[number];
 

@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import {
+  MONITOR_ACTIONS,
+  MONITOR_METRICS,
+  NO_STREAKS,
+  NO_VALUES,
+  demandsRollback,
+  describeBreach,
+  isBreach,
+  judgeSample,
+  monitoringProblems,
+  outcomeOf,
+  resolveMonitoringSettings,
+  thresholdFor,
+  unjudgedNotes,
+  type Breach,
+  type MetricValues,
+  type MonitorMetric,
+  type MonitoringSettings,
+  type Streaks,
+} from './monitoring-rules.ts';
+
+const AT = new Date('2026-11-26T14:00:00Z');
+const HEALTHY: MetricValues = { errorRate: 0, p95Latency: 0.1, memory: 40, cpu: 20, authSuccess: 100, requests: 500, authAttempts: 50 };
+const BASELINE = { p95Latency: 0.1 };
+
+const judge = (values: Partial<MetricValues>, settings: MonitoringSettings = resolveMonitoringSettings(), streaks: Streaks = NO_STREAKS) =>
+  judgeSample({ settings, baseline: BASELINE, values: { ...HEALTHY, ...values }, streaks, at: AT });
+
+describe("SEED.md's thresholds and actions by default", () => {
+  test('defaults: 10 minute window, 15 s polls, scrape of /metrics; 5xx and auth success roll back, the others alert', () => {
+    const s = resolveMonitoringSettings();
+    assert.equal(s.windowMs, 600_000);
+    assert.equal(s.pollMs, 15_000);
+    assert.deepEqual(s.provider, { kind: 'scrape', urls: { uat: null, prod: null } });
+    assert.deepEqual(
+      Object.fromEntries(MONITOR_METRICS.map((m) => [m, [s.metrics[m].threshold, s.metrics[m].action]])),
+      { errorRate: [0.5, 'rollback'], p95Latency: [20, 'alert'], memory: [85, 'alert'], cpu: [80, 'alert'], authSuccess: [99, 'rollback'] },
+    );
+    assert.equal(s.metrics.cpu.sustainedSamples > 1, true, 'CPU counts only when sustained');
+  });
+
+  test('healthy is strict, as SEED.md writes it: 0.5 % of 5xx is a breach, 0.49 % is not; 99 % auth success is a breach', () => {
+    assert.equal(isBreach('errorRate', 0.5, 0.5), true);
+    assert.equal(isBreach('errorRate', 0.49, 0.5), false);
+    assert.equal(isBreach('authSuccess', 99, 99), true);
+    assert.equal(isBreach('authSuccess', 99.1, 99), false);
+    assert.equal(isBreach('memory', 85, 85), true);
+  });
+
+  test('p95 is judged against the baseline plus 20 %; with no baseline it is not judged at all', () => {
+    const rule = resolveMonitoringSettings().metrics.p95Latency;
+    assert.ok(Math.abs(thresholdFor('p95Latency', rule, { p95Latency: 0.25 })! - 0.3) < 1e-12);
+    assert.equal(thresholdFor('p95Latency', rule, { p95Latency: null }), null);
+    assert.deepEqual(judge({ p95Latency: 0.119 }).breaches, []);
+    assert.deepEqual(judge({ p95Latency: 0.121 }).breaches, [{ metric: 'p95Latency', value: 0.121, threshold: 0.12, action: 'alert', at: AT.toISOString() }]);
+    const noBaseline = judgeSample({ settings: resolveMonitoringSettings(), baseline: null, values: { ...HEALTHY, p95Latency: 99 }, streaks: NO_STREAKS, at: AT });
+    assert.deepEqual(noBaseline.breaches, []);
+  });
+
+  test('a 5xx breach and an auth breach roll back; memory alerts', () => {
+    const { breaches } = judge({ errorRate: 2, authSuccess: 97, memory: 90 });
+    assert.deepEqual(
+      breaches.map((b) => [b.metric, b.action]),
+      [
+        ['errorRate', 'rollback'],
+        ['memory', 'alert'],
+        ['authSuccess', 'rollback'],
+      ],
+    );
+    assert.equal(demandsRollback(breaches), true);
+    assert.equal(outcomeOf(breaches), 'rollback');
+    assert.equal(outcomeOf(breaches.filter((b) => b.action === 'alert')), 'alert');
+    assert.equal(outcomeOf([]), 'clean');
+  });
+
+  test('CPU above 80 % counts only when sustained: four samples in a row by default, and once', () => {
+    let streaks = NO_STREAKS;
+    const seen: number[] = [];
+    for (let i = 1; i <= 6; i++) {
+      const j = judge({ cpu: 95 }, undefined, streaks);
+      streaks = j.streaks;
+      if (j.breaches.length) seen.push(i);
+    }
+    assert.deepEqual(seen, [4]);
+    // One calm sample resets the streak.
+    assert.equal(judge({ cpu: 10 }, undefined, streaks).streaks.cpu, 0);
+  });
+
+  test('rates over too few requests are not judged: 1 failure in 2 requests is not a 50 % error rate', () => {
+    assert.deepEqual(judge({ errorRate: 50, requests: 2 }).breaches, []);
+    assert.deepEqual(judge({ authSuccess: 0, authAttempts: 1 }).breaches, []);
+    assert.equal(judge({ errorRate: 50, requests: 10 }).breaches.length, 1);
+  });
+
+  test('describeBreach says the metric, the value and the limit in words', () => {
+    assert.equal(describeBreach({ metric: 'errorRate', value: 12.5, threshold: 0.5 }), 'HTTP 5xx error rate 12.5 %: at or above the limit 0.5 %');
+    assert.equal(describeBreach({ metric: 'authSuccess', value: 97, threshold: 99 }), 'Login / auth success rate 97 %: at or below the floor 99 %');
+    assert.equal(describeBreach({ metric: 'p95Latency', value: 0.4875, threshold: 0.2865 }), 'API response time (p95) 487.5 ms: at or above the limit 286.5 ms (baseline + 20 %)');
+  });
+});
+
+describe("a system's monitoring section", () => {
+  test('overrides window, poll, thresholds, actions, queries and the provider', () => {
+    const s = resolveMonitoringSettings({
+      windowMinutes: 5,
+      pollSeconds: 10,
+      memoryLimitMb: 512,
+      provider: { kind: 'prometheus', url: 'http://prom:9090/', selectors: { prod: 'job="shop"' } },
+      metrics: { errorRate: { threshold: 1, action: 'alert' }, cpu: { action: 'ignore' }, p95Latency: { query: 'my_p95' } },
+    });
+    assert.equal(s.windowMs, 300_000);
+    assert.equal(s.pollMs, 10_000);
+    assert.equal(s.baselineWindowMs, 300_000, 'the baseline covers as long as the watch unless told');
+    assert.equal(s.memoryLimitBytes, 512 * 1024 * 1024);
+    assert.deepEqual(s.provider, { kind: 'prometheus', url: 'http://prom:9090', selectors: { uat: '', prod: 'job="shop"' }, rateWindow: '1m' });
+    assert.deepEqual(s.metrics.errorRate, { threshold: 1, action: 'alert', sustainedSamples: 1, query: null });
+    assert.equal(s.metrics.authSuccess.action, 'rollback', 'what is not overridden keeps the default');
+    assert.equal(s.metrics.p95Latency.query, 'my_p95');
+    assert.deepEqual(judge({ cpu: 100 }, s, { ...NO_STREAKS, cpu: 10 }).breaches, [], 'an ignored metric never breaches');
+    assert.equal(outcomeOf(judge({ errorRate: 5 }, s).breaches), 'alert', '5xx set to alert does not roll back');
+  });
+
+  test('problems a schema cannot see: a poll longer than the window, a percentage above 100, a bad rate window', () => {
+    assert.deepEqual(monitoringProblems({ windowMinutes: 1, pollSeconds: 90 }), ['pollSeconds: 90 s is longer than the watch window (windowMinutes 1); poll at least once in it']);
+    assert.match(monitoringProblems({ metrics: { memory: { threshold: 185 } } })[0]!, /^metrics\.memory\.threshold: 185 is a percentage above 100/);
+    assert.match(monitoringProblems({ provider: { kind: 'prometheus', url: 'http://p', rateWindow: 'one minute' } })[0]!, /^provider\.rateWindow: "one minute" is not a Prometheus duration/);
+    assert.deepEqual(monitoringProblems({ metrics: { p95Latency: { threshold: 150 } } }), [], 'p95 is a percentage over the baseline: 150 % is allowed');
+  });
+
+  test('a clean verdict says which metrics it could not judge', () => {
+    const s = resolveMonitoringSettings();
+    const judged = { errorRate: 5, p95Latency: 0, memory: 0, cpu: 5, authSuccess: 0 };
+    assert.deepEqual(unjudgedNotes(s, { p95Latency: null, error: null }, judged), [
+      'API response time (p95): not judged, no baseline (no requests before the deploy)',
+      'Memory usage: not measured; set monitoring.memoryLimitMb (or a memory query) to judge it',
+      'Login / auth success rate: not judged, fewer than 10 login attempts in every sample',
+    ]);
+  });
+});
+
+describe('properties of judging a window', () => {
+  const metric = fc.constantFrom(...MONITOR_METRICS);
+  const action = fc.constantFrom(...MONITOR_ACTIONS);
+  const sustained = fc.integer({ min: 1, max: 4 });
+
+  test('each run of out-of-bounds samples at least N long is reported once, on its N-th sample; shorter runs never', () => {
+    fc.assert(
+      fc.property(metric, action, sustained, fc.array(fc.boolean(), { maxLength: 40 }), (m, a, n, outOfBounds) => {
+        const settings = resolveMonitoringSettings({ metrics: { [m]: { action: a, sustainedSamples: n } } as Record<MonitorMetric, object> });
+        const bad: Partial<MetricValues> = { errorRate: 50, p95Latency: 10, memory: 99, cpu: 99, authSuccess: 10 };
+        let streaks = NO_STREAKS;
+        const reported: number[] = [];
+        outOfBounds.forEach((isBad, i) => {
+          const values = { ...HEALTHY, ...(isBad ? { [m]: bad[m] } : {}) };
+          const j = judgeSample({ settings, baseline: BASELINE, values, streaks, at: AT });
+          streaks = j.streaks;
+          for (const b of j.breaches) {
+            assert.equal(b.metric, m, 'only the bad metric breaches');
+            reported.push(i);
+          }
+        });
+        const expected: number[] = [];
+        let run = 0;
+        outOfBounds.forEach((isBad, i) => {
+          run = isBad ? run + 1 : 0;
+          if (run === n) expected.push(i);
+        });
+        assert.deepEqual(reported, a === 'ignore' ? [] : expected);
+      }),
+    );
+  });
+
+  test('the outcome is rollback exactly when some breach says rollback, and clean exactly when there is none', () => {
+    const breach = fc.record({ metric, action: fc.constantFrom('rollback' as const, 'alert' as const), value: fc.double(), threshold: fc.double(), at: fc.constant(AT.toISOString()) });
+    fc.assert(
+      fc.property(fc.array(breach), (breaches: Breach[]) => {
+        const outcome = outcomeOf(breaches);
+        assert.equal(outcome === 'rollback', breaches.some((b) => b.action === 'rollback'));
+        assert.equal(outcome === 'clean', breaches.length === 0);
+      }),
+    );
+  });
+
+  test('a sample that could not measure (null) never breaches, and neither extends nor ends a streak', () => {
+    fc.assert(
+      fc.property(metric, fc.nat(10), (m, streak) => {
+        const j = judgeSample({ settings: resolveMonitoringSettings(), baseline: BASELINE, values: { ...NO_VALUES }, streaks: { ...NO_STREAKS, [m]: streak }, at: AT });
+        assert.deepEqual(j.breaches, []);
+        assert.equal(j.streaks[m], streak);
+      }),
+    );
+  });
+
+  test('property: unmeasured samples between out-of-bounds ones do not make a second breach of one episode', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom<'bad' | 'unmeasured'>('bad', 'unmeasured'), { minLength: 1, maxLength: 30 }), (samples) => {
+        let streaks = NO_STREAKS;
+        let count = 0;
+        for (const kind of samples) {
+          const j = judge(kind === 'bad' ? { errorRate: 5 } : { errorRate: 5, requests: 1 }, undefined, streaks);
+          streaks = j.streaks;
+          count += j.breaches.length;
+        }
+        assert.equal(count, samples.includes('bad') ? 1 : 0);
+      }),
+    );
+  });
+});
