@@ -20,12 +20,15 @@ import { createEnvironmentStore } from './features/environments/environment-stor
 import type { VersionGraph } from './features/environments/flow-rules.ts';
 import { createIdentityService } from './features/identity/identity-service.ts';
 import { createIdentityStore } from './features/identity/identity-store.ts';
+import { createLiveEvents } from './features/live-events/live-events.ts';
 import { createOutboxStore } from './features/outbox/outbox-store.ts';
 import { createReleaseService } from './features/releases/release-service.ts';
 import { createReleaseStore } from './features/releases/release-store.ts';
 import { createRunService } from './features/runs/run-service.ts';
 import { createRunStore } from './features/runs/run-store.ts';
 import { createScheduler } from './features/runs/scheduler.ts';
+import { createSessionService } from './features/sessions/session-service.ts';
+import { createSessionStore } from './features/sessions/session-store.ts';
 import { createSystemRegistry } from './features/systems/system-registry.ts';
 import type { Clock } from './shared/clock.ts';
 
@@ -48,9 +51,12 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
   const { db, dialect } = database;
   const instanceId = instance ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const systems = createSystemRegistry(config.systems);
-  const audit = createAuditStore();
+  const live = createLiveEvents(database);
+  const audit = createAuditStore({ afterAppend: live.afterAppend });
   const outbox = createOutboxStore();
-  const identity = createIdentityService({ db, store: createIdentityStore(), audit, clock, systems: config.systems });
+  const identityStore = createIdentityStore();
+  const identity = createIdentityService({ db, store: identityStore, audit, clock, systems: config.systems });
+  const sessions = createSessionService({ db, store: createSessionStore(), users: identityStore, identity, audit, clock, systems });
   const repositories = createRepositories(config.systems, home);
   const versionGraph = versions ?? createGitVersionGraph(repositories);
   const environmentStore = createEnvironmentStore();
@@ -101,6 +107,8 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     audit,
     outbox,
     identity,
+    sessions,
+    live,
     environments,
     bugs,
     releases: createReleaseService({ db, releases, systems, identity }),
@@ -109,7 +117,10 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     runs,
     runStore,
     scheduler,
-    close: () => database.close(),
+    close: async () => {
+      await live.close();
+      await database.close();
+    },
   };
 }
 

@@ -31,6 +31,7 @@ const STATUS: Record<ProblemCode, number> = {
   override_reason_required: 422,
   flow_unavailable: 422,
   unknown_commit: 422,
+  rate_limited: 429,
   config_invalid: 500,
   internal_error: 500,
 };
@@ -53,6 +54,7 @@ const TITLE: Record<ProblemCode, string> = {
   override_reason_required: 'A reason is required',
   flow_unavailable: 'No flow is available',
   unknown_commit: 'Not in the repository',
+  rate_limited: 'Too many attempts',
   config_invalid: 'Server configuration error',
   internal_error: 'Internal error',
 };
@@ -74,6 +76,8 @@ export function problem(code: ProblemCode, detail: string, requestId: string, ex
 
 function send(reply: FastifyReply, body: Problem): FastifyReply {
   if (body.code === 'unauthenticated') reply.header('www-authenticate', 'Bearer realm="tonic"');
+  const retryAfter = (body.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   return reply.code(body.status).type('application/problem+json').send(body);
 }
 

@@ -9,6 +9,8 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type 
 import pg from 'pg';
 import * as core from './migrations/2026-11-26-0001-core.ts';
 import * as releasesRuns from './migrations/2026-11-26-0002-releases-runs.ts';
+import * as sessions from './migrations/2026-11-26-0010-sessions.ts';
+import { listenPostgres, type Listening } from './pg-listen.ts';
 import { cachingSqlite, namingPool } from './prepared-statements.ts';
 import type { DB } from './schema.ts';
 
@@ -21,6 +23,8 @@ export type DatabaseHandle = {
   location: string;
   /** PostgreSQL: the schema in use (search_path); migrations keep their tables there too. */
   schema?: string;
+  /** PostgreSQL only: LISTEN on a channel with a connection of its own (live dashboard updates). */
+  listen?(channel: string, handlers: { onMessage(payload: string): void; onResume(): void; onError?(error: Error): void }): Promise<Listening>;
   close(): Promise<void>;
 };
 
@@ -28,6 +32,7 @@ export type DatabaseHandle = {
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-core': core,
   '2026-11-26-0002-releases-runs': releasesRuns,
+  '2026-11-26-0010-sessions': sessions,
 };
 
 export type OpenOptions = {
@@ -59,7 +64,8 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
     }
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: namingPool(pool) }) });
     const location = redact(options.url) + (options.schema ? ` (schema ${options.schema})` : '');
-    return { db, dialect: 'postgres', location, schema: options.schema, close: () => db.destroy() };
+    const listen: DatabaseHandle['listen'] = (channel, handlers) => listenPostgres({ connectionString: options.url, schema: options.schema, channel, ...handlers });
+    return { db, dialect: 'postgres', location, schema: options.schema, listen, close: () => db.destroy() };
   }
   if (options.url !== ':memory:') mkdirSync(dirname(options.url), { recursive: true });
   const database = new SQLite(options.url);

@@ -183,6 +183,25 @@ export interface ApiTokenTable {
   revoked_at: string | null;
 }
 
+export interface SessionTable {
+  /** SHA-256 (hex) of the session cookie's value. */
+  id: string;
+  user_id: number;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface LoginFailureTable {
+  id: Generated<number>;
+  /** "<ip> <username>": the rate limit's unit. */
+  key: string;
+  at: string;
+}
+
 export interface DB {
   bugs: BugTable;
   bug_history: BugHistoryTable;
@@ -198,6 +217,8 @@ export interface DB {
   deployments: DeploymentTable;
   deployment_logs: DeploymentLogTable;
   scheduler_watermarks: SchedulerWatermarkTable;
+  sessions: SessionTable;
+  login_failures: LoginFailureTable;
 }
 
 export type Db = Kysely<DB>;

@@ -8,7 +8,7 @@ import type { IdentityService } from '../identity/identity-service.ts';
 import { assertCan } from '../identity/roles.ts';
 import type { AuditStore } from './audit-store.ts';
 
-const AuditEventSchema = Type.Object({
+export const AuditEventSchema = Type.Object({
   id: Type.Integer(),
   stream: Type.String({ description: 'A system name, or _global for users and tokens.' }),
   seq: Type.Integer(),

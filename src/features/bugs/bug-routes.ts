@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { actorOf, expectedVersion } from '../../http/auth.ts';
 import { BugParams, Nullable, PROBLEM_RESPONSES, ProblemSchema, StringEnum, SystemParams } from '../../http/schema-helpers.ts';
+import { PERSON_ACTIONS } from './bug-rules.ts';
 import { BUG_STATUSES, ENVIRONMENTS, FIX_FLOWS, SEVERITIES } from './bug-statuses.ts';
 import type { BugService } from './bug-service.ts';
 import type { BugView } from './bug-view.ts';
@@ -52,6 +53,11 @@ export const BugSchema = Type.Object(
     version: Type.Integer({ description: 'Increases with every change; send it back as If-Match.' }),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
+    allowedActions: Type.Optional(
+      Type.Array(StringEnum(PERSON_ACTIONS), {
+        description: 'The actions the caller may take on the bug now (their roles on the system, its status and flow, severity policy, self-approval); the dashboard offers exactly these.',
+      }),
+    ),
   },
   { $id: 'Bug' },
 );
@@ -61,7 +67,7 @@ export const BugSummarySchema = Type.Omit(BugSchema, ['description', 'analysis',
   description: 'A bug as lists show it: without its description, analysis and fix diff (GET the bug for those).',
 });
 
-const HistoryEntrySchema = Type.Object({
+export const HistoryEntrySchema = Type.Object({
   action: Type.String(),
   from: Nullable(Status),
   to: Status,
@@ -71,9 +77,9 @@ const HistoryEntrySchema = Type.Object({
   at: Type.String({ format: 'date-time' }),
 });
 
-const BugWithHistory = Type.Intersect([Type.Ref(BugSchema), Type.Object({ history: Type.Array(HistoryEntrySchema) })]);
+export const BugWithHistory = Type.Intersect([Type.Ref(BugSchema), Type.Object({ history: Type.Array(HistoryEntrySchema) })]);
 
-const ReportBody = Type.Object(
+export const ReportBody = Type.Object(
   {
     title: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
     description: Type.String({ maxLength: 20000 }),
@@ -85,8 +91,9 @@ const ReportBody = Type.Object(
   { additionalProperties: false },
 );
 
-const ListQuery = Type.Object(
+export const ListQuery = Type.Object(
   {
+    search: Type.Optional(Type.String({ maxLength: 200, description: 'Words in the title (case-insensitive), or a bug id ("12", "#12").' })),
     status: Type.Optional(Status),
     severity: Type.Optional(Severity),
     fixFlow: Type.Optional(Flow),
@@ -97,7 +104,7 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const ConfirmBody = Type.Object(
+export const ConfirmBody = Type.Object(
   {
     flow: StringEnum(['auto', ...FIX_FLOWS] as const, { default: 'auto', description: '"auto" follows the version check; naming another flow is an admin override and needs a reason.' }),
     reason: Type.Optional(Type.String({ maxLength: 2000 })),
@@ -105,19 +112,19 @@ const ConfirmBody = Type.Object(
   { additionalProperties: false },
 );
 
-const ReasonBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false });
-const OptionalReasonBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });
+export const ReasonBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false });
+export const OptionalReasonBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });
 const EmptyBody = Type.Object({}, { additionalProperties: false });
-const FixBody = Type.Object(
+export const FixBody = Type.Object(
   {
     commit: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A commit id in the system repository.' })),
     branch: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'A branch: its commits not yet in the release base are the fix.' })),
   },
   { additionalProperties: false },
 );
-const IdsBody = Type.Object({ ids: Type.Array(Type.Integer({ minimum: 1, maximum: 2147483647 }), { minItems: 1, maxItems: 100 }) }, { additionalProperties: false });
+export const IdsBody = Type.Object({ ids: Type.Array(Type.Integer({ minimum: 1, maximum: 2147483647 }), { minItems: 1, maxItems: 100 }) }, { additionalProperties: false });
 
-const BatchResultSchema = Type.Object({
+export const BatchResultSchema = Type.Object({
   id: Type.Integer(),
   ok: Type.Boolean(),
   bug: Type.Optional(Type.Ref(BugSchema)),

@@ -18,7 +18,7 @@ const Page = Type.Object(
   { additionalProperties: false },
 );
 
-const RunSchema = Type.Object({
+export const RunSchema = Type.Object({
   id: Type.Integer(),
   system: Type.String(),
   slot: StringEnum(RUN_SLOTS),
@@ -37,7 +37,7 @@ const RunSchema = Type.Object({
   error: Nullable(Type.String()),
 });
 
-const ReleaseSchema = Type.Object({
+export const ReleaseSchema = Type.Object({
   id: Type.Integer(),
   system: Type.String(),
   version: Type.String(),
@@ -53,7 +53,7 @@ const ReleaseSchema = Type.Object({
   bugs: Type.Array(Type.Object({ id: Type.Integer(), position: Type.Integer(), commits: Type.Array(Type.String()) })),
 });
 
-const DeploymentSchema = Type.Object({
+export const DeploymentSchema = Type.Object({
   id: Type.Integer(),
   system: Type.String(),
   env: StringEnum(['uat', 'prod'] as const),
@@ -66,8 +66,10 @@ const DeploymentSchema = Type.Object({
   error: Nullable(Type.String()),
 });
 
-const PlanBug = Type.Object({ id: Type.Integer(), title: Type.String(), action: Type.String(), reason: Nullable(Type.String()) });
-const PlanSchema = Type.Object({
+export const DeploymentWithLogSchema = Type.Composite([DeploymentSchema, Type.Object({ log: Type.Array(Type.Object({ at: Type.String(), stream: Type.String(), line: Type.String() })) })]);
+
+export const PlanBug = Type.Object({ id: Type.Integer(), title: Type.String(), action: Type.String(), reason: Nullable(Type.String()) });
+export const PlanSchema = Type.Object({
   system: Type.String(),
   versionCheck: Type.Object({ flow: Nullable(Type.String()), relation: Type.String(), reason: Type.String(), warning: Nullable(Type.String()) }),
   t1: Type.Object({ at: Type.String(), atLocal: Type.String(), bugs: Type.Array(PlanBug) }),
@@ -159,7 +161,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunService
       tags: ['deployments'],
       summary: 'One deployment with its log',
       params: IdParams,
-      response: { 200: Type.Composite([DeploymentSchema, Type.Object({ log: Type.Array(Type.Object({ at: Type.String(), stream: Type.String(), line: Type.String() })) })]), ...PROBLEM_RESPONSES },
+      response: { 200: DeploymentWithLogSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => deps.deployments.get(actorOf(req), req.params.system, req.params.id),
   });

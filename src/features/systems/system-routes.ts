@@ -6,7 +6,7 @@ import { PROBLEM_RESPONSES, StringEnum } from '../../http/schema-helpers.ts';
 import { SEVERITIES } from '../bugs/bug-statuses.ts';
 import type { SystemRegistry } from './system-registry.ts';
 
-const SystemSchema = Type.Object({
+export const SystemSchema = Type.Object({
   name: Type.String(),
   title: Type.String(),
   timeZone: Type.String(),
