@@ -28,6 +28,8 @@ export const USAGE = {
   deploymentsList: 'tonic deployments list [--run ID] [--limit N] [--cursor C] [--system S] [--json]',
   deploymentsShow: 'tonic deployments show ID [--system S] [--json]',
   usersAdd: 'tonic users add NAME --role viewer|developer|manager|admin|cto [--display-name D] [--json]',
+  usersSetPassword: 'tonic users set-password NAME --password-stdin',
+  users: 'tonic users add|set-password …',
   tokensCreate: 'tonic tokens create USER [--name N] [--json]',
 } as const;
 
@@ -62,6 +64,7 @@ Over the API (TONIC_URL, default http://127.0.0.1:4100; TONIC_TOKEN):
   tonic deployments list                   deployments, newest first (--run ID: those of one run)
   tonic deployments show ID                one deployment with its log
   tonic users add NAME --role R            create a user (admin)
+  tonic users set-password NAME --password-stdin   set the dashboard password (admin; read from stdin)
   tonic tokens create USER                 issue an API token (printed once)
 
 Options of the API commands:

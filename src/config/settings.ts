@@ -20,6 +20,12 @@ export type Settings = {
   runLeaseMs: number;
   /** TONIC_SCHEDULER_TICK_SECONDS: how often the scheduler looks for due slots (default 15). */
   schedulerTickMs: number;
+  /**
+   * TONIC_TRUST_PROXY: behind a reverse proxy, trust its X-Forwarded-For/-Proto (true, or the
+   * proxy's addresses/CIDRs, comma-separated): client addresses for the sign-in limit, and TLS
+   * for Secure session cookies. Off by default.
+   */
+  trustProxy: boolean | string;
 };
 
 export class SettingsError extends Error {
@@ -58,5 +64,13 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     databaseUrl: env.DATABASE_URL || join(home, 'tonic.sqlite'),
     configFile,
     adminToken,
+    trustProxy: trustProxyOf(env.TONIC_TRUST_PROXY),
   };
+}
+
+function trustProxyOf(raw: string | undefined): boolean | string {
+  const value = raw?.trim() ?? '';
+  if (value === '' || ['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false;
+  if (['1', 'true', 'yes', 'on'].includes(value.toLowerCase())) return true;
+  return value;
 }

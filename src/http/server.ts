@@ -6,6 +6,7 @@ import { openDatabase, migrateToLatest } from '../adapters/db/database.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import { readSettings, type Settings } from '../config/settings.ts';
 import { composeTonic } from '../compose.ts';
+import { ensureDemoSignIn, type DemoSignIn } from '../demo/demo-sign-in.ts';
 import { ensureDemoFiles, seedDemo, startDemoEnvironments } from '../demo/demo-system.ts';
 import { systemClock } from '../shared/clock.ts';
 import { buildApp } from './app.ts';
@@ -26,11 +27,13 @@ export async function startServer(settings: Settings = readSettings()) {
   const tonic = composeTonic({ database, config, clock: systemClock, home: settings.home, leaseMs: settings.runLeaseMs });
   await tonic.identity.bootstrap(settings.adminToken);
   let stopDemo = () => {};
+  let demoSignIn: DemoSignIn = null;
   if (demo) {
     await seedDemo(tonic);
+    demoSignIn = await ensureDemoSignIn(tonic, settings.home);
     stopDemo = await startDemoEnvironments(tonic, settings.home);
   }
-  const app = await buildApp(tonic, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  const app = await buildApp(tonic, { logger: { level: process.env.LOG_LEVEL ?? 'info' }, trustProxy: settings.trustProxy });
   try {
     await app.listen({ host: settings.host, port: settings.port });
   } catch (error) {
@@ -39,6 +42,13 @@ export async function startServer(settings: Settings = readSettings()) {
     throw new Error(`cannot listen on ${settings.host}:${settings.port}: ${(error as Error).message} (set HOST and PORT)`, { cause: error });
   }
   const stopScheduler = tonic.scheduler.start(settings.schedulerTickMs);
+  const address = `http://${settings.host}:${(app.server.address() as { port: number }).port}`;
+  // Plain lines for people (the log is JSON): where the dashboard is and, in the demo, how to sign in.
+  if (demoSignIn) {
+    console.log(`Dashboard: ${address}/  sign in as ${demoSignIn.username} with password ${demoSignIn.password}  (demo; kept in ${demoSignIn.file})`);
+  } else {
+    console.log(`Dashboard: ${address}/  (users sign in with the password an admin set: tonic users set-password NAME --password-stdin)`);
+  }
   app.log.info(
     { database: database.location, config: configFile, demo, systems: config.systems.map((s) => s.name) },
     `Tonic Deploy listening on http://${settings.host}:${(app.server.address() as { port: number }).port}`,

@@ -20,6 +20,8 @@ export const AuditEventSchema = Type.Object({
   hash: Type.String(),
 });
 
+export const AuditPageSchema = Type.Object({ items: Type.Array(AuditEventSchema), nextCursor: Nullable(Type.Integer()) });
+
 export function registerAuditRoutes(app: FastifyInstance, deps: { db: Db; audit: AuditStore; identity: IdentityService }): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['audit'];
@@ -41,7 +43,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Db; audit:
         },
         { additionalProperties: false },
       ),
-      response: { 200: Type.Object({ items: Type.Array(AuditEventSchema), nextCursor: Nullable(Type.Integer()) }), ...PROBLEM_RESPONSES },
+      response: { 200: AuditPageSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => {
       authorize(req, req.query.stream);

@@ -131,6 +131,9 @@ export const BatchResultSchema = Type.Object({
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
 });
 
+export const BugPageSchema = Type.Object({ items: Type.Array(Type.Ref(BugSummarySchema)), nextCursor: Nullable(Type.String()) });
+export const BatchResponseSchema = Type.Object({ results: Type.Array(BatchResultSchema) });
+
 const ACTION_RESPONSES = { 200: Type.Ref(BugSchema), ...PROBLEM_RESPONSES, 409: Type.Ref(ProblemSchema), 412: Type.Ref(ProblemSchema), 422: Type.Ref(ProblemSchema) };
 
 export function registerBugRoutes(app: FastifyInstance, service: BugService): void {
@@ -153,7 +156,7 @@ export function registerBugRoutes(app: FastifyInstance, service: BugService): vo
       description: 'Filters combine; pass nextCursor back as cursor for the next page.',
       params: SystemParams,
       querystring: ListQuery,
-      response: { 200: Type.Object({ items: Type.Array(Type.Ref(BugSummarySchema)), nextCursor: Nullable(Type.String()) }), ...PROBLEM_RESPONSES },
+      response: { 200: BugPageSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => service.list(actorOf(req), req.params.system, req.query),
   });
@@ -209,7 +212,7 @@ export function registerBugRoutes(app: FastifyInstance, service: BugService): vo
 
   const batch = (path: string, summary: string, run: BugService['approveProdBatch']) => {
     r.post(`/systems/:system/bugs/${path}`, {
-      schema: { tags, summary, params: SystemParams, body: IdsBody, response: { 200: Type.Object({ results: Type.Array(BatchResultSchema) }), ...PROBLEM_RESPONSES } },
+      schema: { tags, summary, params: SystemParams, body: IdsBody, response: { 200: BatchResponseSchema, ...PROBLEM_RESPONSES } },
       handler: async (req) => ({ results: await run(actorOf(req), req.params.system, req.body.ids) }),
     });
   };

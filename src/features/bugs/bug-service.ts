@@ -32,7 +32,7 @@ import {
   type PersonAction,
 } from './bug-rules.ts';
 import { QUEUED_STATUSES } from './bug-statuses.ts';
-import type { BugStatus, EnvironmentName, Severity } from './bug-statuses.ts';
+import type { EnvironmentName, Severity } from './bug-statuses.ts';
 import type { BugChanges, BugFilters, BugStore, HistoryEntry } from './bug-store.ts';
 import { decodeCursor, encodeCursor, toBugSummary, toBugView, type BugSummary, type BugView } from './bug-view.ts';
 

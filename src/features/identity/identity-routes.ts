@@ -36,6 +36,9 @@ export const UpdateUserBody = Type.Object(
 
 export const IssuedTokenSchema = Type.Object({ token: Type.String(), name: Type.String(), username: Type.String() });
 
+export const UserListSchema = Type.Object({ items: Type.Array(UserSchema) });
+export const ApiTokenListSchema = Type.Object({ items: Type.Array(ApiTokenSchema) });
+
 const UsernameParams = Type.Object({ username: Type.String() }, { additionalProperties: false });
 
 export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityService): void {
@@ -48,7 +51,7 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
   });
 
   r.get('/users', {
-    schema: { tags, summary: 'Users (admin)', response: { 200: Type.Object({ items: Type.Array(UserSchema) }), ...PROBLEM_RESPONSES } },
+    schema: { tags, summary: 'Users (admin)', response: { 200: UserListSchema, ...PROBLEM_RESPONSES } },
     handler: async (req) => ({ items: await identity.listUsers(actorOf(req)) }),
   });
 
@@ -68,7 +71,7 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
   });
 
   r.get('/users/:username/tokens', {
-    schema: { tags, summary: "A user's API tokens, without their values (admin, or yourself)", params: UsernameParams, response: { 200: Type.Object({ items: Type.Array(ApiTokenSchema) }), ...PROBLEM_RESPONSES } },
+    schema: { tags, summary: "A user's API tokens, without their values (admin, or yourself)", params: UsernameParams, response: { 200: ApiTokenListSchema, ...PROBLEM_RESPONSES } },
     handler: async (req) => ({ items: await identity.listTokens(actorOf(req), req.params.username) }),
   });
 

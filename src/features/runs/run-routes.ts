@@ -76,6 +76,10 @@ export const PlanSchema = Type.Object({
   t2: Type.Object({ at: Type.String(), atLocal: Type.String(), bugs: Type.Array(PlanBug) }),
 });
 
+export const RunPageSchema = Type.Object({ items: Type.Array(RunSchema), nextCursor: Nullable(Type.Integer()) });
+export const ReleasePageSchema = Type.Object({ items: Type.Array(ReleaseSchema), nextCursor: Nullable(Type.Integer()) });
+export const DeploymentPageSchema = Type.Object({ items: Type.Array(DeploymentSchema), nextCursor: Nullable(Type.Integer()) });
+
 const nextCursor = <T extends { id: number }>(items: T[], limit: number) => (items.length === limit ? items[items.length - 1]!.id : null);
 
 export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunService; releases: ReleaseService; deployments: DeploymentService }): void {
@@ -107,7 +111,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunService
       summary: 'Runs, newest first',
       params: SystemParams,
       querystring: Type.Composite([Page, Type.Object({ slot: Type.Optional(StringEnum(RUN_SLOTS)) })], { additionalProperties: false }),
-      response: { 200: Type.Object({ items: Type.Array(RunSchema), nextCursor: Nullable(Type.Integer()) }), ...PROBLEM_RESPONSES },
+      response: { 200: RunPageSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => {
       const limit = req.query.limit ?? 50;
@@ -127,7 +131,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunService
       summary: 'Releases, newest first',
       params: SystemParams,
       querystring: Page,
-      response: { 200: Type.Object({ items: Type.Array(ReleaseSchema), nextCursor: Nullable(Type.Integer()) }), ...PROBLEM_RESPONSES },
+      response: { 200: ReleasePageSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => {
       const limit = req.query.limit ?? 50;
@@ -147,7 +151,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunService
       summary: 'Deployments, newest first',
       params: SystemParams,
       querystring: Type.Composite([Page, Type.Object({ runId: Type.Optional(Type.Integer({ minimum: 1 })) })], { additionalProperties: false }),
-      response: { 200: Type.Object({ items: Type.Array(DeploymentSchema), nextCursor: Nullable(Type.Integer()) }), ...PROBLEM_RESPONSES },
+      response: { 200: DeploymentPageSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => {
       const limit = req.query.limit ?? 50;
