@@ -66,9 +66,10 @@ export function registerWebApp(app: FastifyInstance, options: { root: string }):
     } catch {
       return reply.callNotFound();
     }
-    const relative = normalize(decoded).replace(/^[/\\]+/, '');
+    const relative = normalize(decoded.replace(/^[/\\]+/, ''));
+    if (relative.startsWith('..') || relative.includes('\0')) return reply.callNotFound();
     const file = join(root, relative);
-    if (relative && !relative.includes('\0') && file.startsWith(root + sep)) {
+    if (relative && file.startsWith(root + sep)) {
       const info = await stat(file).catch(() => null);
       if (info?.isFile()) return sendFile(request, reply, file, relative.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
       // A missing asset is a 404, not the page: a stale page asking for an old bundle should fail plainly.

@@ -243,7 +243,7 @@ function BatchBar({ system, selected, clear }: { system: string; selected: Map<n
       ) : null}
       <ProblemNote error={mutation.error} prefix="The batch was refused:" />
       {outcome ? (
-        <section className="batch-results" aria-label="Batch results" role="status">
+        <section className="batch-results" aria-label="Batch results" aria-live="polite">
           <h2>{outcome.label}: results</h2>
           <ul>
             {outcome.response.results.map((r) => (
