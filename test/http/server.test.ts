@@ -116,13 +116,24 @@ describe('tonic serve', () => {
     const child = spawn(process.execPath, [join(root, 'dist', 'tonic.mjs'), 'serve'], {
       cwd,
       env: { ...process.env, PORT: String(port), TONIC_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn' },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'ignore'],
     });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
     const exited = new Promise<number | null>((ok) => child.once('exit', ok));
-    const proc = { child, output: () => '(output not captured)', exited };
+    const proc = { child, output: () => output, exited };
     await waitForHealth(`http://127.0.0.1:${port}`, proc);
     const systems = (await (await fetch(`http://127.0.0.1:${port}/api/v1/systems`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as any;
     assert.deepEqual(systems.items.map((s: any) => s.name), ['shop', 'billing']);
+    // The dashboard is built and served at /; the demo says how to sign in to it.
+    const page = await fetch(`http://127.0.0.1:${port}/systems/shop/bugs`);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /<div id="root"><\/div>/);
+    const script = /<script type="module"[^>]*src="(\/assets\/index-[\w-]+\.js)"/.exec(html)?.[1];
+    assert.ok(script, 'the page loads the built bundle');
+    assert.equal((await fetch(`http://127.0.0.1:${port}${script}`)).status, 200);
+    assert.match(output, /Dashboard: http:\/\/127\.0\.0\.1:\d+\/ {2}sign in as admin with password \S{12,}/);
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
   });
