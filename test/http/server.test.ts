@@ -9,7 +9,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createScratchPgDatabase, DIALECTS } from '../support/databases.ts';
-import { freePort, runTonic, waitForHealth } from '../support/processes.ts';
+import { eventually, freePort, runTonic, waitForHealth } from '../support/processes.ts';
 
 const TOKEN = 'serve-test-token-0123456789';
 
@@ -133,7 +133,7 @@ describe('tonic serve', () => {
     const script = /<script type="module"[^>]*src="(\/assets\/index-[\w-]+\.js)"/.exec(html)?.[1];
     assert.ok(script, 'the page loads the built bundle');
     assert.equal((await fetch(`http://127.0.0.1:${port}${script}`)).status, 200);
-    assert.match(output, /Dashboard: http:\/\/127\.0\.0\.1:\d+\/ {2}sign in as admin with password \S{12,}/);
+    await eventually('the sign-in line of the demo', async () => /Dashboard: http:\/\/127\.0\.0\.1:\d+\/ {2}sign in as admin with password \S{12,}/.test(output));
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
   });

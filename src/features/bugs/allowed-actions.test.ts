@@ -4,7 +4,7 @@ import { ROLES, type Role } from '../identity/roles.ts';
 import { allowedActions, canTransition, FIXABLE_STATUSES, PERSON_ACTIONS, TRANSITIONS, type Caller } from './bug-rules.ts';
 import { BUG_STATUSES, FIX_FLOWS, SEVERITIES } from './bug-statuses.ts';
 
-const caller = (role: Role, username = role): Caller => ({ username, roles: [role], allowSelfApproval: false, pipelineSeverities: ['low', 'medium'] });
+const caller = (role: Role, username: string = role): Caller => ({ username, roles: [role], allowSelfApproval: false, pipelineSeverities: ['low', 'medium'] });
 
 describe('the actions a person is offered on a bug', () => {
   test('every offered status change is one the transition table allows, for every role, status, flow and severity', () => {
