@@ -177,7 +177,13 @@ describe('the dashboard in a browser', () => {
     await page.getByRole('region', { name: 'PROD' }).locator('.version').getByText('v1.0.1').waitFor();
     await shot('environments-after-flow1');
 
-    await page.getByRole('link', { name: `#${id}` }).first().waitFor({ state: 'detached' }).catch(() => undefined);
+    // The T2 run and its PROD deployment, with the deploy log.
+    await page.getByRole('link', { name: 'Runs' }).click();
+    await page.getByRole('link', { name: /^run \d+$/ }).first().click();
+    await page.getByRole('link', { name: /deployment \d+ to PROD/ }).click();
+    await page.getByLabel('Deploy log').getByText(/prod runs v1\.0\.1/).waitFor();
+    await shot('deployment-page');
+
     await page.goto(`${url}/systems/shop/bugs/${id}`);
     await page.getByRole('table').getByText('approve prod').waitFor();
     await shot('bug-page-deployed-prod');

@@ -20,6 +20,7 @@ export function DeploymentPage() {
   if (query.isPending) return <Loading what={`deployment ${id}`} />;
   if (query.error) return <ProblemNote error={query.error} prefix={`Deployment ${id} could not be loaded:`} />;
   const d = query.data;
+  const clock = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
   return (
     <article aria-labelledby="deployment-title">
       <p className="crumbs">{d.runId ? <Link href={`/systems/${system}/runs/${d.runId}`}>← Run {d.runId}</Link> : <Link href={`/systems/${system}/runs`}>← Runs</Link>}</p>
@@ -27,14 +28,14 @@ export function DeploymentPage() {
         Deployment {d.id} to {d.env.toUpperCase()} <span className={`run-status run-${d.status}`}>{d.status}</span>
       </h1>
       <p>
-        Release <Link href={`/systems/${system}/releases/${d.releaseId}`}>{d.releaseId}</Link>
+        <Link href={`/systems/${system}/releases/${d.releaseId}`}>Release {d.releaseId}</Link>
         {d.previousReleaseId ? <> (before: release {d.previousReleaseId})</> : null}, started <Instant at={d.startedAt} timeZone={zone} />, finished{' '}
         <Instant at={d.finishedAt} timeZone={zone} />
       </p>
       {d.error ? <p className="problem">{d.error}</p> : null}
-      <h2>Log</h2>
+      <h2>Log ({zone} time)</h2>
       <pre className="block log" aria-label="Deploy log" aria-live={d.status === 'running' ? 'polite' : 'off'}>
-        {d.log.map((l) => `${l.at.slice(11, 19)} [${l.stream}] ${l.line}`).join('\n') || '(no output yet)'}
+        {d.log.map((l) => `${clock.format(new Date(l.at))} [${l.stream}] ${l.line}`).join('\n') || '(no output yet)'}
       </pre>
     </article>
   );
