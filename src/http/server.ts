@@ -6,6 +6,7 @@ import { openDatabase, migrateToLatest } from '../adapters/db/database.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import { readSettings, type Settings } from '../config/settings.ts';
 import { composeTonic } from '../compose.ts';
+import { leaveServerMarker, SERVER_APPLICATION_NAME } from '../features/backup/server-marker.ts';
 import { ensureDemoSignIn, type DemoSignIn } from '../demo/demo-sign-in.ts';
 import { ensureDemoFiles, seedDemo, startDemoEnvironments } from '../demo/demo-system.ts';
 import { systemClock } from '../shared/clock.ts';
@@ -17,7 +18,7 @@ export async function startServer(settings: Settings = readSettings()) {
   const demo = settings.configFile === null;
   const configFile = settings.configFile ?? (await ensureDemoFiles(settings.home));
   const config = loadConfigFile(configFile);
-  const database = await openDatabase({ url: settings.databaseUrl });
+  const database = await openDatabase({ url: settings.databaseUrl, applicationName: SERVER_APPLICATION_NAME });
   try {
     await migrateToLatest(database);
   } catch (error) {
@@ -43,6 +44,7 @@ export async function startServer(settings: Settings = readSettings()) {
   }
   const stopScheduler = tonic.scheduler.start(settings.schedulerTickMs);
   const address = `http://${settings.host}:${(app.server.address() as { port: number }).port}`;
+  const removeMarker = leaveServerMarker(settings.home, { pid: process.pid, address, database: database.location, startedAt: systemClock.now().toISOString() });
   // Plain lines for people (the log is JSON): where the dashboard is and, in the demo, how to sign in.
   if (demoSignIn) {
     console.log(`Dashboard: ${address}/  sign in as ${demoSignIn.username} with password ${demoSignIn.password}  (demo; kept in ${demoSignIn.file})`);
@@ -51,7 +53,7 @@ export async function startServer(settings: Settings = readSettings()) {
   }
   app.log.info(
     { database: database.location, config: configFile, demo, systems: config.systems.map((s) => s.name) },
-    `Tonic Deploy listening on http://${settings.host}:${(app.server.address() as { port: number }).port}`,
+    `Tonic Deploy listening on ${address}`,
   );
 
   let closing: Promise<void> | null = null;
@@ -66,6 +68,7 @@ export async function startServer(settings: Settings = readSettings()) {
       await stopScheduler();
       stopDemo();
       await tonic.close();
+      removeMarker();
       clearTimeout(timer);
     })();
     return closing;
