@@ -80,9 +80,12 @@ export interface FixResolver {
 }
 
 export function createBugService({ db, bugs, environments, systems, identity, audit, outbox, clock, fixes }: BugDeps) {
+  function callerOn(actor: Actor, config: SystemConfig): Caller {
+    return { username: actor.username, roles: identity.rolesOn(actor, config.name), allowSelfApproval: config.allowSelfApproval, pipelineSeverities: config.pipelineSeverities };
+  }
+
   /** The view as `actor` sees it: with the actions they may take on it now. */
-  function forCaller<T extends BugSummary>(actor: Actor, config: SystemConfig, view: T): T & { allowedActions: PersonAction[] } {
-    const caller: Caller = { username: actor.username, roles: identity.rolesOn(actor, config.name), allowSelfApproval: config.allowSelfApproval, pipelineSeverities: config.pipelineSeverities };
+  function forCaller<T extends BugSummary>(actor: Actor, config: SystemConfig, view: T, caller = callerOn(actor, config)): T & { allowedActions: PersonAction[] } {
     return { ...view, allowedActions: allowedActions(view, caller) };
   }
 
@@ -262,7 +265,8 @@ export function createBugService({ db, bugs, environments, systems, identity, au
       }
       const limit = query.limit ?? 50;
       const rows = await bugs.list(db, system, { status: query.status, severity: query.severity, fixFlow: query.fixFlow, module: query.module, search: query.search, beforeId, limit: limit + 1 });
-      const page = rows.slice(0, limit).map((r) => forCaller(actor, config, toBugSummary(r, config.timeZone)));
+      const caller = callerOn(actor, config);
+      const page = rows.slice(0, limit).map((r) => forCaller(actor, config, toBugSummary(r, config.timeZone), caller));
       const last = page[page.length - 1];
       return { items: page, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
     },
