@@ -64,6 +64,7 @@ export function createSessionService({ db, store, users, identity, audit, clock,
         await audit.append(trx, { stream: GLOBAL_STREAM, actor: user.username, action: 'session.signed_in', subject: `user:${user.username}`, data: { ip: input.ip }, at: now });
       });
       await store.clearFailures(db, key);
+      await store.deleteExpired(db, now);
       return { token, csrfToken, expiresAt: expiresAt.toISOString(), user: { username: user.username, displayName: user.display_name, role: user.role } };
     },
 

@@ -55,9 +55,9 @@ export function createSessionStore() {
       return rows.map((r) => new Date(r.at));
     },
 
-    /** Records a failure and forgets this key's failures older than the window. */
+    /** Records a failure and forgets every failure older than the window (the table stays small). */
     async addFailure(trx: Tx, key: string, at: Date, windowStart: Date): Promise<void> {
-      await trx.deleteFrom('login_failures').where('key', '=', key).where('at', '<=', windowStart.toISOString()).execute();
+      await trx.deleteFrom('login_failures').where('at', '<=', windowStart.toISOString()).execute();
       await trx.insertInto('login_failures').values({ key, at: at.toISOString() }).execute();
     },
 

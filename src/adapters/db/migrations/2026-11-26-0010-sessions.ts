@@ -23,6 +23,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('user_agent', 'text')
     .execute();
   await db.schema.createIndex('sessions_user_id').on('sessions').column('user_id').execute();
+  await db.schema.createIndex('sessions_expires_at').on('sessions').column('expires_at').execute();
 
   // Failed sign-ins per (IP, username), for the rate limit; shared by every instance.
   await db.schema
