@@ -79,7 +79,7 @@ describe('the dashboard in a browser', () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     server = runTonic(['serve'], { PORT: String(port), TONIC_ADMIN_TOKEN: TOKEN, TONIC_SCHEDULER_TICK_SECONDS: '3600' }, cwd);
-    await waitForHealth(url, server, 60_000);
+    await waitForHealth(url, server);
     adminPassword = readFileSync(join(cwd, '.tonic', 'demo', 'admin-password'), 'utf8').trim();
     assert.match(server.output(), new RegExp(`sign in as admin with password ${adminPassword}`), 'the demo prints how to sign in');
     await api('POST', '/users', { username: 'dev', role: 'developer' });

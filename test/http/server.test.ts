@@ -24,8 +24,10 @@ describe('tonic serve', () => {
       const port = await freePort();
       const database = dialect === 'postgres' ? await createScratchPgDatabase() : null;
       const env: Record<string, string> = { PORT: String(port), TONIC_ADMIN_TOKEN: TOKEN, ...(database ? { DATABASE_URL: database.url } : {}) };
+      const started: ReturnType<typeof runTonic>[] = [];
       try {
         const server = runTonic(['serve'], env, cwd);
+        started.push(server);
         const url = `http://127.0.0.1:${port}`;
         await waitForHealth(url, server);
         const auth = { authorization: `Bearer ${TOKEN}` };
@@ -49,12 +51,16 @@ describe('tonic serve', () => {
 
         // A second start reuses the data: nothing is seeded twice.
         const again = runTonic(['serve'], env, cwd);
+        started.push(again);
         await waitForHealth(url, again);
         const count = (await (await fetch(`${url}/api/v1/systems/shop/bugs`, { headers: auth })).json()) as any;
         assert.equal(count.items.length, 3);
         again.child.kill('SIGINT');
         assert.equal(await again.exited, 0, again.output());
       } finally {
+        // A failed step must not leave a server running: it would hold this test file's pipes open.
+        for (const p of started) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+        await Promise.all(started.map((p) => p.exited));
         await database?.drop();
       }
     });
