@@ -32,6 +32,7 @@ const STATUS: Record<ProblemCode, number> = {
   flow_unavailable: 422,
   unknown_commit: 422,
   rate_limited: 429,
+  fix_missing: 422,
   config_invalid: 500,
   internal_error: 500,
 };
@@ -55,6 +56,7 @@ const TITLE: Record<ProblemCode, string> = {
   flow_unavailable: 'No flow is available',
   unknown_commit: 'Not in the repository',
   rate_limited: 'Too many attempts',
+  fix_missing: 'No fix attached',
   config_invalid: 'Server configuration error',
   internal_error: 'Internal error',
 };

@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'config_invalid',
   'unknown_commit',
   'rate_limited',
+  'fix_missing',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -9,6 +9,7 @@ import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, 
 import pg from 'pg';
 import * as core from './migrations/2026-11-26-0001-core.ts';
 import * as releasesRuns from './migrations/2026-11-26-0002-releases-runs.ts';
+import * as analysis from './migrations/2026-11-26-0009-analysis.ts';
 import * as sessions from './migrations/2026-11-26-0010-sessions.ts';
 import { listenPostgres, type Listening } from './pg-listen.ts';
 import { cachingSqlite, namingPool } from './prepared-statements.ts';
@@ -32,6 +33,7 @@ export type DatabaseHandle = {
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-core': core,
   '2026-11-26-0002-releases-runs': releasesRuns,
+  '2026-11-26-0009-analysis': analysis,
   '2026-11-26-0010-sessions': sessions,
 };
 

@@ -72,6 +72,18 @@ export function BugPage() {
           If approved now: runs {slotInWords(new Date(plan.data.t2.at), now, zone)}
         </p>
       ) : null}
+      {bug.validationSteps.length ? (
+        <section className="panel" aria-labelledby="checks-title">
+          <h2 id="checks-title">Before approving, check</h2>
+          <ul>
+            {bug.validationSteps.map((v, i) => (
+              <li key={i}>
+                <strong>{v.env.toUpperCase()}</strong>: {v.check}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       <BugActions bug={bug} system={system} />
       <dl className="facts">
         <Fact term="Description">{bug.description ? <p className="prose">{bug.description}</p> : '—'}</Fact>
