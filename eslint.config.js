@@ -14,7 +14,12 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Named exports only (STYLE.md).' }],
     },
   },
-  { files: ['eslint.config.js'], rules: { 'no-restricted-syntax': 'off' } },
+  { files: ['eslint.config.js', 'web/vite.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
+  // The dashboard runs in browsers.
+  {
+    files: ['web/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', localStorage: 'readonly', EventSource: 'readonly', FormData: 'readonly', URLSearchParams: 'readonly', MessageEvent: 'readonly', Response: 'readonly' } },
+  },
   // Tests read JSON answers loosely and assert on them.
   { files: ['test/**/*.ts', 'bench/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
 );

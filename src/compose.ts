@@ -33,6 +33,7 @@ import { createIdentityService } from './features/identity/identity-service.ts';
 import { createIdentityStore } from './features/identity/identity-store.ts';
 import { createMonitoringService } from './features/monitoring/monitoring-service.ts';
 import { createMonitoringStore } from './features/monitoring/monitoring-store.ts';
+import { createLiveEvents } from './features/live-events/live-events.ts';
 import { createServerMetrics } from './features/observability/server-metrics.ts';
 import { createOutboxStore } from './features/outbox/outbox-store.ts';
 import { createReleaseService } from './features/releases/release-service.ts';
@@ -45,6 +46,8 @@ import { createRunStore } from './features/runs/run-store.ts';
 import { createScheduler } from './features/runs/scheduler.ts';
 import { createSmokeRunner } from './features/smoke/smoke-runner.ts';
 import { createSmokeService } from './features/smoke/smoke-service.ts';
+import { createSessionService } from './features/sessions/session-service.ts';
+import { createSessionStore } from './features/sessions/session-store.ts';
 import { createSystemRegistry } from './features/systems/system-registry.ts';
 import type { Clock } from './shared/clock.ts';
 
@@ -74,9 +77,12 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
   const { db, dialect } = database;
   const instanceId = instance ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const systems = createSystemRegistry(config.systems);
-  const audit = createAuditStore();
+  const live = createLiveEvents(database);
+  const audit = createAuditStore({ afterAppend: live.afterAppend });
   const outbox = createOutboxStore();
-  const identity = createIdentityService({ db, store: createIdentityStore(), audit, clock, systems: config.systems });
+  const identityStore = createIdentityStore();
+  const identity = createIdentityService({ db, store: identityStore, audit, clock, systems: config.systems });
+  const sessions = createSessionService({ db, store: createSessionStore(), users: identityStore, identity, audit, clock, systems });
   const repositories = createRepositories(config.systems, home);
   const versionGraph = versions ?? createGitVersionGraph(repositories);
   const environmentStore = createEnvironmentStore();
@@ -222,6 +228,8 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     audit,
     outbox,
     identity,
+    sessions,
+    live,
     environments,
     bugs,
     analysis,
@@ -240,7 +248,10 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     scheduler,
     hotfixes,
     metrics: createServerMetrics({ db, clock, systems: config.systems.map((s) => s.name) }),
-    close: () => database.close(),
+    close: async () => {
+      await live.close();
+      await database.close();
+    },
   };
 }
 

@@ -26,7 +26,7 @@ export type Query = Record<string, string | number | undefined>;
 export function createApiClient({ url, token, timeoutMs = TIMEOUT_MS }: { url: string; token: string; timeoutMs?: number }) {
   const base = `${url.replace(/\/+$/, '')}/api/v1`;
 
-  async function request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
     let text: string;
     let response: Response;
     try {
@@ -40,6 +40,7 @@ export function createApiClient({ url, token, timeoutMs = TIMEOUT_MS }: { url: s
     } catch (error) {
       throw connectionError(url, error, timeoutMs);
     }
+    if (response.status === 204) return undefined as T;
     const parsed = parseJson(text, response.headers.get('content-type'));
     if (response.ok) {
       if (parsed === undefined) throw notTonic(method, base + path, response);
@@ -68,6 +69,10 @@ export function createApiClient({ url, token, timeoutMs = TIMEOUT_MS }: { url: s
     },
     patch<T>(path: string, body: unknown): Promise<T> {
       return request<T>('PATCH', path, body);
+    },
+    /** A change answered with 204 No Content resolves to undefined. */
+    put<T = undefined>(path: string, body: unknown): Promise<T> {
+      return request<T>('PUT', path, body);
     },
   };
 }

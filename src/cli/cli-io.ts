@@ -10,6 +10,8 @@ export type CliIo = {
   err(text: string): void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** All of standard input (for secrets given with --password-stdin). */
+  readStdin?(): Promise<string>;
 };
 
 export function processIo(): CliIo {
@@ -18,6 +20,11 @@ export function processIo(): CliIo {
     err: (text) => process.stderr.write(`${text}\n`),
     env: process.env,
     cwd: process.cwd(),
+    readStdin: async () => {
+      let text = '';
+      for await (const chunk of process.stdin) text += String(chunk);
+      return text;
+    },
   };
 }
 

@@ -56,6 +56,8 @@ export const USAGE = {
   hotfixReview: 'tonic hotfix review ID [--summary TEXT] [--system S] [--json]',
   hotfixClose: 'tonic hotfix close ID [--system S] [--json]',
   usersAdd: 'tonic users add NAME --role viewer|developer|manager|admin|cto [--display-name D] [--json]',
+  usersSetPassword: 'tonic users set-password NAME --password-stdin',
+  users: 'tonic users add|set-password …',
   tokensCreate: 'tonic tokens create USER [--name N] [--json]',
 } as const;
 
@@ -118,6 +120,7 @@ Over the API (TONIC_URL, default http://127.0.0.1:4100; TONIC_TOKEN):
   tonic hotfix note ID --root-cause T ...  the post-incident note (required to close)
   tonic hotfix review ID | close ID        the incident review was held; close the incident
   tonic users add NAME --role R            create a user (admin)
+  tonic users set-password NAME --password-stdin   set the dashboard password (admin; read from stdin)
   tonic tokens create USER                 issue an API token (printed once)
 
 Options of the API commands:

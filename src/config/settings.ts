@@ -23,6 +23,12 @@ export type Settings = {
   schedulerTickMs: number;
   /** DEPLOY_FREEZE, DEPLOY_FREEZE_MODULES, DEPLOY_FREEZE_UNTIL (SEED.md): freezes every system; null when none is set. */
   freeze: FreezeFlags | null;
+  /**
+   * TONIC_TRUST_PROXY: behind a reverse proxy, trust its X-Forwarded-For/-Proto (true, or the
+   * proxy's addresses/CIDRs, comma-separated): client addresses for the sign-in limit, and TLS
+   * for Secure session cookies. Off by default.
+   */
+  trustProxy: boolean | string;
 };
 
 export class SettingsError extends Error {
@@ -62,6 +68,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     configFile,
     adminToken,
     freeze: readFreezeEnvironment(env),
+    trustProxy: trustProxyOf(env.TONIC_TRUST_PROXY),
   };
 }
 
@@ -101,4 +108,11 @@ export function checkFreezeEnvironment(freeze: FreezeFlags | null, systems: read
       `DEPLOY_FREEZE_MODULES names ${unknown.map((m) => `"${m}"`).join(', ')}, a module of no configured system (${known.length ? `known modules: ${known.join(', ')}` : 'no system declares modules'}): correct it or unset it`,
     );
   }
+}
+
+function trustProxyOf(raw: string | undefined): boolean | string {
+  const value = raw?.trim() ?? '';
+  if (value === '' || ['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false;
+  if (['1', 'true', 'yes', 'on'].includes(value.toLowerCase())) return true;
+  return value;
 }

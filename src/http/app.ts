@@ -18,12 +18,21 @@ import { registerMonitoringRoutes } from '../features/monitoring/monitoring-rout
 import { registerRunRoutes } from '../features/runs/run-routes.ts';
 import { registerSystemRoutes } from '../features/systems/system-routes.ts';
 import type { Tonic } from '../compose.ts';
+import { registerLiveRoutes } from '../features/live-events/live-routes.ts';
+import { registerSessionRoutes } from '../features/sessions/session-routes.ts';
 import { registerAuth } from './auth.ts';
 import { readiness } from './readiness.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { ProblemSchema } from './schema-helpers.ts';
+import { defaultWebRoot, registerWebApp } from './static.ts';
 
-export type AppOptions = { logger?: boolean | { level: string } };
+export type AppOptions = {
+  logger?: boolean | { level: string };
+  /** Trust X-Forwarded-* from a proxy in front (TONIC_TRUST_PROXY): the client address, and TLS for Secure cookies. */
+  trustProxy?: boolean | string;
+  /** The built dashboard (dist/web by default). */
+  webRoot?: string;
+};
 
 /** Bodies are validated strictly: no unknown fields, no type coercion ("5" is not 5). */
 function createValidators() {
@@ -41,6 +50,7 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
     bodyLimit: 1024 * 1024,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: 'x-request-id',
+    trustProxy: options.trustProxy ?? false,
     ajv: { customOptions: { removeAdditional: false } },
   });
   const validators = createValidators();
@@ -79,7 +89,7 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
 
   await app.register(
     async (api) => {
-      registerAuth(api, tonic.identity);
+      registerAuth(api, tonic.identity, tonic.sessions);
       api.get('/health', { config: { public: true }, schema: { tags: ['health'], summary: 'Liveness', security: [] } }, async () => ({ status: 'ok' }));
       api.get(
         '/ready',
@@ -102,6 +112,8 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
       registerAuditRoutes(api, { db: tonic.db, audit: tonic.audit, identity: tonic.identity });
       registerIdentityRoutes(api, tonic.identity);
       registerMonitoringRoutes(api, tonic.monitoring);
+      registerSessionRoutes(api, tonic.sessions);
+      registerLiveRoutes(api, { live: tonic.live, identity: tonic.identity });
     },
     { prefix: '/api/v1' },
   );
@@ -109,6 +121,7 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
   app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/plain; version=0.0.4; charset=utf-8').send(await tonic.metrics.render()),
   );
-  app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.redirect('/api/v1/openapi.json'));
+  // The dashboard at `/`; the API and its description stay under /api/v1.
+  registerWebApp(app, { root: options.webRoot ?? defaultWebRoot() });
   return app;
 }

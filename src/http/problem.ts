@@ -38,6 +38,7 @@ const STATUS: Record<ProblemCode, number> = {
   duplicate_approval: 422,
   note_required: 422,
   deploy_failed: 502,
+  rate_limited: 429,
   fix_missing: 422,
   config_invalid: 500,
   internal_error: 500,
@@ -68,6 +69,7 @@ const TITLE: Record<ProblemCode, string> = {
   duplicate_approval: 'Already approved by this person',
   note_required: 'The post-incident note is required',
   deploy_failed: 'The deploy failed',
+  rate_limited: 'Too many attempts',
   fix_missing: 'No fix attached',
   config_invalid: 'Server configuration error',
   internal_error: 'Internal error',
@@ -90,6 +92,8 @@ export function problem(code: ProblemCode, detail: string, requestId: string, ex
 
 function send(reply: FastifyReply, body: Problem): FastifyReply {
   if (body.code === 'unauthenticated') reply.header('www-authenticate', 'Bearer realm="tonic"');
+  const retryAfter = (body.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   return reply.code(body.status).type('application/problem+json').send(body);
 }
 

@@ -7,6 +7,7 @@ import { loadConfigFile } from '../config/load-config.ts';
 import { checkFreezeEnvironment, readSettings, type Settings } from '../config/settings.ts';
 import { composeTonic } from '../compose.ts';
 import { leaveServerMarker, SERVER_APPLICATION_NAME } from '../features/backup/server-marker.ts';
+import { ensureDemoSignIn, type DemoSignIn } from '../demo/demo-sign-in.ts';
 import { ensureDemoFiles, seedDemo, startDemoEnvironments } from '../demo/demo-system.ts';
 import { systemClock } from '../shared/clock.ts';
 import { buildApp } from './app.ts';
@@ -28,11 +29,13 @@ export async function startServer(settings: Settings = readSettings()) {
   const tonic = composeTonic({ database, config, clock: systemClock, home: settings.home, leaseMs: settings.runLeaseMs, freezeEnvironment: settings.freeze });
   await tonic.identity.bootstrap(settings.adminToken);
   let stopDemo = () => {};
+  let demoSignIn: DemoSignIn = null;
   if (demo) {
     await seedDemo(tonic);
+    demoSignIn = await ensureDemoSignIn(tonic, settings.home);
     stopDemo = await startDemoEnvironments(tonic, settings.home);
   }
-  const app = await buildApp(tonic, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  const app = await buildApp(tonic, { logger: { level: process.env.LOG_LEVEL ?? 'info' }, trustProxy: settings.trustProxy });
   try {
     await app.listen({ host: settings.host, port: settings.port });
   } catch (error) {
@@ -43,6 +46,12 @@ export async function startServer(settings: Settings = readSettings()) {
   const stopScheduler = tonic.scheduler.start(settings.schedulerTickMs);
   const address = `http://${settings.host}:${(app.server.address() as { port: number }).port}`;
   const removeMarker = leaveServerMarker(settings.home, { pid: process.pid, address, database: database.location, startedAt: systemClock.now().toISOString() });
+  // Plain lines for people (the log is JSON): where the dashboard is and, in the demo, how to sign in.
+  if (demoSignIn) {
+    console.log(`Dashboard: ${address}/  sign in as ${demoSignIn.username} with password ${demoSignIn.password}  (demo; kept in ${demoSignIn.file})`);
+  } else {
+    console.log(`Dashboard: ${address}/  (users sign in with the password an admin set: tonic users set-password NAME --password-stdin)`);
+  }
   app.log.info(
     { database: database.location, config: configFile, demo, systems: config.systems.map((s) => s.name) },
     `Tonic Deploy listening on ${address}`,

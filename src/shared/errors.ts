@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'config_invalid',
   'unknown_commit',
   'deploy_in_progress',
+  'rate_limited',
   'fix_missing',
   // Emergency hotfixes (src/features/hotfixes).
   'severity_requires_pipeline',

@@ -11,16 +11,18 @@ const TIMEOUT_MS = 20_000;
 
 export type TonicRun = { code: number | null; stdout: string; stderr: string };
 
-export function runTonic(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<TonicRun> {
+/** `input`, when given, is written to the command's standard input. */
+export function runTonic(args: string[], env: Record<string, string> = {}, cwd = ROOT, input?: string): Promise<TonicRun> {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('TONIC_') && !['DATABASE_URL', 'HOST', 'PORT'].includes(k)),
   );
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...base, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input !== undefined) child.stdin!.end(input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`tonic ${args.join(' ')} did not finish within ${TIMEOUT_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`));

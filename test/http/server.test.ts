@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { measureCumulative, parseExposition } from '../../src/adapters/monitor/exposition.ts';
 import { createScratchPgDatabase, DIALECTS } from '../support/databases.ts';
-import { freePort, runTonic, waitForHealth } from '../support/processes.ts';
+import { eventually, freePort, runTonic, waitForHealth } from '../support/processes.ts';
 
 const TOKEN = 'serve-test-token-0123456789';
 
@@ -25,8 +25,10 @@ describe('tonic serve', () => {
       const port = await freePort();
       const database = dialect === 'postgres' ? await createScratchPgDatabase() : null;
       const env: Record<string, string> = { PORT: String(port), TONIC_ADMIN_TOKEN: TOKEN, ...(database ? { DATABASE_URL: database.url } : {}) };
+      const started: ReturnType<typeof runTonic>[] = [];
       try {
         const server = runTonic(['serve'], env, cwd);
+        started.push(server);
         const url = `http://127.0.0.1:${port}`;
         await waitForHealth(url, server);
         const auth = { authorization: `Bearer ${TOKEN}` };
@@ -54,12 +56,16 @@ describe('tonic serve', () => {
 
         // A second start reuses the data: nothing is seeded twice.
         const again = runTonic(['serve'], env, cwd);
+        started.push(again);
         await waitForHealth(url, again);
         const count = (await (await fetch(`${url}/api/v1/systems/shop/bugs`, { headers: auth })).json()) as any;
         assert.equal(count.items.length, 3);
         again.child.kill('SIGINT');
         assert.equal(await again.exited, 0, again.output());
       } finally {
+        // A failed step must not leave a server running: it would hold this test file's pipes open.
+        for (const p of started) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+        await Promise.all(started.map((p) => p.exited));
         await database?.drop();
       }
     });
@@ -133,13 +139,24 @@ describe('tonic serve', () => {
     const child = spawn(process.execPath, [join(root, 'dist', 'tonic.mjs'), 'serve'], {
       cwd,
       env: { ...process.env, PORT: String(port), TONIC_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn' },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'ignore'],
     });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
     const exited = new Promise<number | null>((ok) => child.once('exit', ok));
-    const proc = { child, output: () => '(output not captured)', exited };
+    const proc = { child, output: () => output, exited };
     await waitForHealth(`http://127.0.0.1:${port}`, proc);
     const systems = (await (await fetch(`http://127.0.0.1:${port}/api/v1/systems`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as any;
     assert.deepEqual(systems.items.map((s: any) => s.name), ['shop', 'billing']);
+    // The dashboard is built and served at /; the demo says how to sign in to it.
+    const page = await fetch(`http://127.0.0.1:${port}/systems/shop/bugs`);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /<div id="root"><\/div>/);
+    const script = /<script type="module"[^>]*src="(\/assets\/index-[\w-]+\.js)"/.exec(html)?.[1];
+    assert.ok(script, 'the page loads the built bundle');
+    assert.equal((await fetch(`http://127.0.0.1:${port}${script}`)).status, 200);
+    await eventually('the sign-in line of the demo', async () => /Dashboard: http:\/\/127\.0\.0\.1:\d+\/ {2}sign in as admin with password \S{12,}/.test(output));
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
   });

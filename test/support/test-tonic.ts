@@ -52,6 +52,8 @@ export type TestTonic = {
   clock: ReturnType<typeof createFakeClock>;
   /** One user per role, named after it ("manager", "developer", ...), and `admin`. */
   actors: Record<Role, Actor>;
+  /** Where the database is: another instance opens it with openDatabase({ url }). */
+  databaseUrl: string;
   close(): Promise<void>;
 };
 
@@ -93,7 +95,7 @@ export async function createTestTonic(options: {
     await tonic.identity.createUser(admin, { username: role, role });
     actors[role] = { username: role, role };
   }
-  return { tonic, clock, actors, close: () => tonic.close() };
+  return { tonic, clock, actors, databaseUrl: database.url, close: () => tonic.close() };
 }
 
 /** A fixed-answer version graph, for tests that are about something other than git. */

@@ -15,6 +15,8 @@ import * as hotfixes from './migrations/2026-11-26-0004-hotfixes.ts';
 import * as checklists from './migrations/2026-11-26-0005-checklists.ts';
 import * as analysis from './migrations/2026-11-26-0009-analysis.ts';
 import * as monitoring from './migrations/2026-11-26-0007-monitoring.ts';
+import * as sessions from './migrations/2026-11-26-0010-sessions.ts';
+import { listenPostgres, type Listening } from './pg-listen.ts';
 import { cachingSqlite, namingPool } from './prepared-statements.ts';
 import type { DB } from './schema.ts';
 
@@ -27,6 +29,8 @@ export type DatabaseHandle = {
   location: string;
   /** PostgreSQL: the schema in use (search_path); migrations keep their tables there too. */
   schema?: string;
+  /** PostgreSQL only: LISTEN on a channel with a connection of its own (live dashboard updates). */
+  listen?(channel: string, handlers: { onMessage(payload: string): void; onResume(): void; onError?(error: Error): void }): Promise<Listening>;
   close(): Promise<void>;
 };
 
@@ -40,6 +44,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0005-checklists': checklists,
   '2026-11-26-0009-analysis': analysis,
   '2026-11-26-0007-monitoring': monitoring,
+  '2026-11-26-0010-sessions': sessions,
 };
 
 export type OpenOptions = {
@@ -74,7 +79,8 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
     }
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: namingPool(pool) }) });
     const location = redactUrl(options.url) + (options.schema ? ` (schema ${options.schema})` : '');
-    return { db, dialect: 'postgres', location, schema: options.schema, close: () => db.destroy() };
+    const listen: DatabaseHandle['listen'] = (channel, handlers) => listenPostgres({ connectionString: options.url, schema: options.schema, channel, ...handlers });
+    return { db, dialect: 'postgres', location, schema: options.schema, listen, close: () => db.destroy() };
   }
   if (options.url !== ':memory:') mkdirSync(dirname(options.url), { recursive: true });
   const database = new SQLite(options.url);
@@ -100,7 +106,9 @@ export function redactUrl(url: string): string {
 
 function migrator(db: Kysely<DB>, schema?: string): Migrator {
   // Without the schema, Kysely looks for its lock table in every schema and may find another's.
-  return new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS }, ...(schema ? { migrationTableSchema: schema } : {}) });
+  // Unordered: features land in parallel, so a database may have run a later-dated migration
+  // before an earlier-dated one arrived; each migration stands alone, so the order between them is free.
+  return new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS }, allowUnorderedMigrations: true, ...(schema ? { migrationTableSchema: schema } : {}) });
 }
 
 /** The database's schema is not one this version can run on. */

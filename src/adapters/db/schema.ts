@@ -381,6 +381,25 @@ export interface OnCallAckTable {
   note: string | null;
 }
 
+export interface SessionTable {
+  /** SHA-256 (hex) of the session cookie's value. */
+  id: string;
+  user_id: number;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface LoginFailureTable {
+  id: Generated<number>;
+  /** "<ip> <username>": the rate limit's unit. */
+  key: string;
+  at: string;
+}
+
 /** One attempt to analyse a bug with a language model (src/features/analysis). */
 export interface BugAnalysisTable {
   id: Generated<number>;
@@ -456,6 +475,8 @@ export interface DB {
   hotfix_approvals: HotfixApprovalTable;
   checklists: ChecklistTable;
   oncall_acks: OnCallAckTable;
+  sessions: SessionTable;
+  login_failures: LoginFailureTable;
   bug_analyses: BugAnalysisTable;
   monitoring_watches: MonitoringWatchTable;
   monitoring_samples: MonitoringSampleTable;

@@ -8,7 +8,7 @@ import type { IdentityService } from '../identity/identity-service.ts';
 import { assertCan } from '../identity/roles.ts';
 import type { AuditStore } from './audit-store.ts';
 
-const AuditEventSchema = Type.Object({
+export const AuditEventSchema = Type.Object({
   id: Type.Integer(),
   stream: Type.String({ description: 'A system name, or _global for users and tokens.' }),
   seq: Type.Integer(),
@@ -19,6 +19,8 @@ const AuditEventSchema = Type.Object({
   data: Type.Record(Type.String(), Type.Unknown()),
   hash: Type.String(),
 });
+
+export const AuditPageSchema = Type.Object({ items: Type.Array(AuditEventSchema), nextCursor: Nullable(Type.Integer()) });
 
 export function registerAuditRoutes(app: FastifyInstance, deps: { db: Db; audit: AuditStore; identity: IdentityService }): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -41,7 +43,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Db; audit:
         },
         { additionalProperties: false },
       ),
-      response: { 200: Type.Object({ items: Type.Array(AuditEventSchema), nextCursor: Nullable(Type.Integer()) }), ...PROBLEM_RESPONSES },
+      response: { 200: AuditPageSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => {
       authorize(req, req.query.stream);

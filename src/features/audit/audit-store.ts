@@ -29,7 +29,10 @@ export type AuditEvent = {
   hash: string;
 };
 
-export function createAuditStore() {
+/** Told of events appended inside a transaction (live dashboard updates); must not block it. */
+export type AuditListener = (inputs: readonly AuditInput[]) => void;
+
+export function createAuditStore(options: { afterAppend?: AuditListener } = {}) {
   return {
     /** Must run in the transaction of the change it records. */
     async append(trx: Tx, input: AuditInput): Promise<void> {
@@ -68,6 +71,7 @@ export function createAuditStore() {
         await trx.insertInto('audit_events').values(rows).execute();
         await trx.updateTable('audit_heads').set({ seq, hash }).where('stream', '=', stream).execute();
       }
+      if (inputs.length > 0) options.afterAppend?.(inputs);
     },
 
     /** Newest first, paginated by id. */

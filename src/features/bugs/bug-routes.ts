@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { actorOf, expectedVersion } from '../../http/auth.ts';
 import { AnalysisSchema, ValidationStepSchema } from '../analysis/analysis-routes.ts';
 import { BugParams, Nullable, PROBLEM_RESPONSES, ProblemSchema, StringEnum, SystemParams } from '../../http/schema-helpers.ts';
+import { PERSON_ACTIONS } from './bug-rules.ts';
 import { BUG_STATUSES, ENVIRONMENTS, FIX_FLOWS, SEVERITIES } from './bug-statuses.ts';
 import type { BugService } from './bug-service.ts';
 import type { BugView } from './bug-view.ts';
@@ -54,6 +55,11 @@ export const BugSchema = Type.Object(
     version: Type.Integer({ description: 'Increases with every change; send it back as If-Match.' }),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
+    allowedActions: Type.Optional(
+      Type.Array(StringEnum(PERSON_ACTIONS), {
+        description: 'The actions the caller may take on the bug now (their roles on the system, its status and flow, severity policy, self-approval); the dashboard offers exactly these.',
+      }),
+    ),
   },
   { $id: 'Bug' },
 );
@@ -63,7 +69,7 @@ export const BugSummarySchema = Type.Omit(BugSchema, ['description', 'analysis',
   description: 'A bug as lists show it: without its description, analysis and fix diff (GET the bug for those).',
 });
 
-const HistoryEntrySchema = Type.Object({
+export const HistoryEntrySchema = Type.Object({
   action: Type.String(),
   from: Nullable(Status),
   to: Status,
@@ -73,9 +79,9 @@ const HistoryEntrySchema = Type.Object({
   at: Type.String({ format: 'date-time' }),
 });
 
-const BugWithHistory = Type.Intersect([Type.Ref(BugSchema), Type.Object({ history: Type.Array(HistoryEntrySchema) })]);
+export const BugWithHistory = Type.Intersect([Type.Ref(BugSchema), Type.Object({ history: Type.Array(HistoryEntrySchema) })]);
 
-const ReportBody = Type.Object(
+export const ReportBody = Type.Object(
   {
     title: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
     description: Type.String({ maxLength: 20000 }),
@@ -87,8 +93,9 @@ const ReportBody = Type.Object(
   { additionalProperties: false },
 );
 
-const ListQuery = Type.Object(
+export const ListQuery = Type.Object(
   {
+    search: Type.Optional(Type.String({ maxLength: 200, description: 'Words in the title (case-insensitive), or a bug id ("12", "#12").' })),
     status: Type.Optional(Status),
     severity: Type.Optional(Severity),
     fixFlow: Type.Optional(Flow),
@@ -99,7 +106,7 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const ConfirmBody = Type.Object(
+export const ConfirmBody = Type.Object(
   {
     flow: StringEnum(['auto', ...FIX_FLOWS] as const, { default: 'auto', description: '"auto" follows the version check; naming another flow is an admin override and needs a reason.' }),
     reason: Type.Optional(Type.String({ maxLength: 2000 })),
@@ -107,24 +114,27 @@ const ConfirmBody = Type.Object(
   { additionalProperties: false },
 );
 
-const ReasonBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false });
-const OptionalReasonBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });
+export const ReasonBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false });
+export const OptionalReasonBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });
 const EmptyBody = Type.Object({}, { additionalProperties: false });
-const FixBody = Type.Object(
+export const FixBody = Type.Object(
   {
     commit: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A commit id in the system repository.' })),
     branch: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'A branch: its commits not yet in the release base are the fix.' })),
   },
   { additionalProperties: false },
 );
-const IdsBody = Type.Object({ ids: Type.Array(Type.Integer({ minimum: 1, maximum: 2147483647 }), { minItems: 1, maxItems: 100 }) }, { additionalProperties: false });
+export const IdsBody = Type.Object({ ids: Type.Array(Type.Integer({ minimum: 1, maximum: 2147483647 }), { minItems: 1, maxItems: 100 }) }, { additionalProperties: false });
 
-const BatchResultSchema = Type.Object({
+export const BatchResultSchema = Type.Object({
   id: Type.Integer(),
   ok: Type.Boolean(),
   bug: Type.Optional(Type.Ref(BugSchema)),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
 });
+
+export const BugPageSchema = Type.Object({ items: Type.Array(Type.Ref(BugSummarySchema)), nextCursor: Nullable(Type.String()) });
+export const BatchResponseSchema = Type.Object({ results: Type.Array(BatchResultSchema) });
 
 const ACTION_RESPONSES = { 200: Type.Ref(BugSchema), ...PROBLEM_RESPONSES, 409: Type.Ref(ProblemSchema), 412: Type.Ref(ProblemSchema), 422: Type.Ref(ProblemSchema) };
 
@@ -148,7 +158,7 @@ export function registerBugRoutes(app: FastifyInstance, service: BugService): vo
       description: 'Filters combine; pass nextCursor back as cursor for the next page.',
       params: SystemParams,
       querystring: ListQuery,
-      response: { 200: Type.Object({ items: Type.Array(Type.Ref(BugSummarySchema)), nextCursor: Nullable(Type.String()) }), ...PROBLEM_RESPONSES },
+      response: { 200: BugPageSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => service.list(actorOf(req), req.params.system, req.query),
   });
@@ -204,7 +214,7 @@ export function registerBugRoutes(app: FastifyInstance, service: BugService): vo
 
   const batch = (path: string, summary: string, run: BugService['approveProdBatch']) => {
     r.post(`/systems/:system/bugs/${path}`, {
-      schema: { tags, summary, params: SystemParams, body: IdsBody, response: { 200: Type.Object({ results: Type.Array(BatchResultSchema) }), ...PROBLEM_RESPONSES } },
+      schema: { tags, summary, params: SystemParams, body: IdsBody, response: { 200: BatchResponseSchema, ...PROBLEM_RESPONSES } },
       handler: async (req) => ({ results: await run(actorOf(req), req.params.system, req.body.ids) }),
     });
   };

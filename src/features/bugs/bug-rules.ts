@@ -2,8 +2,9 @@
  * The bug state machine and its guards: pure, no I/O, no clock.
  * Every change of a bug's status goes through `assertTransition`.
  */
-import { DomainError } from '../../shared/errors.ts';
+import { assertNever, DomainError } from '../../shared/errors.ts';
 import type { FlowChoice } from '../environments/flow-rules.ts';
+import { can, type Permission, type Role } from '../identity/roles.ts';
 import { FLOW_LABEL, type BugStatus, type EnvironmentName, type FixFlow, type Severity } from './bug-statuses.ts';
 
 export const BUG_ACTIONS = [
@@ -181,6 +182,59 @@ export function assertTransition(
     );
   }
   return t.to;
+}
+
+/** Whether `action` may move the bug now (status and flow); `assertTransition` says why not. */
+export function canTransition(bug: { status: BugStatus; fixFlow: FixFlow | null }, action: BugAction): boolean {
+  const t = TRANSITIONS[action];
+  return t.from.includes(bug.status) && (!t.flow || bug.fixFlow === t.flow);
+}
+
+/** While a fix can still be attached: before the pipeline has built it into a release. */
+export const FIXABLE_STATUSES: readonly BugStatus[] = ['submitted', 'confirmed', 'planned'];
+
+/**
+ * The decisions people take on a bug through the API, in the order a page offers them. Attaching a
+ * fix is not a status change but is offered the same way.
+ */
+export const PERSON_ACTIONS = ['confirm', 'attach_fix', 'approve_prod', 'approve_uat_merge', 'drop_from_release', 'reject', 'close'] as const;
+export type PersonAction = (typeof PERSON_ACTIONS)[number];
+
+const ACTION_PERMISSION: Record<PersonAction, Permission> = {
+  confirm: 'bugs.triage',
+  attach_fix: 'bugs.report',
+  approve_prod: 'bugs.approve',
+  approve_uat_merge: 'bugs.approve',
+  drop_from_release: 'releases.manage',
+  reject: 'bugs.triage',
+  close: 'bugs.triage',
+};
+
+export type Caller = { username: string; roles: readonly Role[]; allowSelfApproval: boolean; pipelineSeverities: readonly Severity[] };
+
+/**
+ * What `caller` may do to the bug now: their roles on its system, the transition table, the
+ * severity policy and the self-approval rule. The dashboard offers exactly these.
+ */
+export function allowedActions(bug: BugFacts & { fixAttachedBy: string | null }, caller: Caller): PersonAction[] {
+  return PERSON_ACTIONS.filter((action) => {
+    if (!can(caller.roles, ACTION_PERMISSION[action])) return false;
+    switch (action) {
+      case 'attach_fix':
+        return FIXABLE_STATUSES.includes(bug.status);
+      case 'confirm':
+        return canTransition(bug, action) && isPipelineSeverity(bug.severity, caller.pipelineSeverities);
+      case 'approve_prod':
+      case 'approve_uat_merge':
+        return canTransition(bug, action) && (caller.allowSelfApproval || bug.fixAttachedBy === null || bug.fixAttachedBy !== caller.username);
+      case 'drop_from_release':
+      case 'reject':
+      case 'close':
+        return canTransition(bug, action);
+      default:
+        return assertNever(action, 'action');
+    }
+  });
 }
 
 /** Statuses reachable from `status` in one step, with the action that takes each. */

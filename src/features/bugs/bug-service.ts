@@ -16,6 +16,8 @@ import { formatLocal, nextSlotAfter } from '../schedule/schedule-rules.ts';
 import type { SystemRegistry } from '../systems/system-registry.ts';
 import {
   actionName,
+  allowedActions,
+  FIXABLE_STATUSES,
   assertNotSelfApproval,
   assertRollback,
   assertPipelineEligible,
@@ -26,13 +28,15 @@ import {
   TRANSITIONS,
   type BugAction,
   type BugNote,
+  type Caller,
   type ConfirmInput,
   type FlowDecision,
+  type PersonAction,
 } from './bug-rules.ts';
 import { QUEUED_STATUSES } from './bug-statuses.ts';
 import type { BugStatus, EnvironmentName, Severity } from './bug-statuses.ts';
 import type { BugChanges, BugFilters, BugStore, HistoryEntry } from './bug-store.ts';
-import { decodeCursor, encodeCursor, toBugSummary, toBugView, type BugView } from './bug-view.ts';
+import { decodeCursor, encodeCursor, toBugSummary, toBugView, type BugSummary, type BugView } from './bug-view.ts';
 
 type BugDeps = {
   db: Db;
@@ -71,9 +75,6 @@ function pipelineStep(action: BugAction | BugNote, details: PipelineDetails) {
   return { action, event: details.event, reason: details.reason ?? null, changes: () => details.changes ?? {}, data: () => details.data ?? {} };
 }
 
-/** While a fix can still be attached: before the pipeline has built it into a release. */
-const FIXABLE_STATUSES: readonly BugStatus[] = ['submitted', 'confirmed', 'planned'];
-
 /** How the bug service checks a fix someone attaches; the git adapter implements it. */
 export interface FixResolver {
   /** The full commit id, or a DomainError saying why the ref cannot be a fix. */
@@ -81,6 +82,15 @@ export interface FixResolver {
 }
 
 export function createBugService({ db, bugs, environments, systems, identity, audit, outbox, clock, fixes }: BugDeps) {
+  function callerOn(actor: Actor, config: SystemConfig): Caller {
+    return { username: actor.username, roles: identity.rolesOn(actor, config.name), allowSelfApproval: config.allowSelfApproval, pipelineSeverities: config.pipelineSeverities };
+  }
+
+  /** The view as `actor` sees it: with the actions they may take on it now. */
+  function forCaller<T extends BugSummary>(actor: Actor, config: SystemConfig, view: T, caller = callerOn(actor, config)): T & { allowedActions: PersonAction[] } {
+    return { ...view, allowedActions: allowedActions(view, caller) };
+  }
+
   function authorize(actor: Actor, system: string, permission: Permission): SystemConfig {
     const config = systems.get(system);
     assertCan({ username: actor.username, roles: identity.rolesOn(actor, system) }, permission, system);
@@ -183,11 +193,12 @@ export function createBugService({ db, bugs, environments, systems, identity, au
   function approval(action: 'approve_prod' | 'approve_uat_merge', event: OutboxEvent) {
     return async (actor: Actor, system: string, id: number, pre: Precondition = {}): Promise<BugView> => {
       const config = authorize(actor, system, 'bugs.approve');
-      return transition(actor, system, id, pre, {
+      const view = await transition(actor, system, id, pre, {
         action,
         event,
         guard: (bug) => assertNotSelfApproval(bug, actor.username, config.allowSelfApproval),
       });
+      return forCaller(actor, config, view);
     };
   }
 
@@ -242,14 +253,14 @@ export function createBugService({ db, bugs, environments, systems, identity, au
         const view = toBugView(row, config.timeZone);
         await audit.append(trx, { stream: system, actor: actor.username, action: 'bug.reported', subject: `bug:${row.id}`, data: { title: view.title, severity: view.severity, foundInEnv: view.foundInEnv }, at });
         await outbox.enqueue(trx, { system, event: 'bug.reported', payload: { bug: summary(view), actor: actor.username }, idempotencyKey: `bug.reported:${row.id}`, at });
-        return view;
+        return forCaller(actor, config, view);
       });
     },
 
     async get(actor: Actor, system: string, id: number) {
       const config = authorize(actor, system, 'bugs.read');
       const bug = await load(db, system, id, {});
-      return { ...toBugView(bug, config.timeZone), history: await bugs.history(db, bug.id) };
+      return { ...forCaller(actor, config, toBugView(bug, config.timeZone)), history: await bugs.history(db, bug.id) };
     },
 
     async list(actor: Actor, system: string, query: Omit<BugFilters, 'beforeId' | 'limit'> & { cursor?: string; limit?: number }) {
@@ -261,8 +272,9 @@ export function createBugService({ db, bugs, environments, systems, identity, au
         beforeId = decoded;
       }
       const limit = query.limit ?? 50;
-      const rows = await bugs.list(db, system, { status: query.status, severity: query.severity, fixFlow: query.fixFlow, module: query.module, beforeId, limit: limit + 1 });
-      const page = rows.slice(0, limit).map((r) => toBugSummary(r, config.timeZone));
+      const rows = await bugs.list(db, system, { status: query.status, severity: query.severity, fixFlow: query.fixFlow, module: query.module, search: query.search, beforeId, limit: limit + 1 });
+      const caller = callerOn(actor, config);
+      const page = rows.slice(0, limit).map((r) => forCaller(actor, config, toBugSummary(r, config.timeZone), caller));
       const last = page[page.length - 1];
       return { items: page, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
     },
@@ -272,7 +284,7 @@ export function createBugService({ db, bugs, environments, systems, identity, au
       // Ancestry is git I/O: settle it before the transaction opens.
       const choice = await environments.flowChoice(system);
       let decision: FlowDecision = { flow: null, hold: null, override: null };
-      return transition(actor, system, id, pre, {
+      const view = await transition(actor, system, id, pre, {
         action: 'confirm',
         event: 'bug.confirmed',
         reason: input.reason?.trim() || null,
@@ -298,18 +310,19 @@ export function createBugService({ db, bugs, environments, systems, identity, au
           ...(decision.override ? { override: decision.override } : {}),
         }),
       });
+      return forCaller(actor, config, view);
     },
 
     async reject(actor: Actor, system: string, id: number, input: { reason: string }, pre: Precondition = {}): Promise<BugView> {
-      authorize(actor, system, 'bugs.triage');
+      const config = authorize(actor, system, 'bugs.triage');
       const reason = input.reason.trim();
       if (!reason) throw new DomainError('validation_failed', 'reason must say why the bug is not valid', { field: 'reason' });
-      return transition(actor, system, id, pre, { action: 'reject', event: 'bug.rejected', reason });
+      return forCaller(actor, config, await transition(actor, system, id, pre, { action: 'reject', event: 'bug.rejected', reason }));
     },
 
     async close(actor: Actor, system: string, id: number, input: { reason?: string }, pre: Precondition = {}): Promise<BugView> {
-      authorize(actor, system, 'bugs.triage');
-      return transition(actor, system, id, pre, { action: 'close', event: 'bug.closed', reason: input.reason?.trim() || null });
+      const config = authorize(actor, system, 'bugs.triage');
+      return forCaller(actor, config, await transition(actor, system, id, pre, { action: 'close', event: 'bug.closed', reason: input.reason?.trim() || null }));
     },
 
     approveProd,
@@ -439,14 +452,14 @@ export function createBugService({ db, bugs, environments, systems, identity, au
 
     /** Attaches a fix by commit id or branch (DESIGN.md decision 2); the pipeline cherry-picks it. */
     async attachFix(actor: Actor, system: string, id: number, input: { commit?: string; branch?: string }, pre: Precondition = {}): Promise<BugView> {
-      authorize(actor, system, 'bugs.report');
+      const config = authorize(actor, system, 'bugs.report');
       const given = [input.commit, input.branch].filter((v) => v !== undefined);
       if (given.length !== 1) throw new DomainError('validation_failed', 'give exactly one of commit (a commit id) or branch (a branch name)', { field: 'commit' });
       const kind = input.commit !== undefined ? 'commit' : 'branch';
       const ref = (input.commit ?? input.branch)!.trim();
       if (!fixes) throw new DomainError('validation_failed', `${system} has no repository configured: fixes are attached as git commits`);
       const commit = await fixes.resolve(system, ref, kind);
-      return transition(actor, system, id, pre, {
+      const view = await transition(actor, system, id, pre, {
         action: 'attach_fix',
         event: 'bug.fix_attached',
         guard: (bug) => {
@@ -463,6 +476,7 @@ export function createBugService({ db, bugs, environments, systems, identity, au
         }),
         data: () => ({ kind, ref, commit }),
       });
+      return forCaller(actor, config, view);
     },
 
     /**
@@ -470,14 +484,15 @@ export function createBugService({ db, bugs, environments, systems, identity, au
      * go on; the bug returns to confirmed and the next T1 rebuilds the release without it.
      */
     async dropFromRelease(actor: Actor, system: string, id: number, input: { reason?: string }, pre: Precondition = {}): Promise<BugView> {
-      authorize(actor, system, 'releases.manage');
-      return transition(actor, system, id, pre, {
+      const config = authorize(actor, system, 'releases.manage');
+      const view = await transition(actor, system, id, pre, {
         action: 'drop_from_release',
         event: 'bug.dropped_from_release',
         reason: input.reason?.trim() || null,
         changes: () => ({ release_id: null }),
         data: (bug) => ({ releaseId: bug.releaseId }),
       });
+      return forCaller(actor, config, view);
     },
     approveProdBatch: batch(approveProd),
     approveUatMergeBatch: batch(approveUatMerge),

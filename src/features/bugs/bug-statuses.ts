@@ -32,6 +32,15 @@ export const STATUS_INFO: Record<BugStatus, { colour: string; meaning: string; n
   rejected: { colour: 'red', meaning: 'Not a valid bug', next: '' },
 };
 
+/**
+ * The statuses a bug passes through on each flow, in order (SEED.md's Quick Reference Card): the
+ * columns of the dashboard's flow view.
+ */
+export const FLOW_PATHS: Record<'flow1' | 'flow2', readonly BugStatus[]> = {
+  flow1: ['confirmed', 'analyzing', 'planned', 'deployed_uat', 'pending_prod', 'deployed_prod'],
+  flow2: ['confirmed', 'analyzing', 'planned', 'pending_prod', 'deployed_prod', 'pending_uat_merge', 'uat_merged'],
+};
+
 /** Waiting for the next T2: such a bug carries the instant that will act on it. */
 export const QUEUED_STATUSES: readonly BugStatus[] = ['pending_prod', 'pending_uat_merge'];
 

@@ -2,6 +2,7 @@
  * Plain reads and writes of bugs and their history. Writes take a transaction; an update names
  * the version it read and changes nothing if someone else changed the bug since.
  */
+import { sql } from 'kysely';
 import type { BugRow, NewBugRow, Reader, Tx } from '../../adapters/db/schema.ts';
 import type { BugStatus } from './bug-statuses.ts';
 import { SUMMARY_COLUMNS, type BugSummaryRow } from './bug-view.ts';
@@ -11,6 +12,8 @@ export type BugFilters = {
   severity?: string;
   fixFlow?: string;
   module?: string;
+  /** Words in the title (case-insensitive), or a bug id ("12" or "#12"). */
+  search?: string;
   /** Keyset pagination: only bugs with a smaller id (newest first). */
   beforeId?: number;
   limit: number;
@@ -46,6 +49,15 @@ export function createBugStore() {
       if (f.severity) q = q.where('severity', '=', f.severity);
       if (f.fixFlow) q = q.where('fix_flow', '=', f.fixFlow);
       if (f.module) q = q.where('module', '=', f.module);
+      const search = f.search?.trim();
+      if (search) {
+        const id = /^#?(\d{1,9})$/.exec(search);
+        const pattern = `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        q = q.where((eb) => {
+          const title = eb(sql`lower(title)`, 'like', sql<string>`${pattern} escape '\\'`);
+          return id ? eb.or([title, eb('id', '=', Number(id[1]))]) : title;
+        });
+      }
       if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);
       return q.orderBy('id', 'desc').limit(f.limit).execute();
     },

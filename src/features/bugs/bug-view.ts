@@ -2,6 +2,7 @@
 import type { ValidationStep } from '../../adapters/analyze/diff-analyzer.ts';
 import type { BugRow } from '../../adapters/db/schema.ts';
 import { formatLocal } from '../schedule/schedule-rules.ts';
+import type { PersonAction } from './bug-rules.ts';
 import type { BugStatus, EnvironmentName, FixFlow, Severity } from './bug-statuses.ts';
 
 export type BugView = {
@@ -34,6 +35,8 @@ export type BugView = {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /** What the caller may do to it now (set on answers to people, not on pipeline steps). */
+  allowedActions?: PersonAction[];
 };
 
 /** A fix attached to a bug: a commit, a branch (its commits not yet in the release base), or a commit found by its "Fixes #id" trailer. */

@@ -7,7 +7,7 @@ import { ENVIRONMENTS, FIX_FLOWS } from '../bugs/bug-statuses.ts';
 import type { EnvironmentService } from './environment-service.ts';
 import { VERSION_RELATIONS } from './flow-rules.ts';
 
-const EnvironmentSchema = Type.Object({
+export const EnvironmentSchema = Type.Object({
   env: StringEnum(ENVIRONMENTS),
   url: Type.String(),
   line: Type.String({ description: 'The git branch this environment follows.' }),
@@ -18,7 +18,7 @@ const EnvironmentSchema = Type.Object({
   releaseId: Nullable(Type.Integer({ description: 'The release a deployment put there; null when recorded by hand.' })),
 });
 
-const FlowChoiceSchema = Type.Object(
+export const FlowChoiceSchema = Type.Object(
   {
     flow: Nullable(StringEnum(FIX_FLOWS)),
     relation: StringEnum(VERSION_RELATIONS),
@@ -27,6 +27,8 @@ const FlowChoiceSchema = Type.Object(
   },
   { description: 'The flow a bug confirmed now would take, and why.' },
 );
+
+export const EnvironmentsSchema = Type.Object({ system: Type.String(), environments: Type.Array(EnvironmentSchema), flow: FlowChoiceSchema });
 
 export function registerEnvironmentRoutes(app: FastifyInstance, service: EnvironmentService): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -37,7 +39,7 @@ export function registerEnvironmentRoutes(app: FastifyInstance, service: Environ
       tags,
       summary: 'UAT and PROD side by side, and the flow a bug confirmed now would take',
       params: SystemParams,
-      response: { 200: Type.Object({ system: Type.String(), environments: Type.Array(EnvironmentSchema), flow: FlowChoiceSchema }), ...PROBLEM_RESPONSES },
+      response: { 200: EnvironmentsSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => service.describe(actorOf(req), req.params.system),
   });

@@ -3,7 +3,7 @@
  * one system (`systems[].people`). Tokens are stored as SHA-256 hashes and shown once.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from '../../adapters/db/schema.ts';
+import type { Db, UserRow } from '../../adapters/db/schema.ts';
 import type { SystemConfig } from '../../config/load-config.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError } from '../../shared/errors.ts';
@@ -121,7 +121,56 @@ export function createIdentityService({ db, store, audit, clock, systems }: Iden
     async listUsers(actor: Actor) {
       assertCan({ username: actor.username, roles: [actor.role] }, 'users.manage');
       const users = await store.listUsers(db);
-      return users.map((u) => ({ id: u.id, username: u.username, displayName: u.display_name, role: u.role as Role, disabled: u.disabled === 1, createdAt: u.created_at }));
+      return users.map(userView);
+    },
+
+    /** Changes a user's role, name or whether they may sign in (admin); nobody disables or demotes themselves. */
+    async updateUser(actor: Actor, username: string, input: { role?: string; displayName?: string; disabled?: boolean }) {
+      assertCan({ username: actor.username, roles: [actor.role] }, 'users.manage');
+      if (input.role !== undefined && !isRole(input.role)) {
+        throw new DomainError('validation_failed', `role "${input.role}" is unknown: use one of ${ROLES.join(', ')}`, { field: 'role' });
+      }
+      if (username === actor.username && (input.disabled === true || (input.role !== undefined && input.role !== actor.role))) {
+        throw new DomainError('conflict', 'you cannot disable yourself or change your own role: ask another admin');
+      }
+      const user = await db.transaction().execute(async (trx) => {
+        const found = await store.findUserByUsername(trx, username);
+        if (!found) throw new DomainError('not_found', `user ${username} does not exist`);
+        const changes = {
+          ...(input.role !== undefined ? { role: input.role } : {}),
+          ...(input.displayName !== undefined ? { display_name: input.displayName } : {}),
+          ...(input.disabled !== undefined ? { disabled: input.disabled ? 1 : 0 } : {}),
+        };
+        if (Object.keys(changes).length === 0) return found;
+        const updated = await store.updateUser(trx, found.id, changes);
+        const at = clock.now();
+        const data = { ...(input.role !== undefined ? { role: input.role, previousRole: found.role } : {}), ...(input.disabled !== undefined ? { disabled: input.disabled } : {}), ...(input.displayName !== undefined ? { displayName: input.displayName } : {}) };
+        await audit.append(trx, { stream: GLOBAL_STREAM, actor: actor.username, action: 'user.updated', subject: `user:${username}`, data, at });
+        return updated;
+      });
+      recent.clear();
+      return userView(user);
+    },
+
+    /** A user's API tokens (never their values): admins for anyone, everyone for themselves. */
+    async listTokens(actor: Actor, username: string) {
+      if (actor.username !== username) assertCan({ username: actor.username, roles: [actor.role] }, 'users.manage');
+      const user = await store.findUserByUsername(db, username);
+      if (!user) throw new DomainError('not_found', `user ${username} does not exist`);
+      const tokens = await store.listTokens(db, user.id);
+      return tokens.map((t) => ({ id: t.id, name: t.name, createdAt: t.created_at, lastUsedAt: t.last_used_at, revokedAt: t.revoked_at }));
+    },
+
+    async revokeToken(actor: Actor, username: string, tokenId: number): Promise<void> {
+      if (actor.username !== username) assertCan({ username: actor.username, roles: [actor.role] }, 'users.manage');
+      await db.transaction().execute(async (trx) => {
+        const user = await store.findUserByUsername(trx, username);
+        if (!user) throw new DomainError('not_found', `user ${username} does not exist`);
+        const at = clock.now();
+        if (!(await store.revokeToken(trx, user.id, tokenId, at))) throw new DomainError('not_found', `user ${username} has no active token ${tokenId}`);
+        await audit.append(trx, { stream: GLOBAL_STREAM, actor: actor.username, action: 'token.revoked', subject: `user:${username}`, data: { tokenId }, at });
+      });
+      recent.clear();
     },
 
     /** Issues a token for `username`: admins for anyone, everyone for themselves. Shown once. */
@@ -141,3 +190,7 @@ export function createIdentityService({ db, store, audit, clock, systems }: Iden
 }
 
 export type IdentityService = ReturnType<typeof createIdentityService>;
+
+function userView(u: UserRow) {
+  return { id: u.id, username: u.username, displayName: u.display_name, role: u.role as Role, disabled: u.disabled === 1, hasPassword: u.password_hash !== null, createdAt: u.created_at };
+}

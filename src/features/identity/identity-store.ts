@@ -53,6 +53,21 @@ export function createIdentityStore() {
         .execute();
     },
 
+    async updateUser(trx: Tx, userId: number, changes: { role?: string; display_name?: string; disabled?: number }): Promise<UserRow> {
+      return trx.updateTable('users').set(changes).where('id', '=', userId).returningAll().executeTakeFirstOrThrow();
+    },
+
+    async revokeToken(trx: Tx, userId: number, tokenId: number, at: Date): Promise<boolean> {
+      const result = await trx
+        .updateTable('api_tokens')
+        .set({ revoked_at: at.toISOString() })
+        .where('user_id', '=', userId)
+        .where('id', '=', tokenId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
     async listTokens(db: Reader, userId: number) {
       return db
         .selectFrom('api_tokens')

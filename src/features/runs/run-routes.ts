@@ -22,7 +22,7 @@ const Page = Type.Object(
   { additionalProperties: false },
 );
 
-const RunSchema = Type.Object({
+export const RunSchema = Type.Object({
   id: Type.Integer(),
   system: Type.String(),
   slot: StringEnum(RUN_SLOTS),
@@ -60,7 +60,7 @@ const RunSchema = Type.Object({
   error: Nullable(Type.String()),
 });
 
-const ReleaseSchema = Type.Object({
+export const ReleaseSchema = Type.Object({
   id: Type.Integer(),
   system: Type.String(),
   version: Type.String(),
@@ -76,7 +76,7 @@ const ReleaseSchema = Type.Object({
   bugs: Type.Array(Type.Object({ id: Type.Integer(), position: Type.Integer(), commits: Type.Array(Type.String()) })),
 });
 
-const DeploymentSchema = Type.Object({
+export const DeploymentSchema = Type.Object({
   id: Type.Integer(),
   system: Type.String(),
   env: StringEnum(['uat', 'prod'] as const),
@@ -92,19 +92,25 @@ const DeploymentSchema = Type.Object({
   smoke: Type.Optional(Nullable(Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true, description: 'Smoke results: ok, failedStep, steps (name, result, expected, actual, ms, checks).' }))),
 });
 
-const PlanBug = Type.Object({ id: Type.Integer(), title: Type.String(), action: Type.String(), reason: Nullable(Type.String()) });
+export const DeploymentWithLogSchema = Type.Composite([DeploymentSchema, Type.Object({ log: Type.Array(Type.Object({ at: Type.String(), stream: Type.String(), line: Type.String() })) })]);
+
+export const PlanBug = Type.Object({ id: Type.Integer(), title: Type.String(), action: Type.String(), reason: Nullable(Type.String()) });
 const PlanFreeze = Nullable(
   Type.Object(
     { full: Type.Boolean(), modules: Type.Array(Type.String()), detail: Type.String() },
     { description: 'The freezes in force at the slot: full skips the run, modules leave their bugs out.' },
   ),
 );
-const PlanSchema = Type.Object({
+export const PlanSchema = Type.Object({
   system: Type.String(),
   versionCheck: Type.Object({ flow: Nullable(Type.String()), relation: Type.String(), reason: Type.String(), warning: Nullable(Type.String()) }),
   t1: Type.Object({ at: Type.String(), atLocal: Type.String(), freeze: Type.Optional(PlanFreeze), bugs: Type.Array(PlanBug) }),
   t2: Type.Object({ at: Type.String(), atLocal: Type.String(), freeze: Type.Optional(PlanFreeze), bugs: Type.Array(PlanBug) }),
 });
+
+export const RunPageSchema = Type.Object({ items: Type.Array(RunSchema), nextCursor: Nullable(Type.Integer()) });
+export const ReleasePageSchema = Type.Object({ items: Type.Array(ReleaseSchema), nextCursor: Nullable(Type.Integer()) });
+export const DeploymentPageSchema = Type.Object({ items: Type.Array(DeploymentSchema), nextCursor: Nullable(Type.Integer()) });
 
 const nextCursor = <T extends { id: number }>(items: T[], limit: number) => (items.length === limit ? items[items.length - 1]!.id : null);
 
@@ -137,7 +143,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunService
       summary: 'Runs, newest first',
       params: SystemParams,
       querystring: Type.Composite([Page, Type.Object({ slot: Type.Optional(StringEnum(RUN_SLOTS)) })], { additionalProperties: false }),
-      response: { 200: Type.Object({ items: Type.Array(RunSchema), nextCursor: Nullable(Type.Integer()) }), ...PROBLEM_RESPONSES },
+      response: { 200: RunPageSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => {
       const limit = req.query.limit ?? 50;
@@ -157,7 +163,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunService
       summary: 'Releases, newest first',
       params: SystemParams,
       querystring: Page,
-      response: { 200: Type.Object({ items: Type.Array(ReleaseSchema), nextCursor: Nullable(Type.Integer()) }), ...PROBLEM_RESPONSES },
+      response: { 200: ReleasePageSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => {
       const limit = req.query.limit ?? 50;
@@ -177,7 +183,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunService
       summary: 'Deployments, newest first',
       params: SystemParams,
       querystring: Type.Composite([Page, Type.Object({ runId: Type.Optional(Type.Integer({ minimum: 1 })) })], { additionalProperties: false }),
-      response: { 200: Type.Object({ items: Type.Array(DeploymentSchema), nextCursor: Nullable(Type.Integer()) }), ...PROBLEM_RESPONSES },
+      response: { 200: DeploymentPageSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => {
       const limit = req.query.limit ?? 50;
@@ -191,7 +197,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunService
       tags: ['deployments'],
       summary: 'One deployment with its log',
       params: IdParams,
-      response: { 200: Type.Composite([DeploymentSchema, Type.Object({ log: Type.Array(Type.Object({ at: Type.String(), stream: Type.String(), line: Type.String() })) })]), ...PROBLEM_RESPONSES },
+      response: { 200: DeploymentWithLogSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => deps.deployments.get(actorOf(req), req.params.system, req.params.id),
   });

@@ -6,7 +6,7 @@ import { PROBLEM_RESPONSES, StringEnum } from '../../http/schema-helpers.ts';
 import { SEVERITIES } from '../bugs/bug-statuses.ts';
 import type { SystemRegistry } from './system-registry.ts';
 
-const SystemSchema = Type.Object({
+export const SystemSchema = Type.Object({
   name: Type.String(),
   title: Type.String(),
   timeZone: Type.String(),
@@ -16,9 +16,11 @@ const SystemSchema = Type.Object({
   pipelineSeverities: Type.Array(StringEnum(SEVERITIES)),
 });
 
+export const SystemListSchema = Type.Object({ items: Type.Array(SystemSchema) });
+
 export function registerSystemRoutes(app: FastifyInstance, systems: SystemRegistry): void {
   app.withTypeProvider<TypeBoxTypeProvider>().get('/systems', {
-    schema: { tags: ['systems'], summary: 'Configured systems', response: { 200: Type.Object({ items: Type.Array(SystemSchema) }), ...PROBLEM_RESPONSES } },
+    schema: { tags: ['systems'], summary: 'Configured systems', response: { 200: SystemListSchema, ...PROBLEM_RESPONSES } },
     handler: async (req) => {
       actorOf(req);
       return {
