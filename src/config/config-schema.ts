@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { SEVERITIES } from '../features/bugs/bug-statuses.ts';
 import { ROLES } from '../features/identity/roles.ts';
+import { ChannelDefaultsSchema, ChannelSchema } from './channels-schema.ts';
 
 const LocalTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: '24-hour local time, HH:MM' });
 const Name = Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}$', description: 'lower-case letters, digits and dashes' });
@@ -106,6 +107,7 @@ export const SystemSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    channels: Type.Optional(Type.Array(ChannelSchema, { description: 'Where this system\'s notifications go: Telegram, Slack, webhooks, email; which events, which language.' })),
   },
   { additionalProperties: false },
 );
@@ -113,6 +115,7 @@ export const SystemSchema = Type.Object(
 export const ConfigSchema = Type.Object(
   {
     systems: Type.Array(SystemSchema, { minItems: 1 }),
+    channels: Type.Optional(ChannelDefaultsSchema),
   },
   { additionalProperties: false },
 );

@@ -77,6 +77,7 @@ describe('tonic.config.yaml', () => {
         pipelineSeverities: ['low', 'medium'],
         people: { viewer: [], developer: [], manager: [], admin: [], cto: [] },
         allowSelfApproval: false,
+        channels: [],
       },
     ]);
   });

@@ -12,6 +12,7 @@ import type { Severity } from '../features/bugs/bug-statuses.ts';
 import { ROLES, type Role } from '../features/identity/roles.ts';
 import { isValidTimeZone, minutesBetween } from '../features/schedule/schedule-rules.ts';
 import { splitCommand } from '../shared/split-command.ts';
+import { checkChannelDefaults, checkChannels, normaliseChannelDefaults, normaliseChannels, type ChannelConfig, type ChannelDefaults } from './channels-config.ts';
 import { ConfigSchema, type ConfigInput, type SystemConfigInput } from './config-schema.ts';
 
 export type SystemConfig = {
@@ -33,6 +34,8 @@ export type SystemConfig = {
   pipelineSeverities: Severity[];
   people: Record<Role, string[]>;
   allowSelfApproval: boolean;
+  /** Where the system's notifications go (empty: kept in the outbox, delivered nowhere). */
+  channels: ChannelConfig[];
 };
 
 export type DeployConfig =
@@ -43,7 +46,12 @@ export type HealthConfig = { url: string; expectStatus: number; expectVersion: b
 
 export type EnvironmentConfig = { url: string; line: string; deploy: DeployConfig | null; health: HealthConfig | null };
 
-export type TonicConfig = { file: string; systems: SystemConfig[] };
+export type TonicConfig = {
+  file: string;
+  systems: SystemConfig[];
+  /** What every system's channels share (bots, SMTP, retries); defaults when absent. */
+  channels?: ChannelDefaults;
+};
 
 if (!FormatRegistry.Has('uri')) {
   FormatRegistry.Set('uri', (value) => {
@@ -98,6 +106,8 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   // The rules a schema cannot say run on whatever parts of the file are well-formed, so that one
   // pass reports every kind of problem.
   const systems = (raw as { systems?: unknown } | null)?.systems;
+  const channelDefaults = (raw as { channels?: ConfigInput['channels'] } | null)?.channels;
+  checkChannelDefaults(channelDefaults, problems);
   if (Array.isArray(systems)) {
     const seen = new Set<string>();
     systems.forEach((s: Partial<SystemConfigInput> | null, i) => {
@@ -107,12 +117,14 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
         seen.add(s.name);
       }
       checkSystem(s, `systems[${i}]`, problems);
+      checkChannels(s.channels, `systems[${i}].channels`, channelDefaults, problems);
     });
   }
   if (problems.length > 0) throw new ConfigError(file, problems);
   const input = raw as ConfigInput;
   const baseDir = dirname(resolve(file));
-  return { file: resolve(file), systems: input.systems.map((s) => normalise(s, baseDir)) };
+  const channels = normaliseChannelDefaults(input.channels);
+  return { file: resolve(file), systems: input.systems.map((s) => normalise(s, baseDir, channels)), channels };
 }
 
 function checkSystem(s: Partial<SystemConfigInput>, at: string, problems: string[]): void {
@@ -148,7 +160,7 @@ function checkSystem(s: Partial<SystemConfigInput>, at: string, problems: string
   if (dup) problems.push(`${at}.modules: "${dup}" is listed twice`);
 }
 
-function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
+function normalise(s: SystemConfigInput, baseDir: string, channels: ChannelDefaults): SystemConfig {
   const people = Object.fromEntries(ROLES.map((r) => [r, [...(s.people?.[r] ?? [])]])) as Record<Role, string[]>;
   return {
     name: s.name,
@@ -167,6 +179,7 @@ function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
     pipelineSeverities: [...new Set(s.severityPolicy?.pipeline ?? DEFAULT_PIPELINE_SEVERITIES)],
     people,
     allowSelfApproval: s.approvals?.allowSelfApproval ?? false,
+    channels: normaliseChannels(s.channels, channels),
   };
 }
 

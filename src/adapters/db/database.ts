@@ -9,6 +9,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type 
 import pg from 'pg';
 import * as core from './migrations/2026-11-26-0001-core.ts';
 import * as releasesRuns from './migrations/2026-11-26-0002-releases-runs.ts';
+import * as notifications from './migrations/2026-11-26-0008-notifications.ts';
 import { cachingSqlite, namingPool } from './prepared-statements.ts';
 import type { DB } from './schema.ts';
 
@@ -28,6 +29,7 @@ export type DatabaseHandle = {
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-core': core,
   '2026-11-26-0002-releases-runs': releasesRuns,
+  '2026-11-26-0008-notifications': notifications,
 };
 
 export type OpenOptions = {
