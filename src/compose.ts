@@ -20,6 +20,7 @@ import { createEnvironmentStore } from './features/environments/environment-stor
 import type { VersionGraph } from './features/environments/flow-rules.ts';
 import { createIdentityService } from './features/identity/identity-service.ts';
 import { createIdentityStore } from './features/identity/identity-store.ts';
+import { wireNotifications } from './features/notifications/wire-notifications.ts';
 import { createOutboxStore } from './features/outbox/outbox-store.ts';
 import { createReleaseService } from './features/releases/release-service.ts';
 import { createReleaseStore } from './features/releases/release-store.ts';
@@ -91,6 +92,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     leaseMs,
   });
   const scheduler = createScheduler({ db, runs: runStore, runService: runs, deployments: deploymentStore, systems, audit, outbox, clock, instance: instanceId, leaseMs });
+  const notifications = wireNotifications({ db, dialect, config, systems, identity, audit, bugs, runs, runStore, environments, clock, instance: instanceId });
   return {
     db,
     dialect,
@@ -109,6 +111,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     runs,
     runStore,
     scheduler,
+    notifications,
     close: () => database.close(),
   };
 }

@@ -11,6 +11,7 @@ import { runAudit } from './audit-command.ts';
 import { runBugs } from './bug-commands.ts';
 import { processIo, type CliIo } from './cli-io.ts';
 import { runInit } from './init-command.ts';
+import { runNotifications } from './notification-commands.ts';
 import { runDeployments, runReleases } from './release-commands.ts';
 import { runPlan, runRun, runRuns } from './run-commands.ts';
 import { runMigrate, runServe } from './server-commands.ts';
@@ -50,6 +51,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await runUsers(rest, io);
       case 'tokens':
         return await runTokens(rest, io);
+      case 'notifications':
+        return await runNotifications(rest, io);
       case 'help':
       case '--help':
       case '-h':

@@ -5,6 +5,7 @@ import { ROLES } from '../features/identity/roles.ts';
 import { apiClientFrom } from './api-client.ts';
 import { API_OPTIONS, oneOf, parseCommand, required, UsageError } from './args.ts';
 import { printJson, printUsage, type CliIo } from './cli-io.ts';
+import { linkTelegram } from './notification-commands.ts';
 import { USAGE } from './usage.ts';
 
 type User = { id: number; username: string; displayName: string; role: string; createdAt: string };
@@ -12,8 +13,9 @@ type User = { id: number; username: string; displayName: string; role: string; c
 export async function runUsers(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   const usage = USAGE.usersAdd;
-  if (sub === 'help' || sub === '--help' || sub === '-h') return printUsage(io, usage);
-  if (sub !== 'add') throw new UsageError(sub === undefined ? 'which users command?' : `unknown command "users ${sub}"`, usage);
+  if (sub === 'help' || sub === '--help' || sub === '-h') return printUsage(io, `${usage}\n       ${USAGE.usersLinkTelegram}`);
+  if (sub === 'link-telegram') return linkTelegram(rest, io);
+  if (sub !== 'add') throw new UsageError(sub === undefined ? 'which users command?' : `unknown command "users ${sub}"`, `${usage}\n       ${USAGE.usersLinkTelegram}`);
   const { values, positionals } = parseCommand(rest, { ...API_OPTIONS, role: { type: 'string' }, 'display-name': { type: 'string' } }, usage);
   if (values.help) return printUsage(io, usage);
   if (positionals.length !== 1) throw new UsageError('give one user name', usage);

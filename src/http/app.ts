@@ -9,6 +9,7 @@ import { registerAuditRoutes } from '../features/audit/audit-routes.ts';
 import { BugSchema, BugSummarySchema, registerBugRoutes } from '../features/bugs/bug-routes.ts';
 import { registerEnvironmentRoutes } from '../features/environments/environment-routes.ts';
 import { registerIdentityRoutes } from '../features/identity/identity-routes.ts';
+import { registerNotificationRoutes } from '../features/notifications/notification-routes.ts';
 import { registerRunRoutes } from '../features/runs/run-routes.ts';
 import { registerSystemRoutes } from '../features/systems/system-routes.ts';
 import type { Tonic } from '../compose.ts';
@@ -76,6 +77,7 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
       registerRunRoutes(api, { runs: tonic.runs, releases: tonic.releases, deployments: tonic.deployments });
       registerAuditRoutes(api, { db: tonic.db, audit: tonic.audit, identity: tonic.identity });
       registerIdentityRoutes(api, tonic.identity);
+      registerNotificationRoutes(api, { notifications: tonic.notifications.service, telegram: tonic.notifications.telegram });
     },
     { prefix: '/api/v1' },
   );

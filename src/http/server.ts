@@ -39,6 +39,7 @@ export async function startServer(settings: Settings = readSettings()) {
     throw new Error(`cannot listen on ${settings.host}:${settings.port}: ${(error as Error).message} (set HOST and PORT)`, { cause: error });
   }
   const stopScheduler = tonic.scheduler.start(settings.schedulerTickMs);
+  const stopNotifications = tonic.notifications.start(settings.notifyTickMs);
   app.log.info(
     { database: database.location, config: configFile, demo, systems: config.systems.map((s) => s.name) },
     `Tonic Deploy listening on http://${settings.host}:${(app.server.address() as { port: number }).port}`,
@@ -54,6 +55,7 @@ export async function startServer(settings: Settings = readSettings()) {
       timer.unref();
       await app.close();
       await stopScheduler();
+      await stopNotifications();
       stopDemo();
       await tonic.close();
       clearTimeout(timer);

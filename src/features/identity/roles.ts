@@ -16,15 +16,29 @@ export const PERMISSIONS = [
   'releases.manage', // drop a bug from a release, run T1/T2 now
   'audit.read',
   'users.manage',
+  'notifications.read', // delivery records: what was sent where, what failed
+  'notifications.manage', // resend a delivery
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ['bugs.read'],
   developer: ['bugs.read', 'bugs.report'],
-  manager: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read'],
-  cto: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read'],
-  admin: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read', 'flow.override', 'environments.record', 'releases.manage', 'users.manage'],
+  manager: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read', 'notifications.read'],
+  cto: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read', 'notifications.read'],
+  admin: [
+    'bugs.read',
+    'bugs.report',
+    'bugs.triage',
+    'bugs.approve',
+    'audit.read',
+    'flow.override',
+    'environments.record',
+    'releases.manage',
+    'users.manage',
+    'notifications.read',
+    'notifications.manage',
+  ],
 };
 
 export function can(roles: readonly Role[], permission: Permission): boolean {
@@ -41,6 +55,8 @@ const NEEDED_BY: Record<Permission, string> = {
   'releases.manage': 'running T1/T2 and changing releases',
   'audit.read': 'reading the audit log',
   'users.manage': 'managing users and tokens',
+  'notifications.read': 'reading notification deliveries',
+  'notifications.manage': 'resending notifications',
 };
 
 export function rolesWith(permission: Permission): Role[] {
