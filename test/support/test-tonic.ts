@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Dialect } from '../../src/adapters/db/database.ts';
 import { composeTonic, type Tonic } from '../../src/compose.ts';
+import type { ChannelDefaults } from '../../src/config/channels-config.ts';
 import type { SystemConfig } from '../../src/config/load-config.ts';
 import type { VersionGraph } from '../../src/features/environments/flow-rules.ts';
 import { ADMIN_USERNAME, type Actor } from '../../src/features/identity/identity-service.ts';
@@ -58,12 +59,14 @@ export async function createTestTonic(options: {
   home?: string;
   instance?: string;
   leaseMs?: number;
+  /** The top-level `channels` section (bots, SMTP, retries), for notification tests. */
+  channels?: ChannelDefaults;
 }): Promise<TestTonic> {
   const database = await openTestDatabase(options.dialect);
   const clock = createFakeClock(options.now ?? '2026-11-26T04:00:00Z');
   const tonic = composeTonic({
     database,
-    config: { file: '(test)', systems: options.systems ?? [testSystem()] },
+    config: { file: '(test)', systems: options.systems ?? [testSystem()], ...(options.channels ? { channels: options.channels } : {}) },
     clock,
     home: options.home ?? tmpdir(),
     versions: options.versions,
