@@ -72,5 +72,21 @@ export async function createScratchPgDatabase(): Promise<{ url: string; drop(): 
   await run(`create database ${name}`);
   const url = new URL(admin);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
+  return {
+    url: url.toString(),
+    // pg's Pool.end() resolves before its connections have closed; forcing the drop at once would
+    // terminate them mid-close, and their "terminating connection" error would surface in whatever
+    // test runs next. Wait for them to go (a short while), and force only then.
+    drop: async () => {
+      for (let i = 0; i < 40; i++) {
+        try {
+          return await run(`drop database if exists ${name}`);
+        } catch (error) {
+          if ((error as { code?: string }).code !== '55006') throw error; // object_in_use
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      await run(`drop database if exists ${name} with (force)`);
+    },
+  };
 }
