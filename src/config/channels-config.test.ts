@@ -103,3 +103,28 @@ describe('channels in tonic.config.yaml', () => {
     assert.ok(found.some((p) => p.startsWith('systems[0].channels[0].webhookUrl: uses ${SLACK_URL} but the environment variable SLACK_URL is not set')), found.join('\n'));
   });
 });
+
+describe('the starter configuration', () => {
+  test('its commented channels example is a valid configuration once uncommented', async () => {
+    const { starterConfigYaml } = await import('./starter-config.ts');
+    const lines = starterConfigYaml().split('\n');
+    // Uncomment the per-system block (from "    # channels:") and the top-level one (from "# channels:"), up to the next blank line.
+    const out: string[] = [];
+    let inside: string | null = null;
+    for (const line of lines) {
+      if (inside === null && (line === '    # channels:' || line === '# channels:')) inside = line.slice(0, line.indexOf('#'));
+      if (inside !== null && line.trim() === '') inside = null;
+      out.push(inside !== null && line.startsWith(`${inside}# `) ? `${inside}${line.slice(inside.length + 2)}` : line);
+    }
+    const env = { SLACK_WEBHOOK_URL: 'https://hooks.slack.example/T/B/x', TONIC_HOOK_SECRET: 'a-long-webhook-secret', TELEGRAM_BOT_TOKEN: '1:abc', SMTP_PASSWORD: 'p' };
+    const config = parseConfig(out.join('\n'), FILE, env);
+    assert.deepEqual(config.systems[0]!.channels.map((c) => [c.name, c.kind]), [
+      ['ops-chat', 'telegram'],
+      ['dev-slack', 'slack'],
+      ['audit-hook', 'webhook'],
+      ['cto-mail', 'email'],
+    ]);
+    assert.equal(config.channels?.telegramBots[0]?.token, '1:abc');
+    assert.equal(config.channels?.smtp?.port, 587);
+  });
+});
