@@ -21,6 +21,7 @@ import type { VersionGraph } from './features/environments/flow-rules.ts';
 import { createIdentityService } from './features/identity/identity-service.ts';
 import { createIdentityStore } from './features/identity/identity-store.ts';
 import { wireNotifications } from './features/notifications/wire-notifications.ts';
+import { createServerMetrics } from './features/observability/server-metrics.ts';
 import { createOutboxStore } from './features/outbox/outbox-store.ts';
 import { createReleaseService } from './features/releases/release-service.ts';
 import { createReleaseStore } from './features/releases/release-store.ts';
@@ -112,6 +113,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     runStore,
     scheduler,
     notifications,
+    metrics: createServerMetrics({ db, clock, systems: config.systems.map((s) => s.name) }),
     close: () => database.close(),
   };
 }

@@ -3,12 +3,15 @@
  * files and the database directly; the rest talk to a running server over the API (TONIC_URL,
  * TONIC_TOKEN). Returns the exit status: 0 done, 1 refused or failed, 2 wrong usage.
  */
+import { SchemaVersionError } from '../adapters/db/database.ts';
 import { ConfigError } from '../config/load-config.ts';
 import { SettingsError } from '../config/settings.ts';
 import { ApiError, ConnectionError } from './api-client.ts';
 import { UsageError } from './args.ts';
 import { runAudit } from './audit-command.ts';
+import { runBackup, runRestore } from './backup-commands.ts';
 import { runBugs } from './bug-commands.ts';
+import { runConfig } from './config-commands.ts';
 import { processIo, type CliIo } from './cli-io.ts';
 import { runInit } from './init-command.ts';
 import { runNotifications } from './notification-commands.ts';
@@ -29,6 +32,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await runMigrate(rest, io);
       case 'init':
         return runInit(rest, io);
+      case 'config':
+        return await runConfig(rest, io);
+      case 'backup':
+        return await runBackup(rest, io);
+      case 'restore':
+        return await runRestore(rest, io);
       case 'audit':
         return await runAudit(rest, io);
       case 'systems':
@@ -83,7 +92,7 @@ function report(error: unknown, io: CliIo): number {
     io.err(`error: ${detail} (${code}, HTTP ${status})`);
     return 1;
   }
-  if (error instanceof ConnectionError || error instanceof SettingsError) {
+  if (error instanceof ConnectionError || error instanceof SettingsError || error instanceof SchemaVersionError) {
     io.err(`error: ${error.message}`);
     return 1;
   }

@@ -6,6 +6,9 @@ export const USAGE = {
   migrate: 'tonic migrate [--down]',
   init: 'tonic init [--path FILE] [--force]',
   auditVerify: 'tonic audit verify [--json]',
+  backup: 'tonic backup [--out FILE] [--json]',
+  configCheck: 'tonic config check [--file FILE] [--timeout SECONDS] [--json]',
+  restore: 'tonic restore FILE [--json]',
   systems: 'tonic systems [--json]',
   envShow: 'tonic env show [--system S] [--json]',
   envRecord: 'tonic env record --env uat|prod --commit SHA [--version V] [--system S] [--json]',
@@ -41,6 +44,9 @@ On the server's machine (database and configuration files):
   ${USAGE.migrate.padEnd(40)} bring the database schema up to date (--down: undo the last migration)
   ${USAGE.init.padEnd(40)} write a commented starter tonic.config.yaml
   ${USAGE.auditVerify.padEnd(40)} check the audit hash chain in the database
+  ${'tonic config check'.padEnd(40)} validate the configuration and check what it points at (repositories, URLs, commands, schedule)
+  ${USAGE.backup.padEnd(40)} copy the database and configuration into one file
+  ${USAGE.restore.padEnd(40)} check a backup file, then replace the database with it (server stopped)
 
 Over the API (TONIC_URL, default http://127.0.0.1:4100; TONIC_TOKEN):
   tonic systems                            the configured systems

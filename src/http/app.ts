@@ -14,6 +14,7 @@ import { registerRunRoutes } from '../features/runs/run-routes.ts';
 import { registerSystemRoutes } from '../features/systems/system-routes.ts';
 import type { Tonic } from '../compose.ts';
 import { registerAuth } from './auth.ts';
+import { readiness } from './readiness.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { ProblemSchema } from './schema-helpers.ts';
 
@@ -49,6 +50,9 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  app.addHook('onResponse', async (request, reply) => {
+    tonic.metrics.observeHttp(request.method, request.routeOptions.url ?? '(no route)', reply.statusCode, reply.elapsedTime / 1000);
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -70,6 +74,14 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
     async (api) => {
       registerAuth(api, tonic.identity);
       api.get('/health', { config: { public: true }, schema: { tags: ['health'], summary: 'Liveness', security: [] } }, async () => ({ status: 'ok' }));
+      api.get(
+        '/ready',
+        { config: { public: true }, schema: { tags: ['health'], summary: 'Readiness: the database answers and its schema is this version\'s', security: [] } },
+        async (_request, reply) => {
+          const state = await readiness(tonic);
+          return reply.code(state.ready ? 200 : 503).send(state);
+        },
+      );
       api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
       registerSystemRoutes(api, tonic.systems);
       registerEnvironmentRoutes(api, tonic.environments);
@@ -82,6 +94,9 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
     { prefix: '/api/v1' },
   );
 
+  app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/plain; version=0.0.4; charset=utf-8').send(await tonic.metrics.render()),
+  );
   app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.redirect('/api/v1/openapi.json'));
   return app;
 }

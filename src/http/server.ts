@@ -6,6 +6,7 @@ import { openDatabase, migrateToLatest } from '../adapters/db/database.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import { readSettings, type Settings } from '../config/settings.ts';
 import { composeTonic } from '../compose.ts';
+import { leaveServerMarker, SERVER_APPLICATION_NAME } from '../features/backup/server-marker.ts';
 import { ensureDemoFiles, seedDemo, startDemoEnvironments } from '../demo/demo-system.ts';
 import { systemClock } from '../shared/clock.ts';
 import { buildApp } from './app.ts';
@@ -16,7 +17,7 @@ export async function startServer(settings: Settings = readSettings()) {
   const demo = settings.configFile === null;
   const configFile = settings.configFile ?? (await ensureDemoFiles(settings.home));
   const config = loadConfigFile(configFile);
-  const database = await openDatabase({ url: settings.databaseUrl });
+  const database = await openDatabase({ url: settings.databaseUrl, applicationName: SERVER_APPLICATION_NAME });
   try {
     await migrateToLatest(database);
   } catch (error) {
@@ -40,9 +41,11 @@ export async function startServer(settings: Settings = readSettings()) {
   }
   const stopScheduler = tonic.scheduler.start(settings.schedulerTickMs);
   const stopNotifications = tonic.notifications.start(settings.notifyTickMs);
+  const address = `http://${settings.host}:${(app.server.address() as { port: number }).port}`;
+  const removeMarker = leaveServerMarker(settings.home, { pid: process.pid, address, database: database.location, startedAt: systemClock.now().toISOString() });
   app.log.info(
     { database: database.location, config: configFile, demo, systems: config.systems.map((s) => s.name) },
-    `Tonic Deploy listening on http://${settings.host}:${(app.server.address() as { port: number }).port}`,
+    `Tonic Deploy listening on ${address}`,
   );
 
   let closing: Promise<void> | null = null;
@@ -58,6 +61,7 @@ export async function startServer(settings: Settings = readSettings()) {
       await stopNotifications();
       stopDemo();
       await tonic.close();
+      removeMarker();
       clearTimeout(timer);
     })();
     return closing;

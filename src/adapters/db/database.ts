@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationResult } from 'kysely';
+import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, type MigrationResult } from 'kysely';
 import pg from 'pg';
 import * as core from './migrations/2026-11-26-0001-core.ts';
 import * as releasesRuns from './migrations/2026-11-26-0002-releases-runs.ts';
@@ -38,6 +38,8 @@ export type OpenOptions = {
   /** PostgreSQL: the schema to use (created if missing); tests isolate themselves with it. */
   schema?: string;
   poolSize?: number;
+  /** PostgreSQL: names the connections (pg_stat_activity), so `tonic restore` can see a running server. */
+  applicationName?: string;
 };
 
 export function dialectOf(url: string): Dialect {
@@ -49,6 +51,7 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
+      ...(options.applicationName ? { application_name: options.applicationName } : {}),
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
     if (options.schema) {
@@ -60,7 +63,7 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
       }
     }
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: namingPool(pool) }) });
-    const location = redact(options.url) + (options.schema ? ` (schema ${options.schema})` : '');
+    const location = redactUrl(options.url) + (options.schema ? ` (schema ${options.schema})` : '');
     return { db, dialect: 'postgres', location, schema: options.schema, close: () => db.destroy() };
   }
   if (options.url !== ':memory:') mkdirSync(dirname(options.url), { recursive: true });
@@ -73,7 +76,9 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
   return { db, dialect: 'sqlite', location: options.url, close: () => db.destroy() };
 }
 
-function redact(url: string): string {
+/** The URL with any password replaced by ***: safe for logs and messages. */
+export function redactUrl(url: string): string {
+  if (dialectOf(url) === 'sqlite') return url;
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
@@ -88,7 +93,27 @@ function migrator(db: Kysely<DB>, schema?: string): Migrator {
   return new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS }, ...(schema ? { migrationTableSchema: schema } : {}) });
 }
 
+/** The database's schema is not one this version can run on. */
+export class SchemaVersionError extends Error {
+  override name = 'SchemaVersionError';
+}
+
+/** Names of the migrations applied to this database, in order; empty when it has none yet. */
+export async function appliedMigrations(handle: Pick<DatabaseHandle, 'db' | 'schema'>): Promise<string[]> {
+  const tables = await handle.db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((t) => t.name === 'kysely_migration' && (handle.schema === undefined || t.schema === undefined || t.schema === handle.schema))) return [];
+  const rows = await sql<{ name: string }>`select name from ${sql.table(handle.schema ? `${handle.schema}.kysely_migration` : 'kysely_migration')} order by name`.execute(handle.db);
+  return rows.rows.map((r) => r.name);
+}
+
 export async function migrateToLatest(handle: Pick<DatabaseHandle, 'db' | 'schema'>): Promise<MigrationResult[]> {
+  // A database a newer version has migrated is not ours to run on: its schema may mean other things.
+  const unknown = (await appliedMigrations(handle)).filter((name) => !(name in MIGRATIONS));
+  if (unknown.length > 0) {
+    throw new SchemaVersionError(
+      `the database was migrated by a newer Tonic Deploy (migration ${unknown.join(', ')} is unknown to this version): run that version or newer, or restore a backup made by this one`,
+    );
+  }
   const m = migrator(handle.db, handle.schema);
   const { error, results } = await m.migrateToLatest();
   if (error) {
