@@ -26,7 +26,9 @@ export function readmeCycle(readme: string): string[] {
 
 /** Each command becomes a checked step; comments and blank lines stay as they are. */
 function script(lines: string[]): string {
-  const out = ['set -u', "trap 'kill $(jobs -p) 2>/dev/null; wait' EXIT"];
+  // Job control gives each background job its own process group, so the trap stops the whole of
+  // `npm start` (npm, its shell and the server), not npm alone: killing npm left the server running.
+  const out = ['set -u', 'set -m', "trap 'for p in $(jobs -p); do kill -- -$p 2>/dev/null; done; wait' EXIT"];
   for (const line of lines) {
     const command = line.replace(/\s+#.*$/, '').trim();
     if (command === '' || command.startsWith('#')) continue;
@@ -54,7 +56,9 @@ test("the README's demo cycle runs as written: Flow 1 on shop, Flow 2 on billing
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const code = await new Promise<number | null>((ok) => child.once('exit', ok));
+    // 'close', not 'exit': the output pipes close once the server started in the background has
+    // stopped too (it stops its demo environments first, reading their pid files under home).
+    const code = await new Promise<number | null>((ok) => child.once('close', ok));
     assert.equal(code, 0, output);
     // What the cycle promises in its comments.
     assert.match(output, /confirmed.*Flow 1/i);
