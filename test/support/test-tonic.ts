@@ -39,6 +39,7 @@ export function testSystem(overrides: Partial<SystemConfig> = {}): SystemConfig 
     people: { viewer: [], developer: [], manager: [], admin: [], cto: [] },
     allowSelfApproval: false,
     channels: [],
+    analyzer: { provider: 'builtin' },
     ...overrides,
   };
 }

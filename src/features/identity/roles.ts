@@ -14,6 +14,8 @@ export const PERMISSIONS = [
   'flow.override',
   'environments.record',
   'releases.manage', // drop a bug from a release, run T1/T2 now
+  'analysis.run', // analyse a bug's fix now
+  'analysis.audit', // see what an analysis sent to a language model
   'audit.read',
   'users.manage',
   'notifications.read', // delivery records: what was sent where, what failed
@@ -24,8 +26,8 @@ export type Permission = (typeof PERMISSIONS)[number];
 const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ['bugs.read'],
   developer: ['bugs.read', 'bugs.report'],
-  manager: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read', 'notifications.read'],
-  cto: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read', 'notifications.read'],
+  manager: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read', 'analysis.run', 'notifications.read'],
+  cto: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read', 'analysis.run', 'notifications.read'],
   admin: [
     'bugs.read',
     'bugs.report',
@@ -36,6 +38,8 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'environments.record',
     'releases.manage',
     'users.manage',
+    'analysis.run',
+    'analysis.audit',
     'notifications.read',
     'notifications.manage',
   ],
@@ -53,6 +57,8 @@ const NEEDED_BY: Record<Permission, string> = {
   'flow.override': 'overriding the chosen flow',
   'environments.record': 'recording environment versions',
   'releases.manage': 'running T1/T2 and changing releases',
+  'analysis.run': "analysing a bug's fix on demand",
+  'analysis.audit': 'seeing what an analysis sent to a language model',
   'audit.read': 'reading the audit log',
   'users.manage': 'managing users and tokens',
   'notifications.read': 'reading notification deliveries',
