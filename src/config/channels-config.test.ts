@@ -39,7 +39,7 @@ describe('channels in tonic.config.yaml', () => {
       configWith(
         [
           '- { name: ops-chat, kind: telegram, bot: ops, chatId: -1001234567890, events: ["t1.*", "t2.*", release.held] }',
-          '- { name: slack, kind: slack, webhookUrl: "${SLACK_URL}", events: ["*"], language: en, remindAfterHours: 2 }',
+          '- { name: slack, kind: slack, webhookUrl: "${SLACK_URL}", events: ["*"], language: en, remindAfterHours: 2, validationSteps: true }',
           '- { name: hook, kind: webhook, url: "https://hooks.example/tonic", secret: "${HOOK_SECRET}", events: [bug.*] }',
           '- { name: mail, kind: email, to: [cto@example.com], events: [hotfix.deployed, rollback.executed], language: en }',
         ],
@@ -55,10 +55,10 @@ describe('channels in tonic.config.yaml', () => {
       retry: { maxAttempts: 4, firstDelayMs: 10_000, maxDelayMs: 3_600_000 },
     });
     assert.deepEqual(config.systems[0]!.channels, [
-      { name: 'ops-chat', events: ['t1.*', 't2.*', 'release.held'], language: 'zh-Hant', remindAfterMs: 6 * 3_600_000, kind: 'telegram', bot: 'ops', chatId: '-1001234567890', buttons: true },
-      { name: 'slack', events: ['*'], language: 'en', remindAfterMs: 2 * 3_600_000, kind: 'slack', webhookUrl: 'https://hooks.slack.example/T/B/x' },
-      { name: 'hook', events: ['bug.*'], language: 'zh-Hant', remindAfterMs: 6 * 3_600_000, kind: 'webhook', url: 'https://hooks.example/tonic', secret: 'a-long-webhook-secret' },
-      { name: 'mail', events: ['hotfix.deployed', 'rollback.executed'], language: 'en', remindAfterMs: 6 * 3_600_000, kind: 'email', to: ['cto@example.com'] },
+      { name: 'ops-chat', events: ['t1.*', 't2.*', 'release.held'], language: 'zh-Hant', remindAfterMs: 6 * 3_600_000, validationSteps: false, kind: 'telegram', bot: 'ops', chatId: '-1001234567890', buttons: true },
+      { name: 'slack', events: ['*'], language: 'en', remindAfterMs: 2 * 3_600_000, validationSteps: true, kind: 'slack', webhookUrl: 'https://hooks.slack.example/T/B/x' },
+      { name: 'hook', events: ['bug.*'], language: 'zh-Hant', remindAfterMs: 6 * 3_600_000, validationSteps: false, kind: 'webhook', url: 'https://hooks.example/tonic', secret: 'a-long-webhook-secret' },
+      { name: 'mail', events: ['hotfix.deployed', 'rollback.executed'], language: 'en', remindAfterMs: 6 * 3_600_000, validationSteps: false, kind: 'email', to: ['cto@example.com'] },
     ]);
   });
 

@@ -13,7 +13,14 @@ import { CHANNEL_KINDS, type ChannelDefaultsSchema, type ChannelKind, type Chann
 type ChannelInput = Static<typeof ChannelSchema>;
 type DefaultsInput = Static<typeof ChannelDefaultsSchema>;
 
-type ChannelCommon = { name: string; events: string[]; language: Language; remindAfterMs: number };
+type ChannelCommon = {
+  name: string;
+  events: string[];
+  language: Language;
+  remindAfterMs: number;
+  /** Validation steps under the messages that ask people to validate (absent: false). */
+  validationSteps?: boolean;
+};
 
 export type ChannelConfig = ChannelCommon &
   (
@@ -131,6 +138,7 @@ export function normaliseChannels(channels: ChannelInput[] | undefined, defaults
       events: [...c.events],
       language: c.language ?? 'zh-Hant',
       remindAfterMs: c.remindAfterHours !== undefined ? Math.round(c.remindAfterHours * 3_600_000) : defaults.remindAfterMs,
+      validationSteps: c.validationSteps ?? false,
     };
     switch (c.kind) {
       case 'telegram':

@@ -25,6 +25,12 @@ export const ChannelSchema = Type.Object(
     remindAfterHours: Type.Optional(
       Type.Number({ minimum: 0, maximum: 720, description: 'A waiting state (release held, freeze, no fix) is announced again at most this often; when absent, channels.remindAfterHours.', examples: [12] }),
     ),
+    validationSteps: Type.Optional(
+      Type.Boolean({
+        description:
+          "Add each bug's validation steps (from its analysis) to the messages that ask people to validate (T1 Flow 1, T2 Flow 2 PROD). Default false (SEED.md's text as it is).",
+      }),
+    ),
     bot: Type.Optional(Type.String({ description: 'telegram: the name of a bot in channels.telegramBots.', examples: ['tonic'] })),
     chatId: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Integer()], { description: 'telegram: the chat id (-100… for groups) or @channelname.', examples: ['-1001234567890'] })),
     buttons: Type.Optional(Type.Boolean({ description: 'telegram: approval buttons under the T1 Flow 1 and T2 Flow 2 messages. Default true.' })),

@@ -163,7 +163,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     if (!isNotifiedEvent(row.event)) throw new Error(`no template for event ${row.event}`);
     const payloads = messages.map((m) => m.payload);
     const timeZone = systemOf(row.system)?.timeZone ?? 'UTC';
-    const rendered = renderMessage(row.event, payloads, { language: channel.language, timeZone, system: row.system });
+    const rendered = renderMessage(row.event, payloads, { language: channel.language, timeZone, system: row.system, validationSteps: channel.validationSteps ?? false });
     const withButtons = channel.kind === 'telegram' && channel.buttons ? rendered : { ...rendered, buttons: [] };
     return { message: withButtons, payloads };
   }

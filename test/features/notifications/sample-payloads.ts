@@ -6,6 +6,14 @@ import type { NotifiedEvent } from '../../../src/features/notifications/template
 
 const bug = (id: number, title: string, severity = 'medium', status = 'confirmed') => ({ id, title, severity, status, fixFlow: 'flow1', module: 'checkout', services: [] });
 const line = (id: number, title: string, severity = 'medium') => ({ id, severity, title, services: [] });
+/** A bug in a message that asks people to validate it carries the checks its analysis proposes. */
+const toValidate = (id: number, title: string, severity: string, env: 'uat' | 'prod') => ({
+  ...line(id, title, severity),
+  validationSteps: [
+    { env, check: `Do what the report describes ("${title}") and confirm it no longer happens` },
+    { env, check: 'Check the logs for new errors since the deploy' },
+  ],
+});
 
 export const SAMPLE_PAYLOADS: Record<NotifiedEvent, Record<string, unknown>> = {
   'bug.reported': { bug: bug(12, 'Checkout total wrong', 'medium', 'submitted'), actor: 'dev' },
@@ -24,13 +32,13 @@ export const SAMPLE_PAYLOADS: Record<NotifiedEvent, Record<string, unknown>> = {
     flow: 'flow1',
     release: 'v1.0.1',
     uatUrl: 'https://uat.shop.example',
-    bugs: [line(12, 'Checkout total wrong'), line(19, 'Coupon ignored', 'low')],
+    bugs: [toValidate(12, 'Checkout total wrong', 'medium', 'uat'), toValidate(19, 'Coupon ignored', 'low', 'uat')],
     t2At: '2026-11-26T14:00:00.000Z',
     t2Local: '2026-11-26 22:00 GMT+8',
   },
   't1.flow2.queued_prod': { flow: 'flow2', release: 'v1.0.1', bugs: [line(14, 'Invoice rounding', 'low')], t2At: '2026-11-26T14:00:00.000Z', t2Local: '2026-11-26 22:00 GMT+8' },
   't2.flow1.deployed_prod': { flow: 'flow1', release: 'v1.0.1', bugs: [line(12, 'Checkout total wrong'), line(19, 'Coupon ignored', 'low')] },
-  't2.flow2.deployed_prod': { flow: 'flow2', release: 'v1.0.1', bugs: [line(14, 'Invoice rounding', 'low')], t2At: '2026-11-27T14:00:00.000Z', t2Local: '2026-11-27 22:00 GMT+8' },
+  't2.flow2.deployed_prod': { flow: 'flow2', release: 'v1.0.1', bugs: [toValidate(14, 'Invoice rounding', 'low', 'prod')], t2At: '2026-11-27T14:00:00.000Z', t2Local: '2026-11-27 22:00 GMT+8' },
   't2.flow2.uat_merged': { flow: 'flow2', release: 'v1.1.1', bugs: [line(14, 'Invoice rounding', 'low')] },
   'release.held': {
     release: 'v1.0.1',

@@ -865,6 +865,38 @@ describe('notification templates', () => {
     }
   });
 
+  test("a channel that asks for them gets each bug's validation steps after SEED's text", () => {
+    const withSteps = (event: NotifiedEvent, language: Language) => renderMessage(event, [SAMPLE_PAYLOADS[event]], { ...ctx(language), validationSteps: true }).text;
+    assert.equal(
+      withSteps('t1.flow1.deployed_uat', 'zh-Hant'),
+      [
+        ...EXPECTED['t1.flow1.deployed_uat']['zh-Hant'],
+        '',
+        '驗收步驟:',
+        '#12 Checkout total wrong',
+        '  1. [UAT] Do what the report describes ("Checkout total wrong") and confirm it no longer happens',
+        '  2. [UAT] Check the logs for new errors since the deploy',
+        '#19 Coupon ignored',
+        '  1. [UAT] Do what the report describes ("Coupon ignored") and confirm it no longer happens',
+        '  2. [UAT] Check the logs for new errors since the deploy',
+      ].join('\n'),
+    );
+    assert.equal(
+      withSteps('t2.flow2.deployed_prod', 'en'),
+      [
+        ...EXPECTED['t2.flow2.deployed_prod'].en,
+        '',
+        'Validation steps:',
+        '#14 Invoice rounding',
+        '  1. [PROD] Do what the report describes ("Invoice rounding") and confirm it no longer happens',
+        '  2. [PROD] Check the logs for new errors since the deploy',
+      ].join('\n'),
+    );
+    // A message from before the analysis carried steps renders as SEED wrote it.
+    const older = { ...SAMPLE_PAYLOADS['t2.flow2.deployed_prod'], bugs: [{ id: 14, severity: 'low', title: 'Invoice rounding' }] };
+    assert.equal(renderMessage('t2.flow2.deployed_prod', [older], { ...ctx('en'), validationSteps: true }).text, EXPECTED['t2.flow2.deployed_prod'].en.join('\n'));
+  });
+
   test('a missing placeholder is an error naming every path, not a message', () => {
     const payload = { release: 'v1.0.1', bugs: [{ id: 12, severity: 'medium' }, { id: 13, title: 'No severity' }], t2At: 'tonight' };
     assert.throws(

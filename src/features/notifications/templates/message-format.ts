@@ -25,6 +25,8 @@ export type RenderContext = {
   timeZone: string;
   /** The system the message is about, or null for a server-wide one. */
   system: string | null;
+  /** Add the bugs' validation steps to the messages that ask people to validate. */
+  validationSteps?: boolean;
 };
 
 /** A template needed a value the payload does not have: the delivery fails with this, visibly. */
@@ -138,6 +140,10 @@ function readerAt(root: unknown, base: string, lack: (path: string) => void, tim
     /** A list of objects, each read with its own reader. */
     list: <T>(path: string, each: (item: ItemReader, index: number) => T): T[] =>
       listOf(path).map((v, i) => each(readerAt(v, `${full(path)}[${i}]`, lack, timeZone), i)),
+    optionalList: <T>(path: string, each: (item: ItemReader, index: number) => T): T[] => {
+      const value = valueAt(root, path);
+      return Array.isArray(value) ? value.map((v, i) => each(readerAt(v, `${full(path)}[${i}]`, lack, timeZone), i)) : [];
+    },
   };
 }
 
@@ -153,6 +159,8 @@ export interface ItemReader {
   bug(path: string): BugLine;
   bugs(path: string): BugLine[];
   list<T>(path: string, each: (item: ItemReader, index: number) => T): T[];
+  /** A list the message can do without: empty when absent; its items are read as strictly as list's. */
+  optionalList<T>(path: string, each: (item: ItemReader, index: number) => T): T[];
 }
 
 export type PayloadReader = ItemReader & { finish(): void };

@@ -4,7 +4,7 @@
  * other things a run announces (held release, failed deploy, failed, interrupted, missed or
  * skipped runs, frozen modules). Pure.
  */
-import { bugLines, message, shortCommit, type ApprovalButton, type BugLine, type ItemReader } from './message-format.ts';
+import { bugLines, MAX_LISTED, message, shortCommit, type ApprovalButton, type BugLine, type ItemReader } from './message-format.ts';
 import type { Template, TemplateInput } from './template-types.ts';
 
 /** Per-bug buttons are capped (Telegram allows 100 per message); the batch button covers all. */
@@ -20,6 +20,25 @@ function approvalButtons(bugs: readonly BugLine[], approval: ApprovalButton['app
   return rows;
 }
 
+/**
+ * The checks each bug's analysis proposes, after the message (a channel's `validationSteps`): SEED's
+ * text stays as it is above them. Nothing when the channel does not ask or no bug has steps.
+ */
+function validationSection(input: TemplateInput, bugs: readonly BugLine[]): string[] {
+  if (!input.ctx.validationSteps) return [];
+  const { p, zh } = input;
+  const perBug = p
+    .list('bugs', (item) => item.optionalList('validationSteps', (s) => ({ env: s.text('env').toUpperCase(), check: s.text('check') })))
+    .map((steps, i) => ({ bug: bugs[i]!, steps }))
+    .filter((b) => b.steps.length > 0);
+  if (perBug.length === 0) return [];
+  return [
+    '',
+    zh ? '驗收步驟:' : 'Validation steps:',
+    ...perBug.slice(0, MAX_LISTED).flatMap(({ bug, steps }) => [`#${bug.id} ${bug.title}`, ...steps.map((s, i) => `  ${i + 1}. [${s.env}] ${s.check}`)]),
+  ];
+}
+
 export function slotName(slot: string): string {
   return slot.toUpperCase();
 }
@@ -28,16 +47,31 @@ const onSystem = (input: TemplateInput) => (input.ctx.system ? ` — ${input.ctx
 
 export const PIPELINE_TEMPLATES = {
   // SEED.md "T1 Complete — Flow 1 (UAT deployed)"
-  't1.flow1.deployed_uat': ({ p, zh }) => {
+  't1.flow1.deployed_uat': (input) => {
+    const { p, zh } = input;
     const bugs = p.bugs('bugs');
     const release = p.text('release');
     const uatUrl = p.text('uatUrl');
     const t2 = p.instant('t2At');
     const buttons = approvalButtons(bugs, 'approve_prod', zh);
     return zh
-      ? message(['🔧 Bug Fix Pipeline — Flow 1 已部署 UAT', '', ...bugLines(bugs), '', `📦 Release: ${release}`, '', `✅ 請驗收 UAT:${uatUrl}`, '確認後請點「批准推 PROD」。', `下次 T2 時間:${t2}`], buttons)
+      ? message(
+          ['🔧 Bug Fix Pipeline — Flow 1 已部署 UAT', '', ...bugLines(bugs), '', `📦 Release: ${release}`, '', `✅ 請驗收 UAT:${uatUrl}`, '確認後請點「批准推 PROD」。', `下次 T2 時間:${t2}`, ...validationSection(input, bugs)],
+          buttons,
+        )
       : message(
-          ['🔧 Bug Fix Pipeline — Flow 1 deployed to UAT', '', ...bugLines(bugs), '', `📦 Release: ${release}`, '', `✅ Please validate UAT: ${uatUrl}`, 'When it works, press "Approve PROD Deploy".', `Next T2: ${t2}`],
+          [
+            '🔧 Bug Fix Pipeline — Flow 1 deployed to UAT',
+            '',
+            ...bugLines(bugs),
+            '',
+            `📦 Release: ${release}`,
+            '',
+            `✅ Please validate UAT: ${uatUrl}`,
+            'When it works, press "Approve PROD Deploy".',
+            `Next T2: ${t2}`,
+            ...validationSection(input, bugs),
+          ],
           buttons,
         );
   },
@@ -68,14 +102,24 @@ export const PIPELINE_TEMPLATES = {
   },
 
   // SEED.md "T2 Complete — Flow 2 (PROD deployed, UAT pending)"
-  't2.flow2.deployed_prod': ({ p, zh }) => {
+  't2.flow2.deployed_prod': (input) => {
+    const { p, zh } = input;
     const bugs = p.bugs('bugs');
     const t2 = p.instant('t2At');
     const buttons = approvalButtons(bugs, 'approve_uat_merge', zh);
     return zh
-      ? message(['🚀 Bug Fix Pipeline — Flow 2 已部署 PROD', '', ...bugLines(bugs), '', '⚠️ 請登入 PROD 驗收。', '確認正常後點「批准 Merge UAT」。', `下次 T2 時間:${t2}`], buttons)
+      ? message(['🚀 Bug Fix Pipeline — Flow 2 已部署 PROD', '', ...bugLines(bugs), '', '⚠️ 請登入 PROD 驗收。', '確認正常後點「批准 Merge UAT」。', `下次 T2 時間:${t2}`, ...validationSection(input, bugs)], buttons)
       : message(
-          ['🚀 Bug Fix Pipeline — Flow 2 deployed to PROD', '', ...bugLines(bugs), '', '⚠️ Please log in to PROD and validate.', 'When it works, press "Approve Merge UAT".', `Next T2: ${t2}`],
+          [
+            '🚀 Bug Fix Pipeline — Flow 2 deployed to PROD',
+            '',
+            ...bugLines(bugs),
+            '',
+            '⚠️ Please log in to PROD and validate.',
+            'When it works, press "Approve Merge UAT".',
+            `Next T2: ${t2}`,
+            ...validationSection(input, bugs),
+          ],
           buttons,
         );
   },
