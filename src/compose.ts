@@ -34,6 +34,7 @@ import { createIdentityStore } from './features/identity/identity-store.ts';
 import { createMonitoringService } from './features/monitoring/monitoring-service.ts';
 import { createMonitoringStore } from './features/monitoring/monitoring-store.ts';
 import { createLiveEvents } from './features/live-events/live-events.ts';
+import { wireNotifications } from './features/notifications/wire-notifications.ts';
 import { createServerMetrics } from './features/observability/server-metrics.ts';
 import { createOutboxStore } from './features/outbox/outbox-store.ts';
 import { createReleaseService } from './features/releases/release-service.ts';
@@ -218,6 +219,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     lock,
     sweepers: [{ name: 'emergency hotfix SLA and review', sweep: (now) => hotfixes.sweep(now) }],
   });
+  const notifications = wireNotifications({ db, dialect, config, systems, identity, audit, bugs, runs, runStore, environments, clock, instance: instanceId });
   return {
     db,
     dialect,
@@ -247,6 +249,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     checklists,
     scheduler,
     hotfixes,
+    notifications,
     metrics: createServerMetrics({ db, clock, systems: config.systems.map((s) => s.name) }),
     close: async () => {
       await live.close();

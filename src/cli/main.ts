@@ -17,6 +17,7 @@ import { runConfig } from './config-commands.ts';
 import { processIo, type CliIo } from './cli-io.ts';
 import { runFreeze } from './freeze-commands.ts';
 import { runInit } from './init-command.ts';
+import { runNotifications } from './notification-commands.ts';
 import { runDeployments, runReleases } from './release-commands.ts';
 import { runDeployLock, runRollback, runRollbacks } from './rollback-commands.ts';
 import { runPlan, runRun, runRuns } from './run-commands.ts';
@@ -80,6 +81,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await runUsers(rest, io);
       case 'tokens':
         return await runTokens(rest, io);
+      case 'notifications':
+        return await runNotifications(rest, io);
       case 'help':
       case '--help':
       case '-h':

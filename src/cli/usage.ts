@@ -57,8 +57,11 @@ export const USAGE = {
   hotfixClose: 'tonic hotfix close ID [--system S] [--json]',
   usersAdd: 'tonic users add NAME --role viewer|developer|manager|admin|cto [--display-name D] [--json]',
   usersSetPassword: 'tonic users set-password NAME --password-stdin',
-  users: 'tonic users add|set-password …',
+  users: 'tonic users add|set-password|link-telegram …',
   tokensCreate: 'tonic tokens create USER [--name N] [--json]',
+  usersLinkTelegram: 'tonic users link-telegram --user NAME [--json]',
+  notificationsList: 'tonic notifications list [--status pending|sending|sent|failed|suppressed] [--channel C] [--limit N] [--cursor C] [--system S] [--json]',
+  notificationsResend: 'tonic notifications resend ID [--json]',
 } as const;
 
 export const HELP = `tonic: the Tonic Deploy command line
@@ -122,6 +125,9 @@ Over the API (TONIC_URL, default http://127.0.0.1:4100; TONIC_TOKEN):
   tonic users add NAME --role R            create a user (admin)
   tonic users set-password NAME --password-stdin   set the dashboard password (admin; read from stdin)
   tonic tokens create USER                 issue an API token (printed once)
+  tonic users link-telegram --user NAME    a one-time code: send /link CODE to the Telegram bot
+  tonic notifications list                 notification deliveries (--status failed: what did not go out, and why)
+  tonic notifications resend ID            send a failed notification again (admin)
 
 Options of the API commands:
   --url URL       the server (overrides TONIC_URL)

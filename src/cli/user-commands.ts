@@ -5,12 +5,13 @@ import { ROLES } from '../features/identity/roles.ts';
 import { apiClientFrom } from './api-client.ts';
 import { API_OPTIONS, oneOf, parseCommand, required, UsageError } from './args.ts';
 import { dispatch, printJson, printUsage, type CliIo } from './cli-io.ts';
+import { linkTelegram } from './notification-commands.ts';
 import { USAGE } from './usage.ts';
 
 type User = { id: number; username: string; displayName: string; role: string; createdAt: string };
 
 export async function runUsers(args: string[], io: CliIo): Promise<number> {
-  return dispatch('users', args, io, USAGE.users, { add: runUsersAdd, 'set-password': runSetPassword });
+  return dispatch('users', args, io, USAGE.users, { add: runUsersAdd, 'set-password': runSetPassword, 'link-telegram': linkTelegram });
 }
 
 async function runUsersAdd(rest: string[], io: CliIo): Promise<number> {

@@ -9,6 +9,7 @@ import { DEFAULT_HOTFIX_POLICY, PRIORITIES } from '../features/hotfixes/hotfix-r
 import { ChecklistSchema } from '../features/checklists/checklist-config.ts';
 import { ROLES } from '../features/identity/roles.ts';
 import { METRIC_DEFAULTS, MONITOR_ACTIONS, MONITOR_METRICS } from '../features/monitoring/monitoring-rules.ts';
+import { ChannelDefaultsSchema, ChannelSchema } from './channels-schema.ts';
 
 const LocalTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: '24-hour local time, HH:MM' });
 const Name = Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}$', description: 'lower-case letters, digits and dashes' });
@@ -450,6 +451,7 @@ export const SystemSchema = Type.Object(
     smoke: Type.Optional(SmokeSchema),
     rollback: Type.Optional(RollbackSchema),
     checklist: Type.Optional(ChecklistSchema),
+    channels: Type.Optional(Type.Array(ChannelSchema, { description: 'Where this system\'s notifications go: Telegram, Slack, webhooks, email; which events, which language.' })),
     analyzer: Type.Optional(AnalyzerSchema),
     monitoring: Type.Optional(MonitoringSchema),
   },
@@ -459,6 +461,7 @@ export const SystemSchema = Type.Object(
 export const ConfigSchema = Type.Object(
   {
     systems: Type.Array(SystemSchema, { minItems: 1 }),
+    channels: Type.Optional(ChannelDefaultsSchema),
   },
   { additionalProperties: false },
 );

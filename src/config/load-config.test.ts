@@ -79,6 +79,7 @@ describe('tonic.config.yaml', () => {
         allowSelfApproval: false,
         freeze: { flags: null, holidays: null, lunarNewYear: null, monthEndClose: null, goLive: null, windows: [] },
         hotfix: { priorities: { low: 'P2', medium: 'P2', high: 'P2', critical: 'P1' }, slaMinutes: { P1: 60, P2: 240 }, reviewWithinHours: { P1: 48 } },
+        channels: [],
         analyzer: { provider: 'builtin' },
       },
     ]);

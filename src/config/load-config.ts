@@ -19,6 +19,7 @@ import { isValidTimeZone, minutesBetween } from '../features/schedule/schedule-r
 import { smokeStepProblems, type SmokeConfig, type SmokeExpect, type SmokeMethod, type SmokeStep } from '../features/smoke/smoke-rules.ts';
 import { splitCommand } from '../shared/split-command.ts';
 import { ConfigSchema, DEFAULT_NEVER_SEND, MonitoringSchema, type ConfigInput, type SystemConfigInput } from './config-schema.ts';
+import { checkChannelDefaults, checkChannels, normaliseChannelDefaults, normaliseChannels, type ChannelConfig, type ChannelDefaults } from './channels-config.ts';
 
 export type SystemConfig = {
   name: string;
@@ -48,6 +49,8 @@ export type SystemConfig = {
   hotfix: HotfixPolicy;
   /** The pre-deploy checklist; absent or null: no checklist runs. */
   checklist?: ChecklistConfig | null;
+  /** Where the system's notifications go (empty: kept in the outbox, delivered nowhere). */
+  channels: ChannelConfig[];
   /** Who analyses a bug's fix at T1: the built-in diff analysis, or a language model with it as fallback. */
   analyzer: AnalyzerConfig;
   /** Post-deploy monitoring with SEED.md's defaults filled in; absent means all defaults. */
@@ -86,7 +89,12 @@ export type HealthConfig = { url: string; expectStatus: number; expectVersion: b
 
 export type EnvironmentConfig = { url: string; line: string; deploy: DeployConfig | null; health: HealthConfig | null };
 
-export type TonicConfig = { file: string; systems: SystemConfig[] };
+export type TonicConfig = {
+  file: string;
+  systems: SystemConfig[];
+  /** What every system's channels share (bots, SMTP, retries); defaults when absent. */
+  channels?: ChannelDefaults;
+};
 
 if (!FormatRegistry.Has('uri')) {
   FormatRegistry.Set('uri', (value) => {
@@ -141,6 +149,8 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   // The rules a schema cannot say run on whatever parts of the file are well-formed, so that one
   // pass reports every kind of problem.
   const systems = (raw as { systems?: unknown } | null)?.systems;
+  const channelDefaults = (raw as { channels?: ConfigInput['channels'] } | null)?.channels;
+  checkChannelDefaults(channelDefaults, problems);
   if (Array.isArray(systems)) {
     const seen = new Set<string>();
     systems.forEach((s: Partial<SystemConfigInput> | null, i) => {
@@ -150,12 +160,14 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
         seen.add(s.name);
       }
       checkSystem(s, `systems[${i}]`, problems);
+      checkChannels(s.channels, `systems[${i}].channels`, channelDefaults, problems);
     });
   }
   if (problems.length > 0) throw new ConfigError(file, problems);
   const input = raw as ConfigInput;
   const baseDir = dirname(resolve(file));
-  return { file: resolve(file), systems: input.systems.map((s) => normalise(s, baseDir)) };
+  const channels = normaliseChannelDefaults(input.channels);
+  return { file: resolve(file), systems: input.systems.map((s) => normalise(s, baseDir, channels)), channels };
 }
 
 function checkSystem(s: Partial<SystemConfigInput>, at: string, problems: string[]): void {
@@ -311,7 +323,7 @@ function analyzer(a: SystemConfigInput['analyzer']): AnalyzerConfig {
   };
 }
 
-function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
+function normalise(s: SystemConfigInput, baseDir: string, channels: ChannelDefaults): SystemConfig {
   const people = Object.fromEntries(ROLES.map((r) => [r, [...(s.people?.[r] ?? [])]])) as Record<Role, string[]>;
   return {
     name: s.name,
@@ -337,6 +349,7 @@ function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
       reviewWithinHours: { ...(s.hotfix?.reviewWithinHours ?? DEFAULT_HOTFIX_POLICY.reviewWithinHours) },
     },
     ...(s.checklist ? { checklist: normaliseChecklist(s.checklist, baseDir) } : {}),
+    channels: normaliseChannels(s.channels, channels),
     analyzer: analyzer(s.analyzer),
     // Only when configured: a system without these sections gets none (DEFAULT_ROLLBACK applies).
     ...(s.smoke ? { smoke: smoke(s) } : {}),

@@ -29,6 +29,8 @@ export type Settings = {
    * for Secure session cookies. Off by default.
    */
   trustProxy: boolean | string;
+  /** TONIC_NOTIFY_TICK_SECONDS: how often the delivery worker drains the outbox (default 5). */
+  notifyTickMs: number;
 };
 
 export class SettingsError extends Error {
@@ -62,6 +64,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     home,
     runLeaseMs: seconds('TONIC_RUN_LEASE_SECONDS', 60, 1, 3600),
     schedulerTickMs: seconds('TONIC_SCHEDULER_TICK_SECONDS', 15, 0.1, 3600),
+    notifyTickMs: seconds('TONIC_NOTIFY_TICK_SECONDS', 5, 0.1, 3600),
     host: env.HOST || '127.0.0.1',
     port,
     databaseUrl: env.DATABASE_URL || join(home, 'tonic.sqlite'),

@@ -90,9 +90,36 @@ systems:
     #   maxInputChars: 40000               # per bug; the diff is cut beyond
     #   neverSend: ["config/secrets/**"]   # added to .env* and *.pem
 
-    # Step 3: notification channels (Telegram, Slack, webhooks: who receives which messages) are
-    # configured in a later release. Until then every notification is kept in Tonic's outbox, so
-    # none is lost, and is delivered once channels exist.
+    # Step 3: notification channels: who receives which messages, in which language. Every change
+    # is written to Tonic's outbox in the same transaction as the change, then delivered with
+    # retries, so nothing is lost while a channel is down and nothing is sent twice. Without
+    # channels a system's messages stay in the outbox and go nowhere. Telegram messages carry the
+    # SEED.md templates and the "Approve PROD Deploy" / "Approve Merge UAT" buttons; a button
+    # counts only for a person who linked their account (tonic users link-telegram, then /link in
+    # the bot) and whose role may approve. events: exact names, prefixes like t1.* or bug.*, or *.
+    # Uncomment and adapt; the bots and the SMTP server are declared once, at the end of this file.
+    # channels:
+    #   - name: ops-chat
+    #     kind: telegram
+    #     bot: tonic
+    #     chatId: "-1001234567890"
+    #     language: zh-Hant
+    #     events: ["t1.*", "t2.*", release.held, "run.*", deploy.failed, "rollback.*", "hotfix.*", "freeze.*"]
+    #   - name: dev-slack
+    #     kind: slack
+    #     webhookUrl: "\${SLACK_WEBHOOK_URL}"
+    #     language: en
+    #     events: ["bug.*", deploy.failed, run.failed]
+    #   - name: audit-hook
+    #     kind: webhook
+    #     url: "https://hooks.example.com/tonic"
+    #     secret: "\${TONIC_HOOK_SECRET}"
+    #     events: ["*"]
+    #   - name: cto-mail
+    #     kind: email
+    #     to: [cto@example.com]
+    #     language: en
+    #     events: [hotfix.deployed, rollback.executed, rollback.escalated]
 
     # Step 4: database columns. Nothing to add to your application's database: Tonic keeps the
     # status, fix_flow and found_in_env of every bug (and their history) in its own database
@@ -224,5 +251,20 @@ systems:
     #   headroom:                    # > 20 % disk free and < 80 % memory used (default: this machine)
     #     command: "ssh deploy@app-1 'df -Pk / && cat /proc/meminfo'"
     #     mode: warn
+# What every system's channels share (uncomment with the channels above). A bot takes button
+# presses and commands by long polling (one instance at a time), or by webhook when several
+# instances run: setWebhook to https://<tonic>/api/v1/telegram/webhook/tonic with this secret.
+# channels:
+#   telegramBots:
+#     - name: tonic
+#       token: "\${TELEGRAM_BOT_TOKEN}"
+#       updates: polling
+#   smtp:
+#     host: smtp.example.com
+#     user: tonic
+#     password: "\${SMTP_PASSWORD}"
+#     from: "Tonic Deploy <tonic@example.com>"
+#   remindAfterHours: 12
+#   retry: { maxAttempts: 10, firstDelaySeconds: 30, maxDelayMinutes: 60 }
 `;
 }

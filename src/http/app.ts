@@ -15,6 +15,7 @@ import { registerHotfixRoutes } from '../features/hotfixes/hotfix-routes.ts';
 import { registerIdentityRoutes } from '../features/identity/identity-routes.ts';
 import { registerRollbackRoutes } from '../features/rollbacks/rollback-routes.ts';
 import { registerMonitoringRoutes } from '../features/monitoring/monitoring-routes.ts';
+import { registerNotificationRoutes } from '../features/notifications/notification-routes.ts';
 import { registerRunRoutes } from '../features/runs/run-routes.ts';
 import { registerSystemRoutes } from '../features/systems/system-routes.ts';
 import type { Tonic } from '../compose.ts';
@@ -114,6 +115,7 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
       registerMonitoringRoutes(api, tonic.monitoring);
       registerSessionRoutes(api, tonic.sessions);
       registerLiveRoutes(api, { live: tonic.live, identity: tonic.identity });
+      registerNotificationRoutes(api, { notifications: tonic.notifications.service, telegram: tonic.notifications.telegram });
     },
     { prefix: '/api/v1' },
   );

@@ -44,6 +44,7 @@ export async function startServer(settings: Settings = readSettings()) {
     throw new Error(`cannot listen on ${settings.host}:${settings.port}: ${(error as Error).message} (set HOST and PORT)`, { cause: error });
   }
   const stopScheduler = tonic.scheduler.start(settings.schedulerTickMs);
+  const stopNotifications = tonic.notifications.start(settings.notifyTickMs);
   const address = `http://${settings.host}:${(app.server.address() as { port: number }).port}`;
   const removeMarker = leaveServerMarker(settings.home, { pid: process.pid, address, database: database.location, startedAt: systemClock.now().toISOString() });
   // Plain lines for people (the log is JSON): where the dashboard is and, in the demo, how to sign in.
@@ -67,6 +68,7 @@ export async function startServer(settings: Settings = readSettings()) {
       timer.unref();
       await app.close();
       await stopScheduler();
+      await stopNotifications();
       stopDemo();
       await tonic.close();
       removeMarker();

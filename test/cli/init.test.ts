@@ -35,7 +35,7 @@ test('tonic init writes a starter config that parses, and will not overwrite it 
 test('the starter config walks through all nine adaptation steps of SEED.md', () => {
   const text = starterConfigYaml();
   for (let step = 1; step <= 9; step++) assert.match(text, new RegExp(`# Step ${step}: `), `Step ${step} is explained`);
-  assert.match(text, /later release/, 'says notification channels come later');
+  assert.match(text, /# Step 3: notification channels/, 'says where notifications go');
   assert.match(text, /Tonic keeps the\s+#\s+status, fix_flow and found_in_env/);
 });
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Dialect } from '../../src/adapters/db/database.ts';
 import { composeTonic, type Tonic } from '../../src/compose.ts';
+import type { ChannelDefaults } from '../../src/config/channels-config.ts';
 import type { SystemConfig } from '../../src/config/load-config.ts';
 import type { VersionGraph } from '../../src/features/environments/flow-rules.ts';
 import { NO_FREEZE_CONFIG, type FreezeFlags } from '../../src/features/freezes/freeze-rules.ts';
@@ -42,6 +43,7 @@ export function testSystem(overrides: Partial<SystemConfig> = {}): SystemConfig 
     allowSelfApproval: false,
     freeze: NO_FREEZE_CONFIG,
     hotfix: DEFAULT_HOTFIX_POLICY,
+    channels: [],
     analyzer: { provider: 'builtin' },
     ...overrides,
   };
@@ -68,12 +70,14 @@ export async function createTestTonic(options: {
   /** DEPLOY_FREEZE* as the server would read them from its environment. */
   freezeEnvironment?: FreezeFlags | null;
   monitor?: Monitor;
+  /** The top-level `channels` section (bots, SMTP, retries), for notification tests. */
+  channels?: ChannelDefaults;
 }): Promise<TestTonic> {
   const database = await openTestDatabase(options.dialect);
   const clock = createFakeClock(options.now ?? '2026-11-26T04:00:00Z');
   const tonic = composeTonic({
     database,
-    config: { file: '(test)', systems: options.systems ?? [testSystem()] },
+    config: { file: '(test)', systems: options.systems ?? [testSystem()], ...(options.channels ? { channels: options.channels } : {}) },
     clock,
     home: options.home ?? tmpdir(),
     versions: options.versions,

@@ -13,6 +13,7 @@ import * as freezes from './migrations/2026-11-26-0003-freezes.ts';
 import * as rollbacks from './migrations/2026-11-26-0006-rollbacks.ts';
 import * as hotfixes from './migrations/2026-11-26-0004-hotfixes.ts';
 import * as checklists from './migrations/2026-11-26-0005-checklists.ts';
+import * as notifications from './migrations/2026-11-26-0008-notifications.ts';
 import * as analysis from './migrations/2026-11-26-0009-analysis.ts';
 import * as monitoring from './migrations/2026-11-26-0007-monitoring.ts';
 import * as sessions from './migrations/2026-11-26-0010-sessions.ts';
@@ -42,6 +43,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0006-rollbacks': rollbacks,
   '2026-11-26-0004-hotfixes': hotfixes,
   '2026-11-26-0005-checklists': checklists,
+  '2026-11-26-0008-notifications': notifications,
   '2026-11-26-0009-analysis': analysis,
   '2026-11-26-0007-monitoring': monitoring,
   '2026-11-26-0010-sessions': sessions,

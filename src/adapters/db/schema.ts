@@ -221,6 +221,62 @@ export interface OutboxTable {
   sent_at: string | null;
 }
 
+export interface NotificationDeliveryTable {
+  id: Generated<number>;
+  /** The outbox message delivered (the first one, for a digest). */
+  outbox_id: number;
+  /** JSON array of the outbox ids this delivery carries (one, or a run's digest). */
+  message_ids: string;
+  system: string | null;
+  channel: string;
+  kind: string;
+  event: string;
+  /** Unique per (message, channel); sent along where the channel supports it. */
+  idempotency_key: string;
+  /** The waiting state announced, for quiet repeats; null when the message is not one. */
+  quiet_key: string | null;
+  /** pending | sending | sent | failed | suppressed */
+  status: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: string;
+  claimed_by: string | null;
+  lease_until: string | null;
+  last_error: string | null;
+  /** What the channel answered last (status and body), for people. */
+  answer: string | null;
+  /** The channel's id of the sent message (Telegram: "chatId:messageId"). */
+  external_id: string | null;
+  /** JSON RenderedMessage as sent. */
+  content: string | null;
+  /** JSON array of what happened to the message since (approvals from its buttons). */
+  annotations: ColumnType<string, string | undefined, string>;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+}
+
+export interface TelegramLinkTable {
+  telegram_user_id: string;
+  user_id: number;
+  telegram_username: string | null;
+  linked_at: string;
+}
+
+export interface TelegramLinkCodeTable {
+  code_hash: string;
+  user_id: number;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface NotificationLeaseTable {
+  name: string;
+  holder: string;
+  lease_until: string;
+}
+
 export interface UserTable {
   id: Generated<number>;
   username: string;
@@ -477,6 +533,10 @@ export interface DB {
   oncall_acks: OnCallAckTable;
   sessions: SessionTable;
   login_failures: LoginFailureTable;
+  notification_deliveries: NotificationDeliveryTable;
+  telegram_links: TelegramLinkTable;
+  telegram_link_codes: TelegramLinkCodeTable;
+  notification_leases: NotificationLeaseTable;
   bug_analyses: BugAnalysisTable;
   monitoring_watches: MonitoringWatchTable;
   monitoring_samples: MonitoringSampleTable;
@@ -499,4 +559,5 @@ export type RollbackRow = Selectable<RollbackTable>;
 export type HotfixRow = Selectable<HotfixTable>;
 export type ChecklistRow = Selectable<ChecklistTable>;
 export type OnCallAckRow = Selectable<OnCallAckTable>;
+export type NotificationDeliveryRow = Selectable<NotificationDeliveryTable>;
 export type BugAnalysisRow = Selectable<BugAnalysisTable>;

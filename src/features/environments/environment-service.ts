@@ -59,7 +59,7 @@ export function createEnvironmentService({ db, environments, versions, systems, 
       await db.transaction().execute(async (trx) => {
         const before = (await environments.get(trx, system))[env];
         await environments.record(trx, system, env, { version: input.version ?? null, commit: input.commit, by: actor.username, at });
-        const data = { env, version: input.version ?? null, commit: input.commit, previous: { version: before.version, commit: before.commit } };
+        const data = { env, version: input.version ?? null, commit: input.commit, previous: { version: before.version, commit: before.commit }, by: actor.username };
         await audit.append(trx, { stream: system, actor: actor.username, action: 'environment.recorded', subject: `environment:${system}/${env}`, data, at });
         await outbox.enqueue(trx, { system, event: 'environment.recorded', payload: data, idempotencyKey: `environment.recorded:${system}:${env}:${at.toISOString()}`, at });
       });

@@ -20,14 +20,16 @@ export const PERMISSIONS = [
   'users.manage',
   'freezes.manage', // declare and lift change freezes
   'hotfixes.manage', // open, deploy, follow up and close an emergency hotfix
+  'notifications.read', // delivery records: what was sent where, what failed
+  'notifications.manage', // resend a delivery
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ['bugs.read'],
   developer: ['bugs.read', 'bugs.report'],
-  manager: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read', 'analysis.run'],
-  cto: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read', 'analysis.run'],
+  manager: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read', 'analysis.run', 'notifications.read'],
+  cto: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read', 'analysis.run', 'notifications.read'],
   admin: [
     'bugs.read',
     'bugs.report',
@@ -42,6 +44,8 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'analysis.audit',
     'freezes.manage',
     'hotfixes.manage',
+    'notifications.read',
+    'notifications.manage',
   ],
 };
 
@@ -63,6 +67,8 @@ const NEEDED_BY: Record<Permission, string> = {
   'users.manage': 'managing users and tokens',
   'freezes.manage': 'declaring and lifting change freezes',
   'hotfixes.manage': 'opening, deploying and closing emergency hotfixes',
+  'notifications.read': 'reading notification deliveries',
+  'notifications.manage': 'resending notifications',
 };
 
 export function rolesWith(permission: Permission): Role[] {

@@ -29,7 +29,7 @@ export function createServerMetrics({ db, clock, systems }: Deps) {
     },
 
     async render(): Promise<string> {
-      const [runs, deployments, waiting, outbox, watermarks] = await Promise.all([
+      const [runs, deployments, waiting, unrouted, deliveries, watermarks] = await Promise.all([
         db.selectFrom('runs').select(['system', 'slot', 'status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy(['system', 'slot', 'status']).execute(),
         db.selectFrom('deployments').select(['system', 'env', 'status', 'started_at', 'finished_at']).where('finished_at', 'is not', null).execute(),
         db
@@ -38,10 +38,18 @@ export function createServerMetrics({ db, clock, systems }: Deps) {
           .where('status', 'in', Object.keys(WAITING))
           .groupBy(['system', 'status'])
           .execute(),
+        // Not delivered: messages the worker has not routed to their channels yet, and deliveries
+        // (one per message and channel) that are waiting, being sent, or failed.
         db
           .selectFrom('outbox')
+          .select(['system', (eb) => eb.fn.countAll<number>().as('n')])
+          .where('status', 'in', ['pending', 'routing'])
+          .groupBy(['system'])
+          .execute(),
+        db
+          .selectFrom('notification_deliveries')
           .select(['system', 'status', (eb) => eb.fn.countAll<number>().as('n')])
-          .where('sent_at', 'is', null)
+          .where('status', 'in', ['pending', 'sending', 'failed'])
           .groupBy(['system', 'status'])
           .execute(),
         db.selectFrom('scheduler_watermarks').select(['system', 'since']).execute(),
@@ -78,7 +86,18 @@ export function createServerMetrics({ db, clock, systems }: Deps) {
           name: 'tonic_notifications_queued',
           help: 'Notifications not delivered yet, by system and state (pending: will be tried; failed: gave up, see GET /api/v1/notifications?status=failed).',
           type: 'gauge',
-          samples: outbox.map((o) => ({ labels: { system: o.system ?? '_global', state: o.status }, value: Number(o.n) })),
+          samples: (() => {
+            const queued = new Map<string, { labels: { system: string; state: string }; value: number }>();
+            const add = (system: string | null, state: string, n: number) => {
+              const key = `${system ?? '_global'} ${state}`;
+              const sample = queued.get(key) ?? { labels: { system: system ?? '_global', state }, value: 0 };
+              sample.value += Number(n);
+              queued.set(key, sample);
+            };
+            for (const o of unrouted) add(o.system, 'pending', o.n);
+            for (const d of deliveries) add(d.system, d.status === 'failed' ? 'failed' : 'pending', d.n);
+            return [...queued.values()];
+          })(),
         },
         {
           name: 'tonic_scheduler_lag_seconds',

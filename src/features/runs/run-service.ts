@@ -187,7 +187,7 @@ export function createRunService(deps: RunDeps) {
       await bugs.note(run.system, c.bugId, 'conflict', {
         reason: `cherry-pick of ${c.commit.slice(0, 10)} onto ${input.base.slice(0, 10)} conflicts in ${c.files.join(', ') || 'the index'}`,
         changes: { conflict: JSON.stringify(conflict) },
-        data: conflict,
+        data: { ...conflict, runId: run.id },
         event: 'bug.conflict',
       });
       report.bug(c.bugId, 'conflict', `conflicts in ${c.files.join(', ')}`);
@@ -277,7 +277,7 @@ export function createRunService(deps: RunDeps) {
       }
       const decision: T1Decision = decideT1({ ...bug, hasFix: bug.fixRefs.length > 0 }, choice);
       if (decision.take === null) {
-        if (decision.missingFix) await bugs.note(run.system, bug.id, 'fix_missing', { reason: decision.reason, event: 'bug.fix_missing' });
+        if (decision.missingFix) await bugs.note(run.system, bug.id, 'fix_missing', { reason: decision.reason, data: { runId: run.id }, event: 'bug.fix_missing' });
         report.bug(bug.id, 'skipped', decision.reason);
         continue;
       }
@@ -286,7 +286,7 @@ export function createRunService(deps: RunDeps) {
         current = await bugs.note(run.system, bug.id, 'reroute', {
           reason: `re-routed from ${decision.reroute.from ?? 'no flow'} to ${decision.reroute.to}: ${decision.reroute.reason}`,
           changes: { fix_flow: decision.reroute.to, flow_reason: decision.reroute.reason, flow_hold: null },
-          data: { from: decision.reroute.from, to: decision.reroute.to },
+          data: { from: decision.reroute.from, to: decision.reroute.to, why: decision.reroute.reason, runId: run.id },
           event: 'bug.rerouted',
         });
         report.step(`#${bug.id} re-routed to ${decision.reroute.to}`);

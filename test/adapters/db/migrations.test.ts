@@ -12,7 +12,7 @@ for (const dialect of DIALECTS) {
       try {
         assert.deepEqual(await migrateToLatest(handle), [], 'a second run applies nothing');
         const tables = async () => (await handle.db.introspection.getTables()).map((t) => t.name).filter((n) => !n.startsWith('kysely_')).sort();
-        assert.deepEqual(await tables(), ['api_tokens', 'audit_events', 'audit_heads', 'bug_analyses', 'bug_history', 'bugs', 'checklists', 'deploy_locks', 'deployment_logs', 'deployments', 'environments', 'freezes', 'hotfix_approvals', 'hotfix_checklist', 'hotfixes', 'login_failures', 'monitoring_samples', 'monitoring_watches', 'oncall_acks', 'outbox', 'release_bugs', 'releases', 'rollbacks', 'runs', 'scheduler_watermarks', 'sessions', 'users']);
+        assert.deepEqual(await tables(), ['api_tokens', 'audit_events', 'audit_heads', 'bug_analyses', 'bug_history', 'bugs', 'checklists', 'deploy_locks', 'deployment_logs', 'deployments', 'environments', 'freezes', 'hotfix_approvals', 'hotfix_checklist', 'hotfixes', 'login_failures', 'monitoring_samples', 'monitoring_watches', 'notification_deliveries', 'notification_leases', 'oncall_acks', 'outbox', 'release_bugs', 'releases', 'rollbacks', 'runs', 'scheduler_watermarks', 'sessions', 'telegram_link_codes', 'telegram_links', 'users']);
         for (let i = 0; i < names.length; i++) await migrateDown(handle);
         assert.deepEqual(await tables(), []);
         const applied = await migrateToLatest(handle);
