@@ -40,12 +40,12 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-core': core,
   '2026-11-26-0002-releases-runs': releasesRuns,
   '2026-11-26-0003-freezes': freezes,
-  '2026-11-26-0006-rollbacks': rollbacks,
   '2026-11-26-0004-hotfixes': hotfixes,
   '2026-11-26-0005-checklists': checklists,
+  '2026-11-26-0006-rollbacks': rollbacks,
+  '2026-11-26-0007-monitoring': monitoring,
   '2026-11-26-0008-notifications': notifications,
   '2026-11-26-0009-analysis': analysis,
-  '2026-11-26-0007-monitoring': monitoring,
   '2026-11-26-0010-sessions': sessions,
 };
 
