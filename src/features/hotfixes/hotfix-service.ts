@@ -278,7 +278,8 @@ export function createHotfixService(deps: HotfixDeps) {
     await bugs.stepInTransaction(trx, actor, config.name, bug.id, 'hotfix_deploy', {
       reason: `emergency hotfix ${row.id}: ${what} deployed to PROD ${deployed.mode === 'driver' ? 'by its deploy driver' : 'by hand'}`,
       changes: { ...bugChanges },
-      data: { incidentId: row.id, version: deployed.version, commit: deployed.commit, mode: deployed.mode, deploymentId: deployed.deploymentId },
+      // `release` names the version, as every deploy step's history entry does (a rollback finds the step by it).
+      data: { incidentId: row.id, release: deployed.version, commit: deployed.commit, mode: deployed.mode, deploymentId: deployed.deploymentId },
     });
     const uatFollowUp: UatFollowUp = { ...followUp, status: 'pending', byHand: false, releaseId: null, deploymentId: null, version: null, commit: null, error: null, conflictFiles: [], at: null, by: null };
     const updated = await change(trx, row, { status: 'deployed', deploy: JSON.stringify(deployed), uat_follow_up: JSON.stringify(uatFollowUp) }, at);
