@@ -4,13 +4,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createDiffAnalyzer, type Analyzer } from './adapters/analyze/diff-analyzer.ts';
+import type { Analyzer } from './adapters/analyze/diff-analyzer.ts';
 import type { DatabaseHandle } from './adapters/db/database.ts';
 import { createDeployDrivers } from './adapters/deploy/deploy-drivers.ts';
 import { createRepositories } from './adapters/git/repositories.ts';
 import { createGitVersionGraph } from './adapters/git/git-version-graph.ts';
 import { createMetricsProviders } from './adapters/monitor/metrics-provider.ts';
 import type { TonicConfig } from './config/load-config.ts';
+import { createAnalysisService } from './features/analysis/analysis-service.ts';
+import { createAnalysisStore } from './features/analysis/analysis-store.ts';
 import { createAuditStore } from './features/audit/audit-store.ts';
 import { createBugService } from './features/bugs/bug-service.ts';
 import { createBugStore } from './features/bugs/bug-store.ts';
@@ -41,6 +43,7 @@ export type ComposeOptions = {
   home: string;
   /** Defaults to git ancestry in each system's repository. */
   versions?: VersionGraph;
+  /** Defaults to each system's configured analyzer (built-in, or a language model with it as fallback). */
   analyzer?: Analyzer;
   /** Names this process in run claims; unique per instance. */
   instance?: string;
@@ -78,6 +81,18 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     identity,
   });
   const monitoring = createMonitoringService({ db, store: createMonitoringStore(), systems, providers: createMetricsProviders(), audit, outbox, clock, identity, sleep });
+  const analysis = createAnalysisService({
+    db,
+    store: createAnalysisStore(),
+    audit,
+    systems,
+    identity,
+    bugStore,
+    bugs,
+    environments: environmentStore,
+    repositories,
+    clock,
+  });
   const runStore = createRunStore();
   const runs = createRunService({
     db,
@@ -89,7 +104,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     environments: environmentStore,
     versions: versionGraph,
     repositories,
-    analyzer: analyzer ?? createDiffAnalyzer(),
+    analyzer: analyzer ?? analysis.analyzer,
     systems,
     identity,
     outbox,
@@ -110,6 +125,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     identity,
     environments,
     bugs,
+    analysis,
     releases: createReleaseService({ db, releases, systems, identity }),
     deploymentStore,
     deployments,

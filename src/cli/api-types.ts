@@ -3,6 +3,7 @@
  * deployments are the server's own view types (type-only imports: nothing of the server is
  * loaded); the rest mirror the route schemas in src/features/*-routes.ts.
  */
+import type { AnalysisService } from '../features/analysis/analysis-service.ts';
 import type { BugSummary, BugView } from '../features/bugs/bug-view.ts';
 import type { HistoryEntry } from '../features/bugs/bug-store.ts';
 import type { DeploymentView, LogLine } from '../features/deployments/deployment-store.ts';
@@ -13,6 +14,9 @@ import type { RunView } from '../features/runs/run-store.ts';
 export type Bug = BugView;
 export type BugWithHistory = BugView & { history: HistoryEntry[] };
 export type BugPage = { items: BugSummary[]; nextCursor: string | null };
+
+/** POST /systems/{s}/bugs/{id}/analyze. */
+export type AnalyzeResult = Awaited<ReturnType<AnalysisService['analyzeNow']>>;
 
 export type BatchResult = { id: number; ok: boolean; bug?: Bug; error?: { code: string; message: string } };
 export type BatchResponse = { results: BatchResult[] };

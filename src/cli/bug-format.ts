@@ -40,6 +40,7 @@ export function formatBugDetail(bug: BugWithHistory): string[] {
     lines.push('', 'fix', ...indent(formatTable(refs)));
   }
   if (bug.analysis) lines.push('', 'analysis', ...indent(formatTable(analysisRows(bug.analysis))));
+  if (bug.validationSteps.length > 0) lines.push('', 'validate before approving', ...indent(formatValidationSteps(bug.validationSteps)));
   if (bug.conflict) {
     const c = bug.conflict;
     const rows = [
@@ -97,19 +98,33 @@ export function formatBatchResults(results: readonly BatchResult[]): string[] {
 }
 
 /**
- * The analyzer's findings as label/value rows. The API types analysis as an open record (an LLM
- * analyzer may add fields), so each field is read only when it has the expected shape.
+ * The analyzer's findings as label/value rows. The API types analysis as an open record (an
+ * analysis recorded before a field existed lacks it), so each field is read only when it has the
+ * expected shape.
  */
-function analysisRows(analysis: Record<string, unknown>): string[][] {
+export function analysisRows(analysis: Record<string, unknown>): string[][] {
   const rows: string[][] = [];
-  const { risk, note, files, linesAdded, linesRemoved, migrations } = analysis;
+  const { source, model, fallback, rootCause, fixPlan, risk, note, riskReasons, migrationInvolved, files, linesAdded, linesRemoved, migrations } = analysis;
+  if (source === 'model' && typeof model === 'string') rows.push(['by', model]);
+  else if (source === 'builtin') rows.push(['by', 'the built-in analysis']);
+  if (typeof fallback === 'string' && fallback) rows.push(['fallback', truncate(fallback, MESSAGE_WIDTH * 2)]);
   if (typeof risk === 'string') rows.push(['risk', `${risk}${typeof note === 'string' && note ? `: ${note}` : ''}`]);
+  const reasons = stringList(riskReasons)?.filter((r) => r !== note);
+  if (reasons && reasons.length) rows.push(['why', reasons.join('; ')]);
+  if (typeof rootCause === 'string' && rootCause) rows.push(['root cause', truncate(rootCause, MESSAGE_WIDTH * 2)]);
+  if (typeof fixPlan === 'string' && fixPlan) rows.push(['fix plan', truncate(fixPlan, MESSAGE_WIDTH * 2)]);
+  if (typeof migrationInvolved === 'boolean') rows.push(['migration', migrationInvolved ? 'yes' : 'no']);
   const names = stringList(files);
   if (names) rows.push(['files', names.length ? listWithMore(names) : '-']);
   if (typeof linesAdded === 'number' && typeof linesRemoved === 'number') rows.push(['lines', `+${linesAdded} -${linesRemoved}`]);
   const migrationFiles = stringList(migrations);
   if (migrationFiles && migrationFiles.length) rows.push(['migrations', listWithMore(migrationFiles)]);
   return rows.length ? rows : [['-', 'nothing recorded']];
+}
+
+/** "UAT  Apply the code …", one line per step, numbered. */
+export function formatValidationSteps(steps: readonly { env: string; check: string }[]): string[] {
+  return formatTable(steps.map((s, i) => [`${i + 1}.`, s.env.toUpperCase(), s.check]));
 }
 
 function stringList(value: unknown): string[] | null {

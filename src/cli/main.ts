@@ -6,6 +6,7 @@
 import { SchemaVersionError } from '../adapters/db/database.ts';
 import { ConfigError } from '../config/load-config.ts';
 import { SettingsError } from '../config/settings.ts';
+import { runAnalyze } from './analyze-command.ts';
 import { ApiError, ConnectionError } from './api-client.ts';
 import { UsageError } from './args.ts';
 import { runAudit } from './audit-command.ts';
@@ -51,6 +52,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await runRun(rest, io);
       case 'runs':
         return await runRuns(rest, io);
+      case 'analyze':
+        return await runAnalyze(rest, io);
       case 'releases':
         return await runReleases(rest, io);
       case 'deployments':

@@ -24,6 +24,7 @@ export const USAGE = {
   bugsDrop: 'tonic bugs drop ID [--reason R] [--system S] [--json]',
   plan: 'tonic plan [--system S] [--json]',
   run: 'tonic run t1|t2 [--dry-run] [--system S] [--json]',
+  analyze: 'tonic analyze --bug ID [--refresh] [--system S] [--json]',
   runsList: 'tonic runs list [--slot t1|t2] [--limit N] [--cursor C] [--system S] [--json]',
   runsShow: 'tonic runs show ID [--system S] [--json]',
   releasesList: 'tonic releases list [--limit N] [--cursor C] [--system S] [--json]',
@@ -61,6 +62,8 @@ Over the API (TONIC_URL, default http://127.0.0.1:4100; TONIC_TOKEN):
   tonic bugs drop ID                       take an unapproved bug out of its UAT release (admin)
   tonic plan                               what the next T1 and T2 will do, bug by bug, and why
   tonic run t1|t2                          run T1 or T2 now (admin); --dry-run: only show the plan
+  tonic analyze --bug ID                   analyse a bug's fix now (manager, admin): root cause, plan, risk,
+                                           what to validate; --refresh asks the model again
   tonic runs list                          T1 and T2 runs, newest first (--slot t1|t2)
   tonic runs show ID                       one run: its steps and what it did with each bug
   tonic releases list                      releases, newest first

@@ -139,6 +139,47 @@ export const MonitoringSchema = Type.Object(
   { additionalProperties: false, description: 'Post-deploy monitoring (SEED.md thresholds; DESIGN.md decision 9).' },
 );
 
+/** Files never sent to a language model, whatever is configured (added to `neverSend`). */
+export const DEFAULT_NEVER_SEND = ['.env*', '*.pem'] as const;
+
+const AnalyzerSchema = Type.Object(
+  {
+    provider: Type.Union([Type.Literal('builtin'), Type.Literal('openai-compatible')], {
+      description:
+        'builtin: the deterministic analysis of the diff only. openai-compatible: a chat-completions endpoint (OpenAI, Azure OpenAI, Ollama, vLLM, LM Studio), with the built-in result as fallback.',
+      examples: ['openai-compatible'],
+    }),
+    baseUrl: Type.Optional(
+      Type.String({
+        format: 'uri',
+        description: 'The endpoint base; Tonic POSTs to {baseUrl}/chat/completions. E.g. https://api.openai.com/v1, http://127.0.0.1:11434/v1 (Ollama). Required for openai-compatible.',
+        examples: ['https://api.openai.com/v1'],
+      }),
+    ),
+    model: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'The model (Azure: the deployment is in baseUrl; give its model name). Required for openai-compatible.', examples: ['gpt-4o-mini'] })),
+    apiKey: Type.Optional(Type.String({ description: 'Sent as Authorization: Bearer (Azure: api-key). Use ${ENV_VAR}; local servers need none.', examples: ['${OPENAI_API_KEY}'] })),
+    apiVersion: Type.Optional(
+      Type.String({ minLength: 1, pattern: '^[A-Za-z0-9._-]+$', description: 'Azure OpenAI: sent as ?api-version=, and the key goes in the api-key header instead of Authorization.', examples: ['2024-10-21'] }),
+    ),
+    timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600, description: 'Per call; on timeout the built-in analysis is recorded. Default 60.' })),
+    maxInputChars: Type.Optional(
+      Type.Integer({ minimum: 2000, maximum: 2000000, description: 'Most characters of bug text, commit messages and diff sent per bug; the diff is cut beyond. Default 40000.' }),
+    ),
+    neverSend: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: `Globs of files whose changes are never sent (a pattern without / matches the file name in any folder). Always added: ${DEFAULT_NEVER_SEND.join(', ')}.`,
+        examples: [['config/secrets/**']],
+      }),
+    ),
+    responseFormat: Type.Optional(
+      Type.Union([Type.Literal('json_object'), Type.Literal('json_schema')], {
+        description: 'How the answer is asked for: json_object (widely supported) or json_schema (structured outputs, where the endpoint supports it). Default json_object.',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'Root cause and fix plan at T1 (SEED.md: "AI analyses root cause + records fix plan"). Default: builtin.' },
+);
+
 export const SystemSchema = Type.Object(
   {
     name: Name,
@@ -187,6 +228,7 @@ export const SystemSchema = Type.Object(
       ),
     ),
     monitoring: Type.Optional(MonitoringSchema),
+    analyzer: Type.Optional(AnalyzerSchema),
   },
   { additionalProperties: false },
 );

@@ -77,6 +77,7 @@ describe('tonic.config.yaml', () => {
         pipelineSeverities: ['low', 'medium'],
         people: { viewer: [], developer: [], manager: [], admin: [], cto: [] },
         allowSelfApproval: false,
+        analyzer: { provider: 'builtin' },
       },
     ]);
   });
@@ -236,5 +237,51 @@ describe('tonic.config.yaml', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('tonic.config.yaml: the analyzer section', () => {
+  const withAnalyzer = (...lines: string[]) => file(system('shop', { extra: ['    analyzer:', ...lines.map((l) => `      ${l}`)].join('\n') }));
+
+  test('an OpenAI-compatible endpoint, its key from the environment, the defaults filled in and the never-send globs added to', () => {
+    const text = withAnalyzer('provider: openai-compatible', 'baseUrl: https://api.openai.com/v1/', 'model: gpt-4o-mini', 'apiKey: ${OPENAI_API_KEY}', 'neverSend: ["secrets/**"]');
+    const [shop] = parseConfig(text, FILE, { OPENAI_API_KEY: 'sk-from-env' }).systems;
+    assert.deepEqual(shop?.analyzer, {
+      provider: 'openai-compatible',
+      baseUrl: 'https://api.openai.com/v1',
+      model: 'gpt-4o-mini',
+      apiKey: 'sk-from-env',
+      apiVersion: null,
+      timeoutMs: 60_000,
+      maxInputChars: 40_000,
+      neverSend: ['.env*', '*.pem', 'secrets/**'],
+      responseFormat: 'json_object',
+    });
+    const azure = parseConfig(
+      withAnalyzer('provider: openai-compatible', 'baseUrl: https://acme.openai.azure.com/openai/deployments/gpt4o', 'model: gpt-4o', 'apiKey: k', 'apiVersion: 2024-10-21', 'timeoutSeconds: 20'),
+      FILE,
+      {},
+    ).systems[0]?.analyzer;
+    assert.equal(azure?.provider === 'openai-compatible' && `${azure.apiVersion} ${azure.timeoutMs}`, '2024-10-21 20000');
+    assert.deepEqual(parseConfig(withAnalyzer('provider: builtin'), FILE, {}).systems[0]?.analyzer, { provider: 'builtin' });
+  });
+
+  test('an OpenAI-compatible provider without baseUrl or model is refused, naming each key', () => {
+    const found = problems(withAnalyzer('provider: openai-compatible'));
+    assert.equal(found.length, 2, found.join('\n'));
+    assert.match(found[0]!, /^systems\[0\]\.analyzer\.baseUrl: required when provider is openai-compatible: the endpoint base, e\.g\. https:\/\/api\.openai\.com\/v1/);
+    assert.match(found[1]!, /^systems\[0\]\.analyzer\.model: required when provider is openai-compatible/);
+  });
+
+  test('a base URL that is not one, or that names the path Tonic adds', () => {
+    oneProblem(withAnalyzer('provider: openai-compatible', 'baseUrl: localhost:11434', 'model: llama3.1'), 'systems[0].analyzer.baseUrl', /expected an http\(s\) URL/);
+    oneProblem(withAnalyzer('provider: openai-compatible', 'baseUrl: http://127.0.0.1:11434/v1/chat/completions', 'model: llama3.1'), 'systems[0].analyzer.baseUrl', /without \/chat\/completions \(Tonic adds it\)/);
+    oneProblem(withAnalyzer('provider: openai-compatible', 'baseUrl: https://x.example/v1?api-version=1', 'model: m'), 'systems[0].analyzer.baseUrl', /set apiVersion instead/);
+  });
+
+  test('an unknown provider, an empty key, a timeout out of range', () => {
+    oneProblem(withAnalyzer('provider: anthropic'), 'systems[0].analyzer.provider', /must be one of builtin, openai-compatible/);
+    oneProblem(withAnalyzer('provider: openai-compatible', 'baseUrl: http://127.0.0.1:1234/v1', 'model: m', 'apiKey: ${EMPTY}'), 'systems[0].analyzer.apiKey', /is empty/, { EMPTY: '' });
+    oneProblem(withAnalyzer('provider: openai-compatible', 'baseUrl: http://127.0.0.1:1234/v1', 'model: m', 'timeoutSeconds: 0'), 'systems[0].analyzer.timeoutSeconds', /greater or equal to 1, got 0/);
   });
 });

@@ -13,7 +13,7 @@ import { ROLES, type Role } from '../features/identity/roles.ts';
 import { monitoringProblems, resolveMonitoringSettings, type MonitoringSettings } from '../features/monitoring/monitoring-rules.ts';
 import { isValidTimeZone, minutesBetween } from '../features/schedule/schedule-rules.ts';
 import { splitCommand } from '../shared/split-command.ts';
-import { ConfigSchema, MonitoringSchema, type ConfigInput, type SystemConfigInput } from './config-schema.ts';
+import { ConfigSchema, DEFAULT_NEVER_SEND, MonitoringSchema, type ConfigInput, type SystemConfigInput } from './config-schema.ts';
 
 export type SystemConfig = {
   name: string;
@@ -36,7 +36,26 @@ export type SystemConfig = {
   allowSelfApproval: boolean;
   /** Post-deploy monitoring with SEED.md's defaults filled in; absent means all defaults. */
   monitoring?: MonitoringSettings;
+  /** Who analyses a bug's fix at T1: the built-in diff analysis, or a language model with it as fallback. */
+  analyzer: AnalyzerConfig;
 };
+
+export type AnalyzerConfig =
+  | { provider: 'builtin' }
+  | {
+      provider: 'openai-compatible';
+      /** Without a trailing slash; requests go to `${baseUrl}/chat/completions`. */
+      baseUrl: string;
+      model: string;
+      apiKey: string | null;
+      /** Azure OpenAI: the api-version query parameter; the key then goes in the api-key header. */
+      apiVersion: string | null;
+      timeoutMs: number;
+      maxInputChars: number;
+      /** The configured globs plus DEFAULT_NEVER_SEND. */
+      neverSend: string[];
+      responseFormat: 'json_object' | 'json_schema';
+    };
 
 export type DeployConfig =
   | { driver: 'command'; command: string[]; workdir: string | null; timeoutMs: number; env: Record<string, string> }
@@ -150,9 +169,38 @@ function checkSystem(s: Partial<SystemConfigInput>, at: string, problems: string
   if (s.monitoring && Value.Check(MonitoringSchema, s.monitoring)) {
     for (const problem of monitoringProblems(s.monitoring)) problems.push(`${at}.monitoring.${problem}`);
   }
+  checkAnalyzer(s.analyzer, `${at}.analyzer`, problems);
   const modules = Array.isArray(s.modules) ? s.modules : [];
   const dup = modules.find((m, i) => modules.indexOf(m) !== i);
   if (dup) problems.push(`${at}.modules: "${dup}" is listed twice`);
+}
+
+/** What the schema cannot say about `analyzer`: the keys a model endpoint needs, and a usable base URL. */
+function checkAnalyzer(a: SystemConfigInput['analyzer'] | null | undefined, at: string, problems: string[]): void {
+  if (!a || typeof a !== 'object' || a.provider !== 'openai-compatible') return;
+  if (a.baseUrl === undefined) {
+    problems.push(`${at}.baseUrl: required when provider is openai-compatible: the endpoint base, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1 (Ollama)`);
+  } else if (typeof a.baseUrl === 'string') {
+    if (/\/chat\/completions\/?$/.test(a.baseUrl)) problems.push(`${at}.baseUrl: give the base without /chat/completions (Tonic adds it), e.g. https://api.openai.com/v1`);
+    else if (/[?#]/.test(a.baseUrl)) problems.push(`${at}.baseUrl: must not carry a query string or fragment; for Azure OpenAI set apiVersion instead`);
+  }
+  if (a.model === undefined) problems.push(`${at}.model: required when provider is openai-compatible: the model name the endpoint serves, e.g. gpt-4o-mini or llama3.1`);
+  if (a.apiKey === '') problems.push(`${at}.apiKey: is empty (an environment variable set to nothing?); remove the key for a server that needs none`);
+}
+
+function analyzer(a: SystemConfigInput['analyzer']): AnalyzerConfig {
+  if (!a || a.provider === 'builtin') return { provider: 'builtin' };
+  return {
+    provider: 'openai-compatible',
+    baseUrl: a.baseUrl!.replace(/\/+$/, ''),
+    model: a.model!,
+    apiKey: a.apiKey ?? null,
+    apiVersion: a.apiVersion ?? null,
+    timeoutMs: (a.timeoutSeconds ?? 60) * 1000,
+    maxInputChars: a.maxInputChars ?? 40_000,
+    neverSend: [...new Set([...DEFAULT_NEVER_SEND, ...(a.neverSend ?? [])])],
+    responseFormat: a.responseFormat ?? 'json_object',
+  };
 }
 
 function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
@@ -175,6 +223,7 @@ function normalise(s: SystemConfigInput, baseDir: string): SystemConfig {
     people,
     allowSelfApproval: s.approvals?.allowSelfApproval ?? false,
     ...(s.monitoring ? { monitoring: resolveMonitoringSettings(s.monitoring) } : {}),
+    analyzer: analyzer(s.analyzer),
   };
 }
 

@@ -49,6 +49,24 @@ systems:
     severityPolicy:
       pipeline: [low, medium]
 
+    # AI analysis at T1 (SEED.md: "AI analyses root cause + records fix plan"). Without this
+    # section the built-in analysis runs: files, services, lines, migrations and a risk from the
+    # diff, with validation steps for the approver. With a language model behind any
+    # OpenAI-compatible endpoint (OpenAI, Azure OpenAI, Ollama, vLLM, LM Studio), each bug's fix
+    # also gets a root cause and fix plan. Before anything is sent, credentials in the diff are
+    # redacted and files matching neverSend (always .env* and *.pem) are left out; every attempt
+    # is recorded with exactly what was sent. A timeout, an error or an unusable answer records
+    # the built-in analysis with the reason, and the run goes on.
+    # analyzer:
+    #   provider: openai-compatible        # or builtin (the default)
+    #   baseUrl: https://api.openai.com/v1 # Ollama: http://127.0.0.1:11434/v1
+    #   model: gpt-4o-mini
+    #   apiKey: \${OPENAI_API_KEY}         # from the environment; local servers need none
+    #   # apiVersion: 2024-10-21           # Azure OpenAI only (baseUrl .../openai/deployments/NAME)
+    #   timeoutSeconds: 60
+    #   maxInputChars: 40000               # per bug; the diff is cut beyond
+    #   neverSend: ["config/secrets/**"]   # added to .env* and *.pem
+
     # Step 3: notification channels (Telegram, Slack, webhooks: who receives which messages) are
     # configured in a later release. Until then every notification is kept in Tonic's outbox, so
     # none is lost, and is delivered once channels exist.

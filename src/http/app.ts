@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { AnalysisSchema, registerAnalysisRoutes, ValidationStepSchema } from '../features/analysis/analysis-routes.ts';
 import { registerAuditRoutes } from '../features/audit/audit-routes.ts';
 import { BugSchema, BugSummarySchema, registerBugRoutes } from '../features/bugs/bug-routes.ts';
 import { registerEnvironmentRoutes } from '../features/environments/environment-routes.ts';
@@ -26,7 +27,7 @@ function createValidators() {
   const strict = addFormats.default(new Ajv.default({ ...base, coerceTypes: false }));
   // Query strings and path parameters arrive as text: those coerce ("?limit=5").
   const coercing = addFormats.default(new Ajv.default({ ...base, coerceTypes: 'array' }));
-  for (const ajv of [strict, coercing]) ajv.addSchema([ProblemSchema, BugSchema, BugSummarySchema]);
+  for (const ajv of [strict, coercing]) ajv.addSchema([ProblemSchema, ValidationStepSchema, AnalysisSchema, BugSchema, BugSummarySchema]);
   return { strict, coercing };
 }
 
@@ -41,6 +42,8 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
   const validators = createValidators();
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? validators.strict : validators.coercing).compile(schema));
   app.addSchema(ProblemSchema);
+  app.addSchema(ValidationStepSchema);
+  app.addSchema(AnalysisSchema);
   app.addSchema(BugSchema);
   app.addSchema(BugSummarySchema);
   // An action sent with no body at all means "no options", the same as {}.
@@ -86,6 +89,7 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
       registerSystemRoutes(api, tonic.systems);
       registerEnvironmentRoutes(api, tonic.environments);
       registerBugRoutes(api, tonic.bugs);
+      registerAnalysisRoutes(api, tonic.analysis);
       registerRunRoutes(api, { runs: tonic.runs, releases: tonic.releases, deployments: tonic.deployments });
       registerAuditRoutes(api, { db: tonic.db, audit: tonic.audit, identity: tonic.identity });
       registerIdentityRoutes(api, tonic.identity);

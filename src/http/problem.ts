@@ -31,6 +31,7 @@ const STATUS: Record<ProblemCode, number> = {
   override_reason_required: 422,
   flow_unavailable: 422,
   unknown_commit: 422,
+  fix_missing: 422,
   config_invalid: 500,
   internal_error: 500,
 };
@@ -53,6 +54,7 @@ const TITLE: Record<ProblemCode, string> = {
   override_reason_required: 'A reason is required',
   flow_unavailable: 'No flow is available',
   unknown_commit: 'Not in the repository',
+  fix_missing: 'No fix attached',
   config_invalid: 'Server configuration error',
   internal_error: 'Internal error',
 };

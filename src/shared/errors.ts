@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'conflict',
   'config_invalid',
   'unknown_commit',
+  'fix_missing',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

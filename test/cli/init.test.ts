@@ -55,3 +55,22 @@ test('the commented monitoring example of the starter config is valid once uncom
   assert.match(monitoring.metrics.authSuccess.query!, /^100 \* sum\(rate\(logins_total\{outcome="ok",\$selector\}/);
   assert.equal(monitoring.metrics.authSuccess.action, 'rollback');
 });
+
+test('the commented analyzer example is a valid configuration once uncommented', () => {
+  const lines = starterConfigYaml().split('\n');
+  const start = lines.indexOf('    # analyzer:');
+  assert.ok(start > 0, 'the starter config shows an analyzer example');
+  lines[start] = '    analyzer:';
+  for (let i = start + 1; lines[i]?.startsWith('    #   '); i++) {
+    if (!lines[i]!.startsWith('    #   #')) lines[i] = `      ${lines[i]!.slice('    #   '.length)}`;
+  }
+  const config = parseConfig(lines.join('\n'), '/etc/tonic/tonic.config.yaml', { OPENAI_API_KEY: 'sk-example' });
+  const analyzer = config.systems[0]!.analyzer;
+  assert.equal(analyzer.provider, 'openai-compatible');
+  assert.deepEqual(analyzer.provider === 'openai-compatible' && [analyzer.baseUrl, analyzer.model, analyzer.apiKey, analyzer.neverSend], [
+    'https://api.openai.com/v1',
+    'gpt-4o-mini',
+    'sk-example',
+    ['.env*', '*.pem', 'config/secrets/**'],
+  ]);
+});

@@ -150,7 +150,8 @@ describe('tonic: fixes, plan, runs, releases and deployments', () => {
     assert.equal(show.code, 0, show.stderr);
     assert.match(show.stdout, new RegExp(`^release\\s+${releaseId}$`, 'm'));
     assert.match(show.stdout, new RegExp(`^fix\\n {2}branch\\s+fix/cli\\s+${fix.slice(0, 10)}\\s+by ${ADMIN_USERNAME}\\s+\\d{4}-`, 'm'));
-    assert.match(show.stdout, /^analysis\n {2}risk\s+low: a small change.*\n {2}files\s+app\.txt$/m);
+    assert.match(show.stdout, /^analysis\n {2}by\s+the built-in analysis\n {2}risk\s+low: a small change.*\n {2}fix plan\s+Apply 1 commit\(s\): "fix b".*\n {2}migration\s+no\n {2}files\s+app\.txt$/m);
+    assert.match(show.stdout, /^validate before approving\n {2}1\.\s+UAT\s+Do what the report describes \("b is lower-case"\) and confirm it no longer happens$/m);
     assert.doesNotMatch(show.stdout, /^conflict$/m);
   });
 

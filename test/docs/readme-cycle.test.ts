@@ -15,6 +15,22 @@ import { freePort } from '../support/processes.ts';
 const ROOT = resolve(import.meta.dirname, '../..');
 const TIMEOUT_MS = 240_000;
 
+/** Signals every process of the group and waits until none is left (SIGKILL after 10 s). */
+async function stopGroup(pgid: number, signal: NodeJS.Signals): Promise<void> {
+  const alive = () => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) return;
+  process.kill(-pgid, signal);
+  for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+  if (alive()) process.kill(-pgid, 'SIGKILL');
+}
+
 /** The first ```sh block after the sentence that introduces the cycle. */
 export function readmeCycle(readme: string): string[] {
   const from = readme.indexOf('The whole cycle, as a newcomer would do it:');
@@ -50,11 +66,22 @@ test("the README's demo cycle runs as written: Flow 1 on shop, Flow 2 on billing
     const file = join(home, 'cycle.sh');
     writeFileSync(file, script(readmeCycle(readFileSync(join(ROOT, 'README.md'), 'utf8'))));
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TONIC_') && k !== 'DATABASE_URL'));
-    const child = spawn('bash', [file], { cwd: ROOT, env: { ...env, TONIC_HOME: home, PORT: String(port), TONIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group: whatever the script started in the background (npm, and the server
+    // npm started) is stopped with it, even when npm does not pass the signal on.
+    const child = spawn('bash', [file], {
+      cwd: ROOT,
+      env: { ...env, TONIC_HOME: home, PORT: String(port), TONIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const code = await new Promise<number | null>((ok) => child.once('exit', ok));
+    const exited = new Promise<number | null>((ok) => child.once('exit', ok));
+    const timer = setTimeout(() => stopGroup(child.pid!, 'SIGKILL'), TIMEOUT_MS - 10_000);
+    const code = await exited;
+    clearTimeout(timer);
+    await stopGroup(child.pid!, 'SIGTERM');
     assert.equal(code, 0, output);
     // What the cycle promises in its comments.
     assert.match(output, /confirmed.*Flow 1/i);

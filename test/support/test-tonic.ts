@@ -37,6 +37,7 @@ export function testSystem(overrides: Partial<SystemConfig> = {}): SystemConfig 
     pipelineSeverities: ['low', 'medium'],
     people: { viewer: [], developer: [], manager: [], admin: [], cto: [] },
     allowSelfApproval: false,
+    analyzer: { provider: 'builtin' },
     ...overrides,
   };
 }

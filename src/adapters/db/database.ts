@@ -10,6 +10,7 @@ import pg from 'pg';
 import * as core from './migrations/2026-11-26-0001-core.ts';
 import * as releasesRuns from './migrations/2026-11-26-0002-releases-runs.ts';
 import * as monitoring from './migrations/2026-11-26-0007-monitoring.ts';
+import * as analysis from './migrations/2026-11-26-0009-analysis.ts';
 import { cachingSqlite, namingPool } from './prepared-statements.ts';
 import type { DB } from './schema.ts';
 
@@ -30,6 +31,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-core': core,
   '2026-11-26-0002-releases-runs': releasesRuns,
   '2026-11-26-0007-monitoring': monitoring,
+  '2026-11-26-0009-analysis': analysis,
 };
 
 export type OpenOptions = {

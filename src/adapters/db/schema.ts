@@ -224,6 +224,42 @@ export interface MonitoringSampleTable {
   error: string | null;
 }
 
+/** One attempt to analyse a bug with a language model (src/features/analysis). */
+export interface BugAnalysisTable {
+  id: Generated<number>;
+  system: string;
+  bug_id: number;
+  /** sha256 of the fix's commit ids, sorted: an answered attempt is reused for the same key. */
+  fix_key: string;
+  /** JSON array of the commit ids analysed. */
+  commits: string;
+  /** t1 | on_demand */
+  trigger: string;
+  run_id: number | null;
+  actor: string;
+  provider: string;
+  /** The URL called (no key), or null when nothing was sent. */
+  endpoint: string | null;
+  model: string | null;
+  /** answered (the model's analysis is recorded) | fallback (the built-in one, with why). */
+  outcome: string;
+  /** What went wrong: timeout, unreachable, key_refused, unknown_model, not_found, not_compatible, rate_limited, http_error, invalid_output, not_called. */
+  failure: string | null;
+  message: string | null;
+  http_status: number | null;
+  /** The provider's answer (cut at a few KB). */
+  provider_answer: string | null;
+  /** The request body exactly as sent (redacted; the key travels in a header and is not kept). */
+  sent: string | null;
+  /** JSON array of Redaction: the kind and place of each secret taken out, never the secret. */
+  redactions: ColumnType<string, string | undefined, string>;
+  /** JSON array of { file, pattern }: files not sent at all. */
+  withheld: ColumnType<string, string | undefined, string>;
+  /** JSON: the analysis recorded on the bug. */
+  result: string;
+  created_at: string;
+}
+
 export interface DB {
   bugs: BugTable;
   bug_history: BugHistoryTable;
@@ -241,6 +277,7 @@ export interface DB {
   scheduler_watermarks: SchedulerWatermarkTable;
   monitoring_watches: MonitoringWatchTable;
   monitoring_samples: MonitoringSampleTable;
+  bug_analyses: BugAnalysisTable;
 }
 
 export type Db = Kysely<DB>;
@@ -254,3 +291,4 @@ export type UserRow = Selectable<UserTable>;
 export type ReleaseRow = Selectable<ReleaseTable>;
 export type RunRow = Selectable<RunTable>;
 export type DeploymentRow = Selectable<DeploymentTable>;
+export type BugAnalysisRow = Selectable<BugAnalysisTable>;

@@ -5,6 +5,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { actorOf, expectedVersion } from '../../http/auth.ts';
+import { AnalysisSchema, ValidationStepSchema } from '../analysis/analysis-routes.ts';
 import { BugParams, Nullable, PROBLEM_RESPONSES, ProblemSchema, StringEnum, SystemParams } from '../../http/schema-helpers.ts';
 import { BUG_STATUSES, ENVIRONMENTS, FIX_FLOWS, SEVERITIES } from './bug-statuses.ts';
 import type { BugService } from './bug-service.ts';
@@ -41,7 +42,8 @@ export const BugSchema = Type.Object(
       }),
       { description: 'The fix: commits, branches, and commits found by a "Fixes #id" line.' },
     ),
-    analysis: Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'What the analyzer found at T1.' })),
+    analysis: Nullable(Type.Ref(AnalysisSchema)),
+    validationSteps: Type.Array(Type.Ref(ValidationStepSchema), { description: "What the approver checks before approving (from the analysis); shown beside the approve button." }),
     aiFixDiff: Nullable(Type.String()),
     conflict: Nullable(
       Type.Object({ release: Nullable(Type.String()), commit: Type.String(), files: Type.Array(Type.String()), message: Type.String(), at: Type.String() }),
@@ -56,7 +58,7 @@ export const BugSchema = Type.Object(
   { $id: 'Bug' },
 );
 
-export const BugSummarySchema = Type.Omit(BugSchema, ['description', 'analysis', 'aiFixDiff'], {
+export const BugSummarySchema = Type.Omit(BugSchema, ['description', 'analysis', 'validationSteps', 'aiFixDiff'], {
   $id: 'BugSummary',
   description: 'A bug as lists show it: without its description, analysis and fix diff (GET the bug for those).',
 });

@@ -27,9 +27,10 @@ export type BugAction = (typeof BUG_ACTIONS)[number];
 
 /**
  * Changes recorded in a bug's history that do not move its status: attaching a fix, the pipeline
- * re-routing it to the other flow, a cherry-pick conflict, a reminder that no fix is attached.
+ * re-routing it to the other flow, a cherry-pick conflict, a reminder that no fix is attached, an
+ * analysis run on demand.
  */
-export const BUG_NOTES = ['attach_fix', 'reroute', 'conflict', 'fix_missing', 'release_held'] as const;
+export const BUG_NOTES = ['attach_fix', 'reroute', 'conflict', 'fix_missing', 'release_held', 'analysis'] as const;
 export type BugNote = (typeof BUG_NOTES)[number];
 
 export function isBugNote(action: string): action is BugNote {

@@ -358,10 +358,13 @@ export function createBugService({ db, bugs, environments, systems, identity, au
       return { moved, refused };
     },
 
-    /** Records what the pipeline found about a bug without moving it (re-route, conflict, missing fix). */
-    async note(system: string, id: number, note: BugNote, details: PipelineDetails = {}): Promise<BugView> {
+    /**
+     * Records what the pipeline (or a person's request it carried out, such as an analysis on
+     * demand) found about a bug without moving it: re-route, conflict, missing fix, analysis.
+     */
+    async note(system: string, id: number, note: BugNote, details: PipelineDetails = {}, actor: Actor = SYSTEM_ACTOR): Promise<BugView> {
       systems.get(system);
-      return transition(SYSTEM_ACTOR, system, id, {}, pipelineStep(note, details));
+      return transition(actor, system, id, {}, pipelineStep(note, details));
     },
 
     /** Attaches a fix by commit id or branch (DESIGN.md decision 2); the pipeline cherry-picks it. */

@@ -1,4 +1,5 @@
 /** How a bug looks outside the database: camelCase, parsed JSON, typed statuses. */
+import type { ValidationStep } from '../../adapters/analyze/diff-analyzer.ts';
 import type { BugRow } from '../../adapters/db/schema.ts';
 import { formatLocal } from '../schedule/schedule-rules.ts';
 import type { BugStatus, EnvironmentName, FixFlow, Severity } from './bug-statuses.ts';
@@ -21,6 +22,8 @@ export type BugView = {
   fixAttachedBy: string | null;
   fixRefs: FixRef[];
   analysis: Record<string, unknown> | null;
+  /** What the approver checks before approving: the analysis's validation steps (none before T1). */
+  validationSteps: ValidationStep[];
   aiFixDiff: string | null;
   /** The last cherry-pick conflict, until the bug moves on. */
   conflict: { release: string | null; commit: string; files: string[]; message: string; at: string } | null;
@@ -43,10 +46,18 @@ export const SUMMARY_COLUMNS = [
 ] as const satisfies readonly (keyof BugRow)[];
 
 export type BugSummaryRow = Pick<BugRow, (typeof SUMMARY_COLUMNS)[number]>;
-export type BugSummary = Omit<BugView, 'description' | 'analysis' | 'aiFixDiff'>;
+export type BugSummary = Omit<BugView, 'description' | 'analysis' | 'validationSteps' | 'aiFixDiff'>;
 
 export function toBugView(r: BugRow, timeZone: string): BugView {
-  return { ...toBugSummary(r, timeZone), description: r.description, analysis: r.analysis ? (JSON.parse(r.analysis) as Record<string, unknown>) : null, aiFixDiff: r.ai_fix_diff };
+  const analysis = r.analysis ? (JSON.parse(r.analysis) as Record<string, unknown>) : null;
+  return { ...toBugSummary(r, timeZone), description: r.description, analysis, validationSteps: validationStepsOf(analysis), aiFixDiff: r.ai_fix_diff };
+}
+
+/** The well-formed validation steps of an analysis (one recorded before they existed has none). */
+function validationStepsOf(analysis: Record<string, unknown> | null): ValidationStep[] {
+  const steps = analysis?.validationSteps;
+  if (!Array.isArray(steps)) return [];
+  return steps.filter((s): s is ValidationStep => !!s && typeof s === 'object' && (s.env === 'uat' || s.env === 'prod') && typeof s.check === 'string');
 }
 
 export function toBugSummary(r: BugSummaryRow, timeZone: string): BugSummary {

@@ -14,6 +14,8 @@ export const PERMISSIONS = [
   'flow.override',
   'environments.record',
   'releases.manage', // drop a bug from a release, run T1/T2 now
+  'analysis.run', // analyse a bug's fix now
+  'analysis.audit', // see what an analysis sent to a language model
   'audit.read',
   'users.manage',
 ] as const;
@@ -22,9 +24,21 @@ export type Permission = (typeof PERMISSIONS)[number];
 const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ['bugs.read'],
   developer: ['bugs.read', 'bugs.report'],
-  manager: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read'],
-  cto: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read'],
-  admin: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read', 'flow.override', 'environments.record', 'releases.manage', 'users.manage'],
+  manager: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read', 'analysis.run'],
+  cto: ['bugs.read', 'bugs.report', 'bugs.triage', 'bugs.approve', 'audit.read', 'analysis.run'],
+  admin: [
+    'bugs.read',
+    'bugs.report',
+    'bugs.triage',
+    'bugs.approve',
+    'audit.read',
+    'flow.override',
+    'environments.record',
+    'releases.manage',
+    'users.manage',
+    'analysis.run',
+    'analysis.audit',
+  ],
 };
 
 export function can(roles: readonly Role[], permission: Permission): boolean {
@@ -39,6 +53,8 @@ const NEEDED_BY: Record<Permission, string> = {
   'flow.override': 'overriding the chosen flow',
   'environments.record': 'recording environment versions',
   'releases.manage': 'running T1/T2 and changing releases',
+  'analysis.run': "analysing a bug's fix on demand",
+  'analysis.audit': 'seeing what an analysis sent to a language model',
   'audit.read': 'reading the audit log',
   'users.manage': 'managing users and tokens',
 };

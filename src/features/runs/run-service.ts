@@ -5,7 +5,7 @@
  * back onto UAT). Each bug moves only through the bug service, so the table, history, audit and
  * outbox rules hold here exactly as for people.
  */
-import type { Analysis, Analyzer } from '../../adapters/analyze/diff-analyzer.ts';
+import type { AnalysisResult, Analyzer } from '../../adapters/analyze/diff-analyzer.ts';
 import type { Db } from '../../adapters/db/schema.ts';
 import { buildRelease, createTag, type FixToApply } from '../../adapters/git/release-builder.ts';
 import type { SystemRepository } from '../../adapters/git/system-repository.ts';
@@ -75,11 +75,26 @@ function createReport(clock: Clock) {
 
 type Report = ReturnType<typeof createReport>;
 
+/** The commits a bug's fix consists of, on top of `base` (a branch's commits not in it). */
+export async function fixCommits(repo: SystemRepository, bug: Pick<BugView, 'fixRefs'>, base: string): Promise<string[]> {
+  const commits: string[] = [];
+  for (const ref of bug.fixRefs) {
+    if (ref.kind === 'branch') commits.push(...(await repo.branchCommits(ref.ref, base)));
+    else commits.push(ref.commit);
+  }
+  return [...new Set(commits)];
+}
+
 export function createRunService(deps: RunDeps) {
   const { db, runs, bugs, bugStore, releases, deployments, environments, versions, repositories, analyzer, systems, outbox, clock } = deps;
 
   function bugLine(b: BugView) {
     return { id: b.id, severity: b.severity, title: b.title, services: b.services };
+  }
+
+  /** A bug in a message that asks people to validate it: with the checks its analysis proposes. */
+  function bugToValidate(b: BugView) {
+    return { ...bugLine(b), validationSteps: b.validationSteps };
   }
 
   async function announce(system: string, event: OutboxEvent, key: string, payload: Record<string, unknown>) {
@@ -111,16 +126,6 @@ export function createRunService(deps: RunDeps) {
     for (const r of refused) report.bug(r.id, 'left', r.error.message);
     if (outcome) for (const b of moved) report.bug(b.id, outcome);
     return moved;
-  }
-
-  /** The commits a bug's fix consists of, on top of `base`. */
-  async function fixCommits(repo: SystemRepository, bug: BugView, base: string): Promise<string[]> {
-    const commits: string[] = [];
-    for (const ref of bug.fixRefs) {
-      if (ref.kind === 'branch') commits.push(...(await repo.branchCommits(ref.ref, base)));
-      else commits.push(ref.commit);
-    }
-    return [...new Set(commits)];
   }
 
   async function nextVersion(repo: SystemRepository, baseVersion: string | null, baseCommit: string): Promise<{ version: string; baseVersion: string | null }> {
@@ -278,12 +283,13 @@ export function createRunService(deps: RunDeps) {
         taken.flow2 = taken.flow2.filter((b) => b.id !== bug.id);
       }
     }
-    let analyses = new Map<number, { analysis: Analysis; diff: string }>();
+    let analyses = new Map<number, AnalysisResult>();
     let analysisError = 'the analyzer gave no answer for this bug';
     try {
       analyses = await analyzer.analyze(
         repo.path,
-        analysing.map((b) => ({ id: b.id, commits: commitsOf.get(b.id)!, services: b.services })),
+        analysing.map((b) => ({ id: b.id, commits: commitsOf.get(b.id)!, services: b.services, bug: b })),
+        { system: run.system, runId: run.id },
       );
     } catch (error) {
       analysisError = (error as Error).message;
@@ -332,7 +338,7 @@ export function createRunService(deps: RunDeps) {
             flow: 'flow1',
             release: release.version,
             uatUrl: config.environments.uat.url,
-            bugs: deployed.map(bugLine),
+            bugs: deployed.map(bugToValidate),
             ...nextT2(config),
           });
         } else {
@@ -440,7 +446,7 @@ export function createRunService(deps: RunDeps) {
       }
       if (await deploy(run, release, 'prod', report)) {
         const done = await moveAll(run, due.map((m) => ({ id: m.id, action: 'deploy_prod' as const, details: { data: { release: release.version } } })), 'deployed_prod', report);
-        await announce(run.system, 't2.flow2.deployed_prod', `${release.id}`, { flow: 'flow2', release: release.version, bugs: done.map(bugLine), ...nextT2(config) });
+        await announce(run.system, 't2.flow2.deployed_prod', `${release.id}`, { flow: 'flow2', release: release.version, bugs: done.map(bugToValidate), ...nextT2(config) });
       } else {
         status = 'failed';
         for (const m of due) report.bug(m.id, 'not deployed', 'the PROD deploy failed; the bug stays pending_prod');

@@ -36,6 +36,27 @@ describe('the built-in analyzer', () => {
     assert.match(two.diff, /alter table t add c int/);
   });
 
+  test('the built-in assessment: a plan from the commit subjects, validation steps where the fix lands first, no root cause', async () => {
+    const bug = { title: 'Totals wrong', description: '', severity: 'low' as const, foundInEnv: 'prod' as const, module: 'checkout', fixFlow: 'flow2' as const };
+    const results = await createDiffAnalyzer().analyze(repo.path, [{ id: 3, commits: [small, migration], services: ['api'], bug }]);
+    const analysis = results.get(3)!.analysis;
+    assert.equal(analysis.source, 'builtin');
+    assert.equal(analysis.rootCause, null);
+    assert.equal(analysis.fixPlan, 'Apply 2 commit(s): "fix b"; "add a column" (2 file(s), +2 -1)');
+    assert.equal(analysis.migrationInvolved, true);
+    assert.deepEqual(analysis.riskReasons, [analysis.note]);
+    assert.deepEqual(
+      analysis.validationSteps.map((s) => `${s.env}: ${s.check}`),
+      [
+        'prod: Do what the report describes ("Totals wrong") and confirm it no longer happens',
+        'prod: Walk through the main workflow of the checkout module end to end',
+        'prod: Confirm the migration ran (db/migrations/0002.sql) and the data it changes reads back correctly',
+        'prod: Check the logs of api for new errors since the deploy',
+        'prod: Check two or three features next to the change for regressions',
+      ],
+    );
+  });
+
   test('risk grows with the size of the change', () => {
     assert.equal(assessRisk({ files: 1, lines: 10, migrations: 0 }).risk, 'low');
     assert.equal(assessRisk({ files: 6, lines: 10, migrations: 0 }).risk, 'medium');

@@ -12,7 +12,7 @@ for (const dialect of DIALECTS) {
       try {
         assert.deepEqual(await migrateToLatest(handle), [], 'a second run applies nothing');
         const tables = async () => (await handle.db.introspection.getTables()).map((t) => t.name).filter((n) => !n.startsWith('kysely_')).sort();
-        assert.deepEqual(await tables(), ['api_tokens', 'audit_events', 'audit_heads', 'bug_history', 'bugs', 'deployment_logs', 'deployments', 'environments', 'monitoring_samples', 'monitoring_watches', 'outbox', 'release_bugs', 'releases', 'runs', 'scheduler_watermarks', 'users']);
+        assert.deepEqual(await tables(), ['api_tokens', 'audit_events', 'audit_heads', 'bug_analyses', 'bug_history', 'bugs', 'deployment_logs', 'deployments', 'environments', 'monitoring_samples', 'monitoring_watches', 'outbox', 'release_bugs', 'releases', 'runs', 'scheduler_watermarks', 'users']);
         for (let i = 0; i < names.length; i++) await migrateDown(handle);
         assert.deepEqual(await tables(), []);
         const applied = await migrateToLatest(handle);
