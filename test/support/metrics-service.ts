@@ -27,9 +27,9 @@ export type MetricsBehaviour = {
 export const METRICS_SERVICE_SOURCE = `
 import { createServer } from 'node:http';
 
-// Coarse on purpose: 30 ms requests all land in (25 ms, 250 ms], so a busy machine delaying a
-// few of them does not move the p95 (0.239 s); 400 ms requests land in (250 ms, 500 ms].
-const BUCKETS = [0.005, 0.01, 0.025, 0.25, 0.5, 1, 2.5];
+// Coarse on purpose: 30 ms requests all land in (25 ms, 500 ms], so a busy machine delaying some
+// of them does not move the p95 (0.476 s); 700 ms requests land in (500 ms, 1 s].
+const BUCKETS = [0.005, 0.01, 0.025, 0.5, 1, 2.5, 5];
 let behaviour = { errorRate: 0, latencyMs: 30, authFailureRate: 0, metricsPage: null, ...JSON.parse(process.env.BEHAVIOUR || '{}') };
 const requests = new Map();
 const buckets = BUCKETS.map(() => 0);

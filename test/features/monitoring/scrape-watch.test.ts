@@ -34,7 +34,7 @@ for (const dialect of DIALECTS) {
       const baseline = await t.tonic.monitoring.baseline({ system: 'shop', env: 'prod' });
       assert.equal(baseline.error, null);
       assert.equal(baseline.errorRate, 0);
-      assert.ok(baseline.p95Latency! > 0.025 && baseline.p95Latency! <= 0.25, `p95 of 30 ms requests in the (25 ms, 250 ms] bucket, got ${baseline.p95Latency}`);
+      assert.ok(baseline.p95Latency! > 0.025 && baseline.p95Latency! <= 0.5, `p95 of 30 ms requests in the (25 ms, 500 ms] bucket, got ${baseline.p95Latency}`);
       assert.equal(t.tonic.monitoring.enabledFor('shop'), true, 'the system has a monitoring section');
       const startedAt = t.clock.now().getTime();
 
@@ -93,7 +93,7 @@ for (const dialect of DIALECTS) {
       assert.ok(Date.parse(breach.at) - changedAt <= 2 * POLL_MS);
       assert.equal(series.filter((s) => s.errorRate !== null && s.errorRate >= 0.5).length, 1, 'one breaching sample is enough to stop');
 
-      const [message] = await outboxOf(t, 'monitoring.breach');
+      const message = (await outboxOf(t, 'monitoring.breach')).find((m) => m.payload.metric === 'errorRate');
       assert.deepEqual(
         { ...message!.payload, value: undefined },
         {
@@ -113,14 +113,15 @@ for (const dialect of DIALECTS) {
         },
       );
       const audit = await t.tonic.audit.list(t.tonic.db, { stream: 'shop', subject: `deployment:${deploymentId}`, limit: 10 });
-      assert.deepEqual(audit.map((e) => e.action).sort(), ['monitoring.breach', 'monitoring.rollback']);
+      assert.equal(audit.filter((e) => e.action === 'monitoring.rollback').length, 1);
+      assert.ok(audit.some((e) => e.action === 'monitoring.breach' && (e.data as { metric?: string }).metric === 'errorRate'));
     });
 
     test('latency going up alerts (p95 over the baseline + 20 %) and the window runs to its end: no rollback', async () => {
       await service.set(NORMAL);
       const deploymentId = await recordDeployment(t);
       const baseline = await t.tonic.monitoring.baseline({ system: 'shop', env: 'prod' });
-      await service.set({ latencyMs: 400 });
+      await service.set({ latencyMs: 700 });
       const verdict = await t.tonic.monitoring.watch({ system: 'shop', env: 'prod', deploymentId, release: 'v1.0.1', baseline, windowMs: WINDOW_MS, pollMs: POLL_MS });
 
       assert.equal(verdict.outcome, 'alert', verdict.reason);
@@ -130,7 +131,7 @@ for (const dialect of DIALECTS) {
       assert.equal(breach!.metric, 'p95Latency');
       assert.equal(breach!.action, 'alert');
       assert.ok(Math.abs(breach!.threshold - baseline.p95Latency! * 1.2) < 1e-9);
-      assert.ok(breach!.value > 0.25, `p95 ${breach!.value} s of 400 ms requests`);
+      assert.ok(breach!.value > 0.5, `p95 ${breach!.value} s of 700 ms requests`);
       assert.match(verdict.reason, /with 1 alert\(s\) over 15 samples: API response time \(p95\) [\d.]+ ms: at or above the limit [\d.]+ ms \(baseline \+ 20 %\)/);
       const messages = await outboxOf(t, 'monitoring.breach');
       assert.equal(messages.at(-1)!.payload.action, 'alert');
