@@ -11,7 +11,7 @@ import { CANNED_ANSWER, startOpenAiStandIn, type OpenAiStandIn } from '../suppor
 import { ADMIN_TOKEN, createTestTonic, startTestServer, testSystem, type TestServer, type TestTonic } from '../support/test-tonic.ts';
 import { runTonic } from './run-tonic.ts';
 
-const LIMIT = { timeout: 60_000 };
+const LIMIT = { timeout: 180_000 };
 const KEY = 'sk-test-0123456789abcdef';
 
 describe('tonic analyze', () => {

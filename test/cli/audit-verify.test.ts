@@ -7,7 +7,7 @@ import { openDatabase } from '../../src/adapters/db/database.ts';
 import { createAuditStore } from '../../src/features/audit/audit-store.ts';
 import { runTonic } from './run-tonic.ts';
 
-test('tonic audit verify checks a fresh SQLite database and says OK', { timeout: 60_000 }, async (t) => {
+test('tonic audit verify checks a fresh SQLite database and says OK', { timeout: 180_000 }, async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'tonic-home-'));
   t.after(() => rmSync(home, { recursive: true, force: true }));
 
@@ -24,7 +24,7 @@ test('tonic audit verify checks a fresh SQLite database and says OK', { timeout:
   assert.match(verify.stdout, /^audit chain OK: 0 streams, 0 events checked \(.*tonic\.sqlite\)$/m);
 });
 
-test('tonic audit verify names each break and exits 1 when an event was altered', { timeout: 60_000 }, async (t) => {
+test('tonic audit verify names each break and exits 1 when an event was altered', { timeout: 180_000 }, async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'tonic-home-'));
   t.after(() => rmSync(home, { recursive: true, force: true }));
   assert.equal((await runTonic(['migrate'], { TONIC_HOME: home })).code, 0);

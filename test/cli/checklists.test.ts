@@ -15,7 +15,8 @@ import { freePort } from '../support/processes.ts';
 import { ADMIN_TOKEN, createTestTonic, startTestServer, testSystem, type TestServer, type TestTonic } from '../support/test-tonic.ts';
 import { runTonic } from './run-tonic.ts';
 
-const LIMIT = { timeout: 60_000 };
+// Each step runs the real CLI as a child process: generous on a loaded machine, bounded all the same.
+const LIMIT = { timeout: 180_000 };
 
 describe('the pre-deploy checklist over HTTP and the command line', () => {
   let t: TestTonic;

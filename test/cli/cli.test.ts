@@ -9,7 +9,7 @@ import { ADMIN_TOKEN, createTestTonic, fixedVersions, startTestServer, testSyste
 import { runTonic } from './run-tonic.ts';
 import { freePort } from '../support/processes.ts';
 
-const LIMIT = { timeout: 60_000 };
+const LIMIT = { timeout: 180_000 };
 
 describe('tonic over the API', () => {
   let t: TestTonic;

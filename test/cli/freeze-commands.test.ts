@@ -12,7 +12,7 @@ import { ADMIN_TOKEN, createTestTonic, fixedVersions, startTestServer, type Test
 import { freePort, runTonic as startTonic, waitForHealth } from '../support/processes.ts';
 import { runTonic } from './run-tonic.ts';
 
-const LIMIT = { timeout: 60_000 };
+const LIMIT = { timeout: 180_000 };
 
 describe('tonic freeze over the API', () => {
   let t: TestTonic;

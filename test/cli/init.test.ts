@@ -7,7 +7,7 @@ import { parseConfig } from '../../src/config/load-config.ts';
 import { starterConfigYaml } from '../../src/config/starter-config.ts';
 import { runTonic } from './run-tonic.ts';
 
-test('tonic init writes a starter config that parses, and will not overwrite it without --force', { timeout: 60_000 }, async (t) => {
+test('tonic init writes a starter config that parses, and will not overwrite it without --force', { timeout: 180_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tonic-init-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -9,7 +9,7 @@ import { startHttpReceiver, type HttpReceiver } from '../support/http-receiver.t
 import { ADMIN_TOKEN, createTestTonic, startTestServer, testSystem, type TestServer, type TestTonic } from '../support/test-tonic.ts';
 import { runTonic } from './run-tonic.ts';
 
-const LIMIT = { timeout: 60_000 };
+const LIMIT = { timeout: 180_000 };
 
 describe('tonic notifications and Telegram links', () => {
   let t: TestTonic;

@@ -11,7 +11,7 @@ import { createTestRepo, type TestRepo } from '../support/git-repo.ts';
 import { ADMIN_TOKEN, createTestTonic, startTestServer, testSystem, type TestServer, type TestTonic } from '../support/test-tonic.ts';
 import { runTonic } from './run-tonic.ts';
 
-const LIMIT = { timeout: 60_000 };
+const LIMIT = { timeout: 180_000 };
 const TITLE = 'b is lower-case';
 
 describe('tonic: fixes, plan, runs, releases and deployments', () => {

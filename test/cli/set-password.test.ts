@@ -20,7 +20,7 @@ describe('tonic users set-password', () => {
     await t?.close();
   });
 
-  test('sets the password from standard input; the user then signs in with it', { timeout: 60_000 }, async () => {
+  test('sets the password from standard input; the user then signs in with it', { timeout: 180_000 }, async () => {
     const run = await runTonic(['users', 'set-password', 'manager', '--password-stdin'], env(), undefined, 'night shift approver\n');
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /password set for manager/);
@@ -28,7 +28,7 @@ describe('tonic users set-password', () => {
     assert.equal(signIn.status, 200);
   });
 
-  test('refuses a password on the command line, an empty one and a weak one, saying why', { timeout: 60_000 }, async () => {
+  test('refuses a password on the command line, an empty one and a weak one, saying why', { timeout: 180_000 }, async () => {
     const noStdin = await runTonic(['users', 'set-password', 'manager'], env());
     assert.equal(noStdin.code, 2);
     assert.match(noStdin.stderr, /--password-stdin/);
