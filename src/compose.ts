@@ -180,6 +180,8 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     outbox,
     clock,
     freezes,
+    deployLock: lock,
+    postDeploy,
   });
   const runStore = createRunStore();
   const runs = createRunService({

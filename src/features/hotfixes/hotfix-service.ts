@@ -24,6 +24,7 @@ import { toBugView, type BugView } from '../bugs/bug-view.ts';
 import type { DeploymentService, DeployOutcome } from '../deployments/deployment-service.ts';
 import type { EnvironmentStore } from '../environments/environment-store.ts';
 import type { VersionGraph } from '../environments/flow-rules.ts';
+import type { PostDeploy, PostDeployOutcome } from '../rollbacks/post-deploy.ts';
 import { SYSTEM_ACTOR, type Actor, type IdentityService } from '../identity/identity-service.ts';
 import { assertCan, type Permission, type Role } from '../identity/roles.ts';
 import type { OutboxMessage, OutboxStore } from '../outbox/outbox-store.ts';
@@ -60,7 +61,7 @@ import {
   type HotfixStatus,
   type UatFollowUpMode,
 } from './hotfix-rules.ts';
-import type { HotfixChanges, HotfixDeploy, HotfixStore, HotfixView, UatFollowUp } from './hotfix-store.ts';
+import type { HotfixChanges, HotfixDeploy, HotfixPostDeploy, HotfixStore, HotfixView, UatFollowUp } from './hotfix-store.ts';
 
 /** The freezes in force for a system at an instant; the freezes feature implements it. */
 export interface FreezeReader {
@@ -69,7 +70,7 @@ export interface FreezeReader {
 
 /** One deploy at a time per system; the deploy lock implements it (refusing with `deploy_in_progress`). */
 export interface DeployLock {
-  withLock<T>(input: { system: string; holder: string; purpose: string }, fn: () => Promise<T>): Promise<T>;
+  withLock<T>(input: { system: string; holder: string; purpose: string }, fn: (held: { describe(purpose: string): Promise<void> }) => Promise<T>): Promise<T>;
 }
 
 type HotfixDeps = {
@@ -91,8 +92,10 @@ type HotfixDeps = {
   outbox: OutboxStore;
   clock: Clock;
   freezes: FreezeReader;
-  /** Absent: deploys are not serialised per system beyond each incident's own `deploying` state. */
-  deployLock?: DeployLock;
+  /** Held for the whole deploy to PROD (with its smoke and monitoring) and for the whole UAT follow-up. */
+  deployLock: DeployLock;
+  /** The smoke steps and watch window after a deploy, rolling back per the system's policy: as after a scheduled deploy. */
+  postDeploy: Pick<PostDeploy, 'prepare' | 'verify'>;
 };
 
 /** Whether a deploy may go now, and why not: shown with every incident, checked by every deploy. */
@@ -202,9 +205,6 @@ export function createHotfixService(deps: HotfixDeps) {
     assertTransition(bug, 'hotfix_deploy', config.pipelineSeverities);
   }
 
-  function underLock<T>(system: string, actor: Actor, purpose: string, fn: () => Promise<T>): Promise<T> {
-    return deps.deployLock ? deps.deployLock.withLock({ system, holder: actor.username, purpose }, fn) : fn();
-  }
 
   /** The fix's analysis and diff for the bug record (SEED.md: "Records fix details in ai_fix_diff field"). */
   async function analyse(repo: SystemRepository, bug: BugView, commits: readonly string[]): Promise<{ analysis: string | null; diff: string }> {
@@ -278,8 +278,8 @@ export function createHotfixService(deps: HotfixDeps) {
     await bugs.stepInTransaction(trx, actor, config.name, bug.id, 'hotfix_deploy', {
       reason: `emergency hotfix ${row.id}: ${what} deployed to PROD ${deployed.mode === 'driver' ? 'by its deploy driver' : 'by hand'}`,
       changes: { ...bugChanges },
-      // `release` names the version, as every deploy step's history entry does (a rollback finds the step by it).
-      data: { incidentId: row.id, release: deployed.version, commit: deployed.commit, mode: deployed.mode, deploymentId: deployed.deploymentId },
+      // `release` names what this deploy put on PROD: a rollback of that deployment finds the step by it.
+      data: { incidentId: row.id, version: deployed.version, release: deployed.version, commit: deployed.commit, mode: deployed.mode, deploymentId: deployed.deploymentId },
     });
     const uatFollowUp: UatFollowUp = { ...followUp, status: 'pending', byHand: false, releaseId: null, deploymentId: null, version: null, commit: null, error: null, conflictFiles: [], at: null, by: null };
     const updated = await change(trx, row, { status: 'deployed', deploy: JSON.stringify(deployed), uat_follow_up: JSON.stringify(uatFollowUp) }, at);
@@ -304,6 +304,37 @@ export function createHotfixService(deps: HotfixDeps) {
     };
     await outbox.enqueue(trx, message(config.name, 'hotfix.deployed', `${row.id}:prod`, payload, at));
     await record(trx, config.name, actor.username, 'deployed', row, { ...deployed, uatFollowUp: followUp }, at);
+  }
+
+  /**
+   * What the checks after the deploy found, on the incident: the smoke item ticked by the system
+   * when the steps passed; after a rollback the incident is open again (PROD runs what it ran
+   * before, the rollback returned the bug), with the rolled-back deploy and its rollback recorded.
+   */
+  async function recordPostDeploy(config: SystemConfig, id: number, deployed: HotfixDeploy, checked: PostDeployOutcome): Promise<void> {
+    const at = clock.now();
+    const smoke = checked.smoke;
+    const postDeploy: HotfixPostDeploy = {
+      outcome: checked.outcome,
+      detail: checked.detail,
+      smoke: smoke ? { ok: smoke.ok, passed: smoke.steps.filter((s) => s.result === 'pass').length, steps: smoke.steps.length } : null,
+      monitoring: checked.monitoring?.outcome ?? null,
+      rollbackId: checked.rollback?.id ?? null,
+      at: at.toISOString(),
+    };
+    const what = deployed.version ?? deployed.commit.slice(0, 10);
+    await db.transaction().execute(async (trx) => {
+      const row = await loadIncident(trx, config.name, id);
+      const deploy = JSON.stringify({ ...deployed, postDeploy });
+      if (checked.outcome === 'rolled_back') {
+        const updated = await change(trx, row, { status: 'open', deploy, uat_follow_up: null }, at);
+        await record(trx, config.name, TONIC, 'rolled_back', updated, { deploymentId: deployed.deploymentId, version: deployed.version, rollbackId: postDeploy.rollbackId, detail: checked.detail }, at);
+        return;
+      }
+      const updated = await change(trx, row, { deploy }, at);
+      if (smoke?.ok) await tickBySystem(trx, updated, 'smoke_test', `smoke passed ${postDeploy.smoke!.passed}/${postDeploy.smoke!.steps} steps on PROD after ${what}`, at);
+      await record(trx, config.name, TONIC, 'post_deploy_checked', updated, { deploymentId: deployed.deploymentId, ...postDeploy }, at);
+    });
   }
 
   /** Puts the incident back to open after a failed deploy, with the reason in the audit trail. */
@@ -528,50 +559,51 @@ export function createHotfixService(deps: HotfixDeps) {
       const base = envs.prod.commit;
       if (!base) throw new DomainError('flow_unavailable', "PROD's commit is not recorded: record what PROD runs (tonic env record --env prod) before building a hotfix on it");
 
-      // Claim the deploy: one at a time per incident, whatever the lock does across the system.
-      row = await db.transaction().execute(async (trx) => {
-        const fresh = await loadIncident(trx, system, id);
-        assertStillDeployable(config, fresh);
-        const claimed = await change(trx, fresh, { status: 'deploying' }, clock.now());
-        await record(trx, system, actor.username, 'deploy_started', fresh, { base }, clock.now());
-        return claimed;
-      });
-      try {
-        const followUp = uatFollowUpMode(await versions.relate(system, envs.uat.commit, base));
-        const commits = await fixCommits(repo, bug, base);
-        if (commits.length === 0) {
-          throw new DomainError('validation_failed', `the fix of bug ${bug.id} has no commit that PROD's commit (${base.slice(0, 10)}) lacks: PROD may already have it; check the attached fix`);
-        }
-        const built = await buildTaggedRelease({ db, releases, clock }, repo, {
-          system,
-          kind: 'hotfix',
-          targetEnv: 'prod',
-          base,
-          baseVersion: envs.prod.version,
-          fixes: [{ bugId: bug.id, commits }],
-          noteOf: () => ({ id: bug.id, severity: bug.severity, title: bug.title, services: bug.services }),
-          runId: null,
-        });
-        if (!built.release) {
-          const c = built.conflicts[0];
-          throw new DomainError('conflict', `the fix does not apply on PROD's commit ${base.slice(0, 10)}: ${c?.commit.slice(0, 10) ?? 'a commit'} conflicts in ${c?.files.join(', ') || 'the index'}; rebase the fix on ${row.branch ?? "PROD's commit"}`, {
-            files: c?.files ?? [],
-          });
-        }
-        const release = built.release;
-        const outcome: DeployOutcome = await underLock(system, actor, `emergency hotfix ${id} (${release.version} to PROD)`, () =>
-          deployments.deploy({ system, env: 'prod', release, runId: null, actor: actor.username }),
-        );
-        if (!outcome.ok) {
-          throw new DomainError('deploy_failed', `the deploy of ${release.version} to PROD failed: ${outcome.error} (deployment ${outcome.deploymentId}); the incident is open again: fix the cause and deploy again`, {
-            deploymentId: outcome.deploymentId,
-          });
-        }
-        const publishNote = await repo.publish(release.tag, config.environments.prod.line, release.commit);
-        // After the deploy, not before: an analyzer backed by a language model must not delay an emergency.
-        const { analysis, diff } = await analyse(repo, bug, release.bugs[0]?.commits ?? commits);
-        await db.transaction().execute(async (trx) => {
+      // The system's deploy lock for the whole deploy, its smoke and its watch window: refused at once
+      // (deploy_in_progress, who and what) while a run, a rollback or another hotfix holds it.
+      await deps.deployLock.withLock({ system, holder: actor.username, purpose: `emergency hotfix ${id} of bug ${bug.id} to PROD` }, async (held) => {
+        // Claim the deploy: one at a time per incident.
+        row = await db.transaction().execute(async (trx) => {
           const fresh = await loadIncident(trx, system, id);
+          assertStillDeployable(config, fresh);
+          const claimed = await change(trx, fresh, { status: 'deploying' }, clock.now());
+          await record(trx, system, actor.username, 'deploy_started', fresh, { base }, clock.now());
+          return claimed;
+        });
+        try {
+          const followUp = uatFollowUpMode(await versions.relate(system, envs.uat.commit, base));
+          const commits = await fixCommits(repo, bug, base);
+          if (commits.length === 0) {
+            throw new DomainError('validation_failed', `the fix of bug ${bug.id} has no commit that PROD's commit (${base.slice(0, 10)}) lacks: PROD may already have it; check the attached fix`);
+          }
+          const built = await buildTaggedRelease({ db, releases, clock }, repo, {
+            system,
+            kind: 'hotfix',
+            targetEnv: 'prod',
+            base,
+            baseVersion: envs.prod.version,
+            fixes: [{ bugId: bug.id, commits }],
+            noteOf: () => ({ id: bug.id, severity: bug.severity, title: bug.title, services: bug.services }),
+            runId: null,
+          });
+          if (!built.release) {
+            const c = built.conflicts[0];
+            throw new DomainError('conflict', `the fix does not apply on PROD's commit ${base.slice(0, 10)}: ${c?.commit.slice(0, 10) ?? 'a commit'} conflicts in ${c?.files.join(', ') || 'the index'}; rebase the fix on ${row.branch ?? "PROD's commit"}`, {
+              files: c?.files ?? [],
+            });
+          }
+          const release = built.release;
+          await held.describe(`emergency hotfix ${id} (${release.version} to PROD)`);
+          const baseline = await deps.postDeploy.prepare({ system, env: 'prod' });
+          const outcome: DeployOutcome = await deployments.deploy({ system, env: 'prod', release, runId: null, actor: actor.username });
+          if (!outcome.ok) {
+            throw new DomainError('deploy_failed', `the deploy of ${release.version} to PROD failed: ${outcome.error} (deployment ${outcome.deploymentId}); the incident is open again: fix the cause and deploy again`, {
+              deploymentId: outcome.deploymentId,
+            });
+          }
+          const publishNote = await repo.publish(release.tag, config.environments.prod.line, release.commit);
+          // After the deploy, not before: an analyzer backed by a language model must not delay an emergency.
+          const { analysis, diff } = await analyse(repo, bug, release.bugs[0]?.commits ?? commits);
           const deployed: HotfixDeploy = {
             mode: 'driver',
             at: clock.now().toISOString(),
@@ -582,13 +614,20 @@ export function createHotfixService(deps: HotfixDeps) {
             releaseId: release.id,
             deploymentId: outcome.deploymentId,
           };
-          await recordDeployed(trx, actor, config, fresh, bug, deployed, followUp, { ai_fix_diff: diff, analysis, release_id: release.id });
-          if (publishNote) await record(trx, system, TONIC, 'publish_note', fresh, { note: publishNote }, clock.now());
-        });
-      } catch (error) {
-        await deployFailed(config, actor, id, error);
-        throw error;
-      }
+          await db.transaction().execute(async (trx) => {
+            const fresh = await loadIncident(trx, system, id);
+            await recordDeployed(trx, actor, config, fresh, bug, deployed, followUp, { ai_fix_diff: diff, analysis, release_id: release.id });
+            if (publishNote) await record(trx, system, TONIC, 'publish_note', fresh, { note: publishNote }, clock.now());
+          });
+          await held.describe(`emergency hotfix ${id}: checks after ${release.version} went to PROD`);
+          // Smoke (and the watch window) as after a scheduled deploy, still under the lock; a rollback runs inside it.
+          const checked = await deps.postDeploy.verify({ system, env: 'prod', deploymentId: outcome.deploymentId, version: release.version, commit: release.commit, baseline, actor: TONIC });
+          await recordPostDeploy(config, id, deployed, checked);
+        } catch (error) {
+          await deployFailed(config, actor, id, error);
+          throw error;
+        }
+      });
       return reload(config, id, actor.username);
     },
 
@@ -667,57 +706,59 @@ export function createHotfixService(deps: HotfixDeps) {
         });
         return reload(config, id, actor.username);
       }
-      const decided = uatFollowUpMode(await versions.relate(system, envs.uat.commit, deployed.baseCommit));
-      await db.transaction().execute(async (trx) => {
-        const fresh = await loadIncident(trx, system, id);
-        const now = parseFollowUp(fresh);
-        if (now?.status === 'running' || now?.status === 'done') throw new DomainError('conflict', `hotfix ${id}: the UAT follow-up is ${now.status}`);
-        await change(trx, fresh, { uat_follow_up: JSON.stringify({ ...current, ...decided, status: 'running', error: null, conflictFiles: [] }) }, clock.now());
-        await record(trx, system, actor.username, 'uat_follow_up_started', fresh, { ...decided }, clock.now());
-      });
-      try {
-        let release: ReleaseView;
-        if (decided.mode === 'update') {
-          const hotfixRelease = deployed.releaseId ? await releases.get(db, system, deployed.releaseId) : undefined;
-          if (!hotfixRelease) {
-            throw new DomainError('validation_failed', `hotfix ${id} was deployed to PROD by hand, so Tonic has no release to put on UAT: update UAT by hand and record it (tonic hotfix uat-follow-up ${id} --commit SHA)`);
-          }
-          release = hotfixRelease;
-        } else {
-          if (!envs.uat.commit) throw new DomainError('flow_unavailable', "UAT's commit is not recorded: record it (tonic env record --env uat) to cherry-pick onto it");
-          release = await cherryPickRelease(config, repo, row, bug, deployed, { commit: envs.uat.commit, version: envs.uat.version });
-        }
-        const outcome = await underLock(system, actor, `emergency hotfix ${id}: UAT follow-up (${release.version})`, () =>
-          deployments.deploy({ system, env: 'uat', release, runId: null, actor: actor.username }),
-        );
-        if (!outcome.ok) {
-          throw new DomainError('deploy_failed', `the deploy of ${release.version} to UAT failed: ${outcome.error} (deployment ${outcome.deploymentId}); run the follow-up again once fixed`, {
-            deploymentId: outcome.deploymentId,
-          });
-        }
-        const publishNote = await repo.publish(release.tag, config.environments.uat.line, release.commit);
+      // The system's deploy lock for the whole follow-up (refused with who and what while another deploy holds it).
+      await deps.deployLock.withLock({ system, holder: actor.username, purpose: `emergency hotfix ${id}: UAT follow-up` }, async (held) => {
+        const decided = uatFollowUpMode(await versions.relate(system, envs.uat.commit, deployed.baseCommit));
         await db.transaction().execute(async (trx) => {
           const fresh = await loadIncident(trx, system, id);
-          const at = clock.now();
-          const done: UatFollowUp = {
-            ...decided,
-            status: 'done',
-            byHand: false,
-            releaseId: release.id,
-            deploymentId: outcome.deploymentId,
-            version: release.version,
-            commit: release.commit,
-            error: publishNote,
-            conflictFiles: [],
-            at: at.toISOString(),
-            by: actor.username,
-          };
-          await followUpDone(trx, actor, config, fresh, bug, done, at);
+          const now = parseFollowUp(fresh);
+          if (now?.status === 'running' || now?.status === 'done') throw new DomainError('conflict', `hotfix ${id}: the UAT follow-up is ${now.status}`);
+          await change(trx, fresh, { uat_follow_up: JSON.stringify({ ...current, ...decided, status: 'running', error: null, conflictFiles: [] }) }, clock.now());
+          await record(trx, system, actor.username, 'uat_follow_up_started', fresh, { ...decided }, clock.now());
         });
-      } catch (error) {
-        await followUpFailed(config, actor, id, error);
-        throw error;
-      }
+        try {
+          let release: ReleaseView;
+          if (decided.mode === 'update') {
+            const hotfixRelease = deployed.releaseId ? await releases.get(db, system, deployed.releaseId) : undefined;
+            if (!hotfixRelease) {
+              throw new DomainError('validation_failed', `hotfix ${id} was deployed to PROD by hand, so Tonic has no release to put on UAT: update UAT by hand and record it (tonic hotfix uat-follow-up ${id} --commit SHA)`);
+            }
+            release = hotfixRelease;
+          } else {
+            if (!envs.uat.commit) throw new DomainError('flow_unavailable', "UAT's commit is not recorded: record it (tonic env record --env uat) to cherry-pick onto it");
+            release = await cherryPickRelease(config, repo, row, bug, deployed, { commit: envs.uat.commit, version: envs.uat.version });
+          }
+          await held.describe(`emergency hotfix ${id}: UAT follow-up (${release.version} to UAT)`);
+          const outcome = await deployments.deploy({ system, env: 'uat', release, runId: null, actor: actor.username });
+          if (!outcome.ok) {
+            throw new DomainError('deploy_failed', `the deploy of ${release.version} to UAT failed: ${outcome.error} (deployment ${outcome.deploymentId}); run the follow-up again once fixed`, {
+              deploymentId: outcome.deploymentId,
+            });
+          }
+          const publishNote = await repo.publish(release.tag, config.environments.uat.line, release.commit);
+          await db.transaction().execute(async (trx) => {
+            const fresh = await loadIncident(trx, system, id);
+            const at = clock.now();
+            const done: UatFollowUp = {
+              ...decided,
+              status: 'done',
+              byHand: false,
+              releaseId: release.id,
+              deploymentId: outcome.deploymentId,
+              version: release.version,
+              commit: release.commit,
+              error: publishNote,
+              conflictFiles: [],
+              at: at.toISOString(),
+              by: actor.username,
+            };
+            await followUpDone(trx, actor, config, fresh, bug, done, at);
+          });
+        } catch (error) {
+          await followUpFailed(config, actor, id, error);
+          throw error;
+        }
+      });
       return reload(config, id, actor.username);
     },
 

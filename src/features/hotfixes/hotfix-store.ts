@@ -27,6 +27,17 @@ export type HotfixDeploy = {
   version: string | null;
   releaseId: number | null;
   deploymentId: number | null;
+  /** What the checks after a deploy by the driver found (smoke, the watch window, a rollback). */
+  postDeploy?: HotfixPostDeploy;
+};
+
+export type HotfixPostDeploy = {
+  outcome: 'clean' | 'alerted' | 'rolled_back';
+  detail: string;
+  smoke: { ok: boolean; passed: number; steps: number } | null;
+  monitoring: 'clean' | 'alert' | 'rollback' | 'unavailable' | null;
+  rollbackId: number | null;
+  at: string;
 };
 
 /** The UAT follow-up (SEED.md: cherry-pick if UAT is ahead, else update UAT), tracked until done. */

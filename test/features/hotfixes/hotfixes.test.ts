@@ -6,10 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
+import { parseConfig } from '../../../src/config/load-config.ts';
 import { NO_FREEZE_CONFIG, type FreezeConfig } from '../../../src/features/freezes/freeze-rules.ts';
 import { DomainError } from '../../../src/shared/errors.ts';
 import { DIALECTS } from '../../support/databases.ts';
 import { startTestEnvironments, type TestEnvironments } from '../../support/environments.ts';
+import { eventually } from '../../support/processes.ts';
 import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
 import { createTestTonic, testSystem, type TestTonic } from '../../support/test-tonic.ts';
 
@@ -27,7 +29,28 @@ type World = {
 };
 
 /** main at v1.0.0 on PROD; UAT on the same commit, or (uatAhead) on develop's v1.1.0. */
-async function setup(dialect: (typeof DIALECTS)[number], options: { uatAhead?: boolean; freeze?: FreezeConfig; now?: string } = {}): Promise<World> {
+/** The system's smoke section as a user writes it (log in, then list orders), through the real config loader. */
+function smokeConfigured(envs: TestEnvironments, onFailure: 'rollback' | 'alert') {
+  const system = {
+    name: 'shop',
+    timeZone: 'Asia/Hong_Kong',
+    schedule: { t1: '20:00', t2: '22:00' },
+    environments: { uat: { url: envs.config.uat.url, line: 'develop' }, prod: { url: envs.config.prod.url, line: 'main' } },
+    smoke: {
+      onFailure,
+      steps: [
+        { name: 'login', request: { method: 'POST', path: '/api/login', json: { user: 'admin', password: 'secret' } }, capture: { token: '$.token' }, expect: { status: 200 } },
+        { name: 'orders', request: { path: '/api/orders', headers: { Authorization: 'Bearer {{token}}' } }, expect: { status: 200 } },
+      ],
+    },
+  };
+  return { smoke: parseConfig(JSON.stringify({ systems: [system] }), 'test.yaml').systems[0]!.smoke };
+}
+
+async function setup(
+  dialect: (typeof DIALECTS)[number],
+  options: { uatAhead?: boolean; freeze?: FreezeConfig; now?: string; smoke?: 'rollback' | 'alert'; deployTimeoutMs?: number } = {},
+): Promise<World> {
   const repo = await createTestRepo();
   const base = await repo.commit('app 1.0.0', { 'app.txt': APP });
   await repo.git('tag', '-a', 'v1.0.0', '-m', 'v1.0.0');
@@ -35,13 +58,20 @@ async function setup(dialect: (typeof DIALECTS)[number], options: { uatAhead?: b
   const ahead = await repo.commit('feature for 1.1.0', { 'feature.txt': 'new feature\n' });
   await repo.git('tag', '-a', 'v1.1.0', '-m', 'v1.1.0');
   await repo.git('checkout', '-q', 'main');
-  const envs = await startTestEnvironments();
+  const envs = await startTestEnvironments(options.deployTimeoutMs ? { timeoutMs: options.deployTimeoutMs } : {});
   let t: TestTonic;
   try {
     t = await createTestTonic({
       dialect,
       now: options.now ?? START,
-      systems: [testSystem({ repositoryPath: repo.path, environments: envs.config, ...(options.freeze ? { freeze: options.freeze } : {}) })],
+      systems: [
+        testSystem({
+          repositoryPath: repo.path,
+          environments: envs.config,
+          ...(options.freeze ? { freeze: options.freeze } : {}),
+          ...(options.smoke ? smokeConfigured(envs, options.smoke) : {}),
+        }),
+      ],
     });
   } catch (error) {
     await envs.close();
@@ -145,7 +175,7 @@ for (const dialect of DIALECTS) {
       assert.equal(deployed.status, 'deployed');
       assert.equal(deployed.deploy?.mode, 'driver');
       assert.equal(deployed.deploy?.version, 'v1.0.1', "patch bump of PROD's v1.0.0");
-      assert.deepEqual(w.envs.running('prod'), { version: 'v1.0.1', commit: deployed.deploy!.commit });
+      assert.deepEqual(w.envs.running('prod'), { version: 'v1.0.1', commit: deployed.deploy!.commit, bad: false });
       assert.equal(w.envs.running('uat'), null, 'UAT untouched by the PROD deploy');
       assert.match(await w.repo.git('show', 'v1.0.1:app.txt'), /line 3 fixed/);
       assert.equal(await w.repo.git('rev-parse', 'v1.0.1^{commit}^'), w.base, 'the release is PROD commit + the fix');
@@ -445,6 +475,100 @@ for (const dialect of DIALECTS) {
       assert.equal(failed.uatFollowUp?.status, 'failed');
       const byHand = await tonic.hotfixes.uatFollowUp(w.t.actors.admin, 'shop', incident.id, { commit: w.ahead, version: 'v1.1.0-hf' });
       assert.deepEqual([byHand.uatFollowUp?.status, byHand.uatFollowUp?.byHand], ['done', true]);
+    });
+
+    test('one deploy at a time: a hotfix deploy (and its UAT follow-up) is refused while a rollback or a T2 run holds the deploy lock, naming who and what', async () => {
+      const w = await world({ deployTimeoutMs: 2_000 });
+      const { tonic } = w.t;
+      const incident = await openWithFix(w, 'critical');
+      await tonic.hotfixes.notify(w.t.actors.admin, 'shop', incident.id, { people: ['manager'] });
+
+      // A real rollback of PROD holds the lock while its deploy hangs (until the driver's 2 s timeout).
+      w.envs.hang('prod');
+      const rollback = tonic.rollbacks.request(w.t.actors.admin, 'shop', { env: 'prod', to: 'v1.1.0', impact: 'regression', reason: 'orders fail' });
+      await eventually('the rollback holds the lock', async () => {
+        const state = await tonic.lock.current('shop');
+        return state.inProgress && /^rollback \d+/.test(state.purpose) ? state : null;
+      });
+      const byRollback = await refused(tonic.hotfixes.deploy(w.t.actors.admin, 'shop', incident.id), 'deploy_in_progress', /^admin is deploying rollback \d+ \(prod: v1\.0\.0 → v1\.1\.0\) since 2026-11-26 12:00/);
+      assert.equal(byRollback.details?.holder, 'admin');
+      const still = await tonic.hotfixes.get(w.t.actors.viewer, 'shop', incident.id);
+      assert.equal(still.status, 'open', 'a refused deploy leaves the incident as it was');
+      assert.equal(still.deploy, null);
+      await rollback.catch(() => undefined);
+      w.envs.hang('prod', false);
+      assert.equal((await tonic.lock.current('shop')).inProgress, false);
+      await tonic.environments.record(w.t.actors.admin, 'shop', 'prod', { version: 'v1.0.0', commit: w.base });
+
+      // A T2 run holds the lock as the pipeline does (holder tonic, the run's purpose).
+      let finish!: () => void;
+      const t2 = tonic.lock.withLock({ system: 'shop', holder: 'tonic', purpose: 'T2 run 12: v1.0.1 to prod', runId: null }, () => new Promise<void>((ok) => (finish = ok)));
+      try {
+        await refused(tonic.hotfixes.deploy(w.t.actors.admin, 'shop', incident.id), 'deploy_in_progress', /^tonic is deploying T2 run 12: v1\.0\.1 to prod since /);
+      } finally {
+        finish();
+        await t2;
+      }
+      const deployed = await tonic.hotfixes.deploy(w.t.actors.admin, 'shop', incident.id);
+      assert.equal(deployed.status, 'deployed');
+      assert.equal((await tonic.lock.current('shop')).inProgress, false, 'released after the deploy');
+
+      // The UAT follow-up takes the lock for its whole deploy too.
+      let release!: () => void;
+      const other = tonic.lock.withLock({ system: 'shop', holder: 'alice', purpose: 'rollback 9' }, () => new Promise<void>((ok) => (release = ok)));
+      try {
+        await refused(tonic.hotfixes.uatFollowUp(w.t.actors.admin, 'shop', incident.id, {}), 'deploy_in_progress', /^alice is deploying rollback 9/);
+      } finally {
+        release();
+        await other;
+      }
+      const pending = await tonic.hotfixes.get(w.t.actors.viewer, 'shop', incident.id);
+      assert.equal(pending.uatFollowUp?.status, 'pending', 'refused before it started');
+      const done = await tonic.hotfixes.uatFollowUp(w.t.actors.admin, 'shop', incident.id, {});
+      assert.equal(done.uatFollowUp?.status, 'done');
+    });
+
+    test('smoke runs right after a hotfix deploy: passed, the checklist item is ticked by the system', async () => {
+      const w = await world({ smoke: 'rollback' });
+      const { tonic } = w.t;
+      const incident = await openWithFix(w, 'critical');
+      await tonic.hotfixes.notify(w.t.actors.admin, 'shop', incident.id, { people: ['manager'] });
+      const deployed = await tonic.hotfixes.deploy(w.t.actors.admin, 'shop', incident.id);
+      assert.equal(deployed.status, 'deployed');
+      const smoke = item(deployed, 'smoke_test');
+      assert.deepEqual([smoke.done, smoke.by, smoke.bySystem], [true, 'tonic', true]);
+      assert.match(smoke.note ?? '', /smoke passed 2\/2 steps on PROD after v1\.0\.1/);
+      assert.deepEqual([deployed.deploy?.postDeploy?.outcome, deployed.deploy?.postDeploy?.smoke], ['clean', { ok: true, passed: 2, steps: 2 }]);
+      const [deployment] = await tonic.deployments.list(w.t.actors.viewer, 'shop', { limit: 1 });
+      assert.equal(deployment?.id, deployed.deploy?.deploymentId);
+      assert.deepEqual(deployment?.smoke?.steps.map((s) => [s.name, s.result]), [['login', 'pass'], ['orders', 'pass']], 'the steps ran against PROD for real');
+      assert.deepEqual(await tonic.rollbacks.list(w.t.actors.viewer, 'shop', { limit: 10 }), []);
+    });
+
+    test('a bad hotfix version fails smoke on PROD and is rolled back per smoke.onFailure; the incident records it and is open again', async () => {
+      const w = await world({ smoke: 'rollback' });
+      const { tonic } = w.t;
+      const incident = await openWithFix(w, 'critical');
+      await tonic.hotfixes.notify(w.t.actors.admin, 'shop', incident.id, { people: ['manager'] });
+      w.envs.markBad('v1.0.1');
+      const after = await tonic.hotfixes.deploy(w.t.actors.admin, 'shop', incident.id);
+      assert.deepEqual(w.envs.deploys(), ['prod v1.0.1', 'prod v1.0.0']);
+      assert.equal(w.envs.running('prod')?.version, 'v1.0.0', 'PROD runs what it ran before the hotfix');
+      assert.equal(after.status, 'open', 'open again: fix the cause and deploy again');
+      assert.equal(after.uatFollowUp, null, 'nothing to follow up on UAT');
+      assert.equal(item(after, 'smoke_test').done, false);
+      const [rollback] = await tonic.rollbacks.list(w.t.actors.viewer, 'shop', { limit: 10 });
+      assert.equal(rollback?.trigger, 'smoke');
+      assert.deepEqual([rollback?.deployed.version, rollback?.target.version], ['v1.0.1', 'v1.0.0']);
+      assert.deepEqual(after.deploy?.postDeploy && [after.deploy.postDeploy.outcome, after.deploy.postDeploy.rollbackId, after.deploy.postDeploy.smoke?.ok], ['rolled_back', rollback?.id, false]);
+      assert.match(after.deploy?.postDeploy?.detail ?? '', /smoke step "orders" failed after v1\.0\.1 went to prod: expected status 200, got status 500/);
+      const bug = await tonic.bugs.get(w.t.actors.viewer, 'shop', incident.bug.id);
+      assert.equal(bug.status, 'submitted', 'back where the hotfix took it from');
+      assert.deepEqual([bug.history.at(-1)?.action, bug.history.at(-1)?.from, bug.history.at(-1)?.to], ['rollback', 'deployed_prod', 'submitted']);
+      assert.equal((await messages(w, 'smoke.failed')).length, 1);
+      assert.equal((await messages(w, 'rollback.executed')).length, 1);
+      assert.equal((await tonic.lock.current('shop')).inProgress, false);
+
     });
   });
 }
