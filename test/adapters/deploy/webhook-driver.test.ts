@@ -149,7 +149,7 @@ describe('webhook driver', () => {
     const r = await receiver(() => undefined); // reads the request, never responds
     const { error, ms } = await deploy(r.url, { timeoutMs: 800 });
     assert.ok(error instanceof DeployFailure, String(error));
-    assert.match(error.message, /the deploy did not finish within 1 s \(POST http:\/\/127\.0\.0\.1:\d+ was still waiting for an answer\)/);
+    assert.match(error.message, /no answer in time/);
     assert.ok(ms < 3_000, `gave up after ${ms} ms`);
     assert.equal(r.received.length, 1);
   });
