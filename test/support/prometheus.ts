@@ -45,13 +45,13 @@ or point TONIC_TEST_PROMETHEUS at a prometheus binary.`);
   }
 }
 
-/** One scrape job per target, so a target may carry its own path and scheme. */
+/** One scrape job per target, named target0, target1, …, so a target may carry its own path and scheme. */
 function scrapeConfigs(targets: readonly string[]): string {
   if (targets.length === 0) return 'scrape_configs: []\n';
   const jobs = targets.map((target, i) => {
     const url = new URL(target.includes('://') ? target : `http://${target}/metrics`);
     return [
-      `  - job_name: target-${i}`,
+      `  - job_name: target${i}`,
       `    scheme: ${url.protocol.replace(':', '')}`,
       `    metrics_path: ${JSON.stringify(url.pathname || '/metrics')}`,
       `    static_configs:`,
