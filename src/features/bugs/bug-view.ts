@@ -90,6 +90,36 @@ export function toBugSummary(r: BugSummaryRow, timeZone: string): BugSummary {
   };
 }
 
+const json = JSON.stringify;
+
+type BugFactsOfRow = { id: number; status: BugStatus; fixFlow: FixFlow | null; severity: Severity; fixAttachedBy: string | null };
+
+/** What the actions a person may take depend on, from a row. */
+function factsOfRow(r: BugSummaryRow): BugFactsOfRow {
+  return { id: r.id, status: r.status as BugStatus, fixFlow: r.fix_flow as FixFlow | null, severity: r.severity as Severity, fixAttachedBy: r.fix_attached_by };
+}
+
+/**
+ * A list page as JSON text, written straight from the rows: the same document as
+ * `JSON.stringify({ items: rows.map((r) => ({ ...toBugSummary(r, timeZone), allowedActions })), nextCursor })`,
+ * key for key, without building the objects first. The JSON columns (services, fix refs, conflict)
+ * are embedded as stored: Tonic writes them with JSON.stringify. The bug list is the hottest read
+ * of the API (every dashboard refresh); decision record 0022.
+ */
+export function bugPageJson(rows: readonly BugSummaryRow[], timeZone: string, actionsOf: (bug: BugFactsOfRow) => readonly PersonAction[], nextCursor: string | null): string {
+  let items = '';
+  for (const r of rows) {
+    const runsAtLocal = r.runs_at ? formatLocal(new Date(r.runs_at), timeZone) : null;
+    items +=
+      `${items ? ',' : ''}{"id":${json(r.id)},"system":${json(r.system)},"title":${json(r.title)},"severity":${json(r.severity)},"status":${json(r.status)}` +
+      `,"foundInEnv":${json(r.found_in_env)},"module":${json(r.module)},"services":${r.services},"fixFlow":${json(r.fix_flow)},"flowReason":${json(r.flow_reason)}` +
+      `,"flowHold":${json(r.flow_hold)},"flowOverrideReason":${json(r.flow_override_reason)},"reporter":${json(r.reporter)},"fixAttachedBy":${json(r.fix_attached_by)}` +
+      `,"fixRefs":${r.fix_refs},"conflict":${r.conflict || 'null'},"releaseId":${json(r.release_id)},"runsAt":${json(r.runs_at)},"runsAtLocal":${json(runsAtLocal)}` +
+      `,"version":${json(r.version)},"createdAt":${json(r.created_at)},"updatedAt":${json(r.updated_at)},"allowedActions":${json(actionsOf(factsOfRow(r)))}}`;
+  }
+  return `{"items":[${items}],"nextCursor":${json(nextCursor)}}`;
+}
+
 /** Opaque cursor for keyset pagination, newest first. */
 export function encodeCursor(id: number): string {
   return Buffer.from(JSON.stringify({ before: id })).toString('base64url');
