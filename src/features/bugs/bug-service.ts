@@ -175,7 +175,7 @@ export function createBugService({ db, bugs, environments, systems, identity, au
     pending.history.push({ bugId: bug.id, entry: { action: step.action, from: bug.status, to, actor: actor.username, reason, data, at: iso } });
     pending.audit.push({ stream: config.name, actor: actor.username, action: `bug.${step.action}`, subject: `bug:${bug.id}`, data: { from: bug.status, to, reason, ...data }, at });
     // The row as the update left it, without reading it back.
-    const view = toBugView({ ...row, ...changes, version: row.version + 1, updated_at: iso }, config.timeZone);
+    const view = toBugView({ ...row, ...changes, version: row.version + 1, updated_at: iso }, config.timeZone, changes.analysis === undefined ? bug.analysis : undefined);
     if (step.event) {
       pending.outbox.push({
         system: config.name,

@@ -51,8 +51,12 @@ export const SUMMARY_COLUMNS = [
 export type BugSummaryRow = Pick<BugRow, (typeof SUMMARY_COLUMNS)[number]>;
 export type BugSummary = Omit<BugView, 'description' | 'analysis' | 'validationSteps' | 'aiFixDiff'>;
 
-export function toBugView(r: BugRow, timeZone: string): BugView {
-  const analysis = r.analysis ? (JSON.parse(r.analysis) as Record<string, unknown>) : null;
+/**
+ * `parsedAnalysis`: the row's analysis already parsed (a view of the same row before a change that
+ * left the analysis alone), so a long analysis is not parsed twice in one change.
+ */
+export function toBugView(r: BugRow, timeZone: string, parsedAnalysis?: Record<string, unknown> | null): BugView {
+  const analysis = parsedAnalysis !== undefined ? parsedAnalysis : r.analysis ? (JSON.parse(r.analysis) as Record<string, unknown>) : null;
   return { ...toBugSummary(r, timeZone), description: r.description, analysis, validationSteps: validationStepsOf(analysis), aiFixDiff: r.ai_fix_diff };
 }
 
