@@ -5,6 +5,7 @@
  * at a time, with the exact reverse order for rollback. No I/O.
  */
 import picomatch from 'picomatch';
+import type { SmokeReport } from '../smoke/smoke-rules.ts';
 
 /** A service as the ordering rules see it. */
 export type ServiceNode = { name: string; dependsOn: readonly string[]; migrations: boolean };
@@ -30,6 +31,34 @@ export type ServicePlan = {
   why: string;
 };
 
+/** One service of a deployment: where it stands, and what its checks said. */
+export type ServiceStep = {
+  service: string;
+  status: ServiceStatus;
+  migrations: boolean;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** The health check's answer, or why it failed. */
+  health: string | null;
+  /** Its own smoke steps, when it has any. */
+  smoke: SmokeReport | null;
+  /** Why this service failed (its deploy, health check or smoke steps). */
+  error: string | null;
+  /** Undone after a failure (its own or a later service's): back to the previous release, validated. */
+  rollback: { startedAt: string; finishedAt: string | null; ok: boolean | null; detail: string } | null;
+};
+
+/** The services part of a deployment record: the plan shown before it started, and each service's progress. */
+export type DeploymentServices = ServicePlan & { steps: ServiceStep[] };
+
+/** A fresh record of a plan: every service pending. */
+export function pendingSteps(plan: ServicePlan, migrations: ReadonlySet<string>): DeploymentServices {
+  return {
+    ...plan,
+    steps: plan.order.map((service) => ({ service, status: 'pending', migrations: migrations.has(service), startedAt: null, finishedAt: null, health: null, smoke: null, error: null, rollback: null })),
+  };
+}
+
 // ---- Which services a change touches --------------------------------------------------------------
 
 /** Globs (relative to the repository root; `**` any folders, `*` within a name) → matcher. */
@@ -48,6 +77,15 @@ export function servicesTouched(files: readonly string[], services: readonly { n
     for (const owner of owners) touched.add(owner.name);
   }
   return { services: [...touched].sort(), unclaimed };
+}
+
+/**
+ * A bug's services once its fix's files are known: those named by hand stay, and every service the
+ * files touch is added (a fix that grew to another service deploys it too). Hand-named first, then
+ * the derived ones by name.
+ */
+export function withTouchedServices(current: readonly string[], files: readonly string[], services: readonly { name: string; paths: readonly string[] }[]): string[] {
+  return [...new Set([...current, ...servicesTouched(files, services).services])];
 }
 
 /** The globs of a service that match none of `files` (a typo, or a folder that moved): warnings at load. */
@@ -164,6 +202,16 @@ export function planDeploy(services: readonly ServiceNode[], touched: readonly s
       ? `${direction === 'deploy' ? 'the release touches' : 'the rollback undoes'} ${forward.join(', ')}${forward.length < services.length ? `; ${services.length - forward.length} other service(s) unchanged` : ''}`
       : `${direction === 'deploy' ? 'the release' : 'the rollback'} touches no single service's files: every service goes`;
   return direction === 'deploy' ? { direction, order: forward, rollbackOrder: [...forward].reverse(), why } : { direction, order: [...forward].reverse(), rollbackOrder: [], why };
+}
+
+/** "api healthy, web deploying, admin pending": where each service of a deployment stands, in plan order. */
+export function describeProgress(services: Pick<DeploymentServices, 'steps'>): string {
+  return services.steps.map((s) => `${s.service} ${s.status.replace('_', ' ')}`).join(', ');
+}
+
+/** Every service of a system in deploy order (release notes list fixes in it); none for a system of one service. */
+export function serviceOrderOf(config: { services?: readonly ServiceNode[] }): string[] | undefined {
+  return config.services ? deployOrder(config.services, config.services.map((s) => s.name)) : undefined;
 }
 
 /** "api → web (rollback: web → api)" for run reports and messages. */
