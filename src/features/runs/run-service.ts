@@ -207,7 +207,7 @@ export function createRunService(deps: RunDeps) {
     if (plan) report.step(`deploy plan of ${release.version} to ${env}: ${describePlan(plan)}; ${plan.why}`);
     const planned = report.releases.find((r) => r.id === release.id && r.env === env);
     if (plan && planned) planned.services = plan;
-    const purpose = `${run.slot.toUpperCase()} run ${run.id}: ${release.version} to ${env}${plan ? ` (${describePlan(plan)})` : ''}`;
+    const purpose = `${run.slot.toUpperCase()} run ${run.id}: ${release.version} to ${env}${plan ? `, services ${plan.order.join(' → ')}` : ''}`;
     const { outcome, baseline } = await deps.lock.withLock({ system: run.system, holder: PIPELINE, purpose, runId: run.id }, async (held) => {
       await held.describe(purpose);
       const baseline = await deps.postDeploy.prepare({ system: run.system, env });

@@ -289,12 +289,12 @@ for (const dialect of DIALECTS) {
       });
       assert.equal(lock.holder, 'tonic');
       assert.deepEqual(statuses(lock.deployment.services), [['api', 'healthy'], ['web', 'deploying']]);
-      assert.match(lock.message, /^tonic is deploying T1 run \d+: v1\.0\.1 to uat \(services api → web \(rollback order: web → api\)\) since .* \(deployment \d+ to uat: api healthy, web deploying\); try again when it finishes$/);
+      assert.match(lock.message, /^tonic is deploying T1 run \d+: v1\.0\.1 to uat, services api → web since .* \(deployment \d+ to uat: api healthy, web deploying\); try again when it finishes$/);
 
       const rollback = await w.api.request('admin', 'POST', '/api/v1/systems/shop/rollbacks', { env: 'uat', impact: 'regression', reason: 'now', to: 'v0.9.0' });
       assert.equal(rollback.status, 409, JSON.stringify(rollback.body));
       assert.equal(rollback.body.code, 'deploy_in_progress');
-      assert.match(rollback.body.detail, /^tonic is deploying T1 run \d+: v1\.0\.1 to uat .*web deploying/);
+      assert.match(rollback.body.detail, /^tonic is deploying T1 run \d+: v1\.0\.1 to uat, services api → web since .*web deploying/);
       const hotfix = await w.api.request('admin', 'POST', `/api/v1/systems/shop/hotfixes/${incident.id}/deploy`, {});
       assert.equal(hotfix.status, 409, JSON.stringify(hotfix.body));
       assert.equal(hotfix.body.code, 'deploy_in_progress');
