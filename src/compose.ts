@@ -47,6 +47,7 @@ import { createRunStore } from './features/runs/run-store.ts';
 import { createScheduler } from './features/runs/scheduler.ts';
 import { createSmokeRunner } from './features/smoke/smoke-runner.ts';
 import { createSmokeService } from './features/smoke/smoke-service.ts';
+import { createServiceDeployer } from './features/services/service-deployer.ts';
 import { createSessionService } from './features/sessions/session-service.ts';
 import { createSessionStore } from './features/sessions/session-store.ts';
 import { createSystemRegistry } from './features/systems/system-registry.ts';
@@ -93,23 +94,26 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
   const releases = createReleaseStore();
   const deploymentStore = createDeploymentStore();
   const workdirOf = (system: string) => systems.get(system).repositoryPath ?? home;
+  const drivers = createDeployDrivers();
+  const smokeRunner = createSmokeRunner({ clock });
   const deployments = createDeploymentService({
     db,
     deployments: deploymentStore,
     environments: environmentStore,
     systems,
-    drivers: createDeployDrivers(),
+    drivers,
     audit,
     outbox,
     clock,
     workdirOf,
     identity,
+    services: createServiceDeployer({ db, deployments: deploymentStore, drivers, smoke: smokeRunner, audit, clock, repositories, workdirOf }),
   });
   const freezes = createFreezeService({ db, store: createFreezeStore(), systems, identity, audit, outbox, clock, environment: freezeEnvironment });
   const monitoring = createMonitoringService({ db, store: createMonitoringStore(), systems, providers: createMetricsProviders(), audit, outbox, clock, identity, sleep });
   const monitorInUse: Monitor = monitor ?? monitoring;
   const lock = createDeployLock({ db, locks: createDeployLockStore(), deployments: deploymentStore, systems, audit, outbox, clock, instance: instanceId, leaseMs });
-  const smoke = createSmokeService({ db, deployments: deploymentStore, systems, audit, outbox, clock, runner: createSmokeRunner({ clock }), workdirOf });
+  const smoke = createSmokeService({ db, deployments: deploymentStore, systems, audit, outbox, clock, runner: smokeRunner, workdirOf });
   const rollbacks = createRollbackService({
     db,
     rollbacks: createRollbackStore(),

@@ -15,6 +15,7 @@ import type { HotfixDetail } from '../features/hotfixes/hotfix-service.ts';
 import type { HotfixSummary } from '../features/hotfixes/hotfix-store.ts';
 import type { ReleaseView } from '../features/releases/release-store.ts';
 import type { RunView } from '../features/runs/run-store.ts';
+import type { ServicePlan } from '../features/services/service-rules.ts';
 
 export type Bug = BugView;
 export type BugWithHistory = BugView & { history: HistoryEntry[] };
@@ -62,7 +63,9 @@ export type DeploymentWithLog = DeploymentView & { log: LogLine[] };
 /** GET /systems/{s}/plan (and POST /runs/{slot} with dryRun): what the next T1 and T2 will do. */
 export type PlanBug = { id: number; title: string; action: string; reason: string | null };
 export type PlanSlot = { at: string; atLocal: string; freeze?: { full: boolean; modules: string[]; detail: string } | null; bugs: PlanBug[] };
-export type Plan = { system: string; versionCheck: FlowChoice; t1: PlanSlot; t2: PlanSlot };
+/** Multi-service systems: a deploy the next T1 or T2 would make, service by service. */
+export type PlanDeploy = ServicePlan & { slot: 't1' | 't2'; env: 'uat' | 'prod'; what: string; release: string | null; bugs: number[] };
+export type Plan = { system: string; versionCheck: FlowChoice; t1: PlanSlot; t2: PlanSlot; deploys?: PlanDeploy[] };
 
 export type Hotfix = HotfixDetail;
 export type HotfixListItem = HotfixSummary;

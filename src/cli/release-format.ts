@@ -2,6 +2,7 @@
  * How releases and deployments read on a terminal: the tables, a release with its bugs and notes,
  * a deployment with its log. Pure.
  */
+import { describePlan } from '../features/services/service-rules.ts';
 import type { Deployment, DeploymentWithLog, Release } from './api-types.ts';
 import { formatClock, formatInstant, formatTable, indent, orDash, shortCommit } from './table.ts';
 
@@ -31,6 +32,7 @@ export function formatReleaseDetail(release: Release): string[] {
     ['run', orDash(idText(release.runId))],
     ['created', formatInstant(release.createdAt)],
   ];
+  if (release.services.length > 0) fields.push(['services', release.services.join(', ')]);
   const lines = [`release ${release.id}: ${release.version}`, ...formatTable(fields), '', 'bugs'];
   if (release.bugs.length === 0) lines.push('  none');
   else lines.push(...indent(formatTable(release.bugs.map((b) => [`#${b.id}`, b.commits.map(shortCommit).join(', ') || '-']))));
@@ -65,6 +67,22 @@ export function formatDeploymentDetail(deployment: DeploymentWithLog): string[] 
   if (deployment.error) fields.push(['error', deployment.error]);
   const heading = `deployment ${deployment.id}: release ${deployment.releaseId} to ${deployment.env}, ${deployment.status}`;
   const lines = [heading, ...formatTable(fields)];
+  const services = deployment.services;
+  if (services) {
+    lines.push('', `${describePlan(services)}: ${services.why}`);
+    lines.push(
+      ...indent(
+        formatTable(
+          services.steps.map((s) => [
+            s.service,
+            s.status,
+            s.error ?? s.health ?? '',
+            s.rollback ? `rollback: ${s.rollback.detail}` : '',
+          ]),
+        ),
+      ),
+    );
+  }
   const smoke = deployment.smoke;
   if (smoke) {
     lines.push('', `smoke: ${smoke.ok ? 'passed' : `failed at "${smoke.failedStep}"`}`);

@@ -3,6 +3,7 @@
  * did with each bug, and the runs table. Pure.
  */
 import type { RunSlot } from '../features/runs/run-store.ts';
+import { describePlan } from '../features/services/service-rules.ts';
 import type { Plan, PlanSlot, Run } from './api-types.ts';
 import { formatChecklistItems } from './checklist-format.ts';
 import { formatClock, formatInstant, formatTable, indent, orDash, truncate } from './table.ts';
@@ -14,6 +15,11 @@ export function formatPlan(plan: Plan, slots: readonly RunSlot[] = ['t1', 't2'])
   const lines = [`version check: ${plan.versionCheck.reason}`];
   if (plan.versionCheck.warning) lines.push(`warning: ${plan.versionCheck.warning}`);
   for (const slot of slots) lines.push('', ...formatPlanSlot(slot, plan[slot]));
+  const deploys = (plan.deploys ?? []).filter((d) => slots.includes(d.slot));
+  if (deploys.length > 0) {
+    lines.push('', 'deploys, service by service');
+    for (const d of deploys) lines.push(`  ${d.what}: ${describePlan(d)}`, `    ${d.why}`);
+  }
   return lines;
 }
 
@@ -47,7 +53,7 @@ export function formatRunDetail(run: Run): string[] {
   if (bugs.length === 0) lines.push('  none');
   else lines.push(...indent(formatTable(bugs.map((b) => [`#${b.id}`, b.outcome, b.reason ?? '']))));
   if (releases.length > 0) {
-    lines.push('', 'releases', ...indent(formatTable(releases.map((r) => [`release ${r.id}`, r.version, r.env, deployedLabel(r.deployed)]))));
+    lines.push('', 'releases', ...indent(formatTable(releases.map((r) => [`release ${r.id}`, r.version, r.env, deployedLabel(r.deployed), r.services ? describePlan(r.services) : '']))));
   }
   return lines;
 }

@@ -211,6 +211,64 @@ const SmokeSchema = Type.Object(
   { additionalProperties: false, description: "Smoke tests after every deploy and rollback (SEED.md's Smoke Test Sequence)." },
 );
 
+/** Smoke steps of one service (section services[].smoke): the same step shapes as the system's smoke. */
+const ServiceSmokeSchema = Type.Object(
+  {
+    baseUrl: Type.Optional(
+      Type.String({ minLength: 1, examples: ['http://{env}-api.shop.internal'], description: "Base URL of the steps; {env} is uat or prod, {url} the service's url in that environment. Default: the service's url." }),
+    ),
+    steps: Type.Optional(Type.Array(SmokeStepSchema, { minItems: 1, description: "Run right after this service's deploy and health check, before the next service; a failure stops the deploy and rolls back." })),
+    uat: Type.Optional(SmokePlanSchema),
+    prod: Type.Optional(SmokePlanSchema),
+  },
+  { additionalProperties: false, description: "This service's own smoke steps (SEED.md: validate between services); the system's smoke section still runs after the whole deploy." },
+);
+
+const ServiceEnvironmentSchema = Type.Object(
+  {
+    url: Type.Optional(Type.String({ format: 'uri', examples: ['http://10.0.0.7:8080'], description: "Where this service answers in this environment: the base of its smoke steps. Default: the environment's url." })),
+    deploy: Type.Optional(
+      Type.Union([CommandDeploySchema, WebhookDeploySchema], { description: "How a release is put on this service here. Default: the environment's deploy driver, with {service} naming this service." }),
+    ),
+    health: Type.Optional({
+      ...HealthSchema,
+      description: 'Checked after this service is deployed, before the next one goes (required when the system has more than one service).',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const ServiceSchema = Type.Object(
+  {
+    name: { ...Name, examples: ['api'], description: 'The service: lower-case letters, digits and dashes; in release notes as [name].' },
+    paths: Type.Array(Type.String({ minLength: 1 }), {
+      minItems: 1,
+      examples: [['services/api/**', 'shared/**']],
+      description: "Globs of this service's files in the repository (from its root; ** any folders, * within a name). A fix touching them deploys this service.",
+    }),
+    dependsOn: Type.Optional(Type.Array(Name, { examples: [['api']], description: 'Services that deploy before this one (SEED.md: backend before frontend, shared library before dependents). A cycle is refused.' })),
+    migrations: Type.Optional(Type.Boolean({ description: 'This service holds the database migrations: it deploys before every other service, and is rolled back last, with downMigration. Default false.' })),
+    downMigration: Type.Optional(
+      Type.Object(
+        {
+          command: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String(), { minItems: 1 })], {
+            examples: ['./scripts/migrate-down.sh {from} {to}'],
+            description: 'Run before this service goes back to the previous release in a rollback. Placeholders {from} {to} (versions), {env}, {service}, {version} {commit} (of the release undone).',
+          }),
+          workdir: Type.Optional(Type.String({ description: 'Working directory (default: the repository).' })),
+          timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400, description: 'Default 600.' })),
+        },
+        { additionalProperties: false, description: 'Required with migrations: true.' },
+      ),
+    ),
+    environments: Type.Optional(
+      Type.Object({ uat: Type.Optional(ServiceEnvironmentSchema), prod: Type.Optional(ServiceEnvironmentSchema) }, { additionalProperties: false, description: 'Deploy driver, health check and url of this service per environment.' }),
+    ),
+    smoke: Type.Optional(ServiceSmokeSchema),
+  },
+  { additionalProperties: false },
+);
+
 const RollbackSchema = Type.Object(
   {
     dbaContact: Type.Optional(Type.String({ minLength: 1, examples: ['dba@shop.example'], description: 'Who is engaged on a data-corruption rollback (name, e-mail or handle); named in the escalation message.' })),
@@ -454,6 +512,13 @@ export const SystemSchema = Type.Object(
     channels: Type.Optional(Type.Array(ChannelSchema, { description: 'Where this system\'s notifications go: Telegram, Slack, webhooks, email; which events, which language.' })),
     analyzer: Type.Optional(AnalyzerSchema),
     monitoring: Type.Optional(MonitoringSchema),
+    services: Type.Optional(
+      Type.Array(ServiceSchema, {
+        minItems: 1,
+        description:
+          'The services of this system (SEED.md Multi-Service Deploy; DESIGN.md decision 11). A release deploys the services its fixes touch, migrations first, then in dependency order, each checked (health, its smoke steps) before the next; the first failure rolls back what went, in reverse order. Without this section the system is one service.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -468,3 +533,4 @@ export const ConfigSchema = Type.Object(
 
 export type SystemConfigInput = Static<typeof SystemSchema>;
 export type ConfigInput = Static<typeof ConfigSchema>;
+export type ServiceInput = Static<typeof ServiceSchema>;

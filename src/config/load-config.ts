@@ -16,9 +16,10 @@ import { DEFAULT_HOTFIX_POLICY, type HotfixPolicy } from '../features/hotfixes/h
 import { ROLES, type Role } from '../features/identity/roles.ts';
 import { monitoringProblems, resolveMonitoringSettings, type MonitoringSettings } from '../features/monitoring/monitoring-rules.ts';
 import { isValidTimeZone, minutesBetween } from '../features/schedule/schedule-rules.ts';
-import { smokeStepProblems, type SmokeConfig, type SmokeExpect, type SmokeMethod, type SmokeStep } from '../features/smoke/smoke-rules.ts';
+import { checkServices } from '../features/services/service-config.ts';
+import { smokeStepProblems, type SmokeConfig, type SmokeExpect, type SmokeMethod, type SmokePlan, type SmokeStep } from '../features/smoke/smoke-rules.ts';
 import { splitCommand } from '../shared/split-command.ts';
-import { ConfigSchema, DEFAULT_NEVER_SEND, MonitoringSchema, type ConfigInput, type SystemConfigInput } from './config-schema.ts';
+import { ConfigSchema, DEFAULT_NEVER_SEND, MonitoringSchema, type ConfigInput, type ServiceInput, type SystemConfigInput } from './config-schema.ts';
 import { checkChannelDefaults, checkChannels, normaliseChannelDefaults, normaliseChannels, type ChannelConfig, type ChannelDefaults } from './channels-config.ts';
 
 export type SystemConfig = {
@@ -55,7 +56,28 @@ export type SystemConfig = {
   analyzer: AnalyzerConfig;
   /** Post-deploy monitoring with SEED.md's defaults filled in; absent means all defaults. */
   monitoring?: MonitoringSettings;
+  /**
+   * The system's services (section `services`), when it declares them: releases then deploy service
+   * by service. Absent: the system is one service, deployed by its environments' driver as before.
+   */
+  services?: ServiceConfig[];
 };
+
+/** One service of a multi-service system, with the environment's driver filled in where it has none. */
+export type ServiceConfig = {
+  name: string;
+  /** Globs of its files in the repository. */
+  paths: string[];
+  dependsOn: string[];
+  /** It holds the database migrations: deploys first, rolled back last with `downMigration`. */
+  migrations: boolean;
+  downMigration: { command: string[]; workdir: string | null; timeoutMs: number } | null;
+  environments: Record<'uat' | 'prod', ServiceEnvironmentConfig>;
+  /** Its own smoke steps per environment (base URL resolved); null when it has none. */
+  smoke: Record<'uat' | 'prod', SmokePlan> | null;
+};
+
+export type ServiceEnvironmentConfig = { url: string; deploy: DeployConfig | null; health: HealthConfig | null };
 
 export type DownMigrationConfig = { command: string[]; migrationPaths: string[]; workdir: string | null; timeoutMs: number };
 
@@ -222,6 +244,7 @@ function checkSystem(s: Partial<SystemConfigInput>, at: string, problems: string
   }
   checkAnalyzer(s.analyzer, `${at}.analyzer`, problems);
   checkChecklist(s.checklist, `${at}.checklist`, problems);
+  checkServices(s, at, problems);
   // Only a well-formed section: its shape problems are already reported by the schema.
   if (s.monitoring && Value.Check(MonitoringSchema, s.monitoring)) {
     for (const problem of monitoringProblems(s.monitoring)) problems.push(`${at}.monitoring.${problem}`);
@@ -355,6 +378,7 @@ function normalise(s: SystemConfigInput, baseDir: string, channels: ChannelDefau
     ...(s.smoke ? { smoke: smoke(s) } : {}),
     ...(s.rollback ? { rollback: rollback(s.rollback, baseDir) } : {}),
     ...(s.monitoring ? { monitoring: resolveMonitoringSettings(s.monitoring) } : {}),
+    ...(s.services ? { services: s.services.map((svc) => service(svc, s, baseDir)) } : {}),
   };
 }
 
@@ -406,24 +430,62 @@ function rollback(r: SystemConfigInput['rollback'], baseDir: string): RollbackCo
   };
 }
 
+type DeployInput = NonNullable<SystemConfigInput['environments']['uat']['deploy']>;
+type HealthInput = NonNullable<SystemConfigInput['environments']['uat']['health']>;
+
+function deployConfig(d: DeployInput, baseDir: string): DeployConfig {
+  return d.driver === 'command'
+    ? {
+        driver: 'command',
+        command: typeof d.command === 'string' ? splitCommand(d.command) : [...d.command],
+        workdir: d.workdir ? resolve(baseDir, d.workdir) : null,
+        timeoutMs: (d.timeoutSeconds ?? 600) * 1000,
+        env: { ...d.env },
+      }
+    : { driver: 'webhook', url: d.url, secret: d.secret, timeoutMs: (d.timeoutSeconds ?? 600) * 1000, pollIntervalMs: (d.pollIntervalSeconds ?? 5) * 1000 };
+}
+
+function healthConfig(h: HealthInput): HealthConfig {
+  return { url: h.url, expectStatus: h.expectStatus ?? 200, expectVersion: h.expectVersion ?? true, timeoutMs: (h.timeoutSeconds ?? 60) * 1000 };
+}
+
 function environment(e: SystemConfigInput['environments']['uat'], baseDir: string): EnvironmentConfig {
-  const d = e.deploy;
-  const deploy: DeployConfig | null = !d
-    ? null
-    : d.driver === 'command'
-      ? {
-          driver: 'command',
-          command: typeof d.command === 'string' ? splitCommand(d.command) : [...d.command],
-          workdir: d.workdir ? resolve(baseDir, d.workdir) : null,
-          timeoutMs: (d.timeoutSeconds ?? 600) * 1000,
-          env: { ...d.env },
-        }
-      : { driver: 'webhook', url: d.url, secret: d.secret, timeoutMs: (d.timeoutSeconds ?? 600) * 1000, pollIntervalMs: (d.pollIntervalSeconds ?? 5) * 1000 };
-  const h = e.health;
-  const health: HealthConfig | null = h
-    ? { url: h.url, expectStatus: h.expectStatus ?? 200, expectVersion: h.expectVersion ?? true, timeoutMs: (h.timeoutSeconds ?? 60) * 1000 }
-    : null;
-  return { url: e.url, line: e.line, deploy, health };
+  return { url: e.url, line: e.line, deploy: e.deploy ? deployConfig(e.deploy, baseDir) : null, health: e.health ? healthConfig(e.health) : null };
+}
+
+/**
+ * A service with what it does not say filled in from its system: the environment's deploy driver
+ * (its command gets {service}), the environment's url, and (a system of one service) its health check.
+ */
+function service(svc: ServiceInput, s: SystemConfigInput, baseDir: string): ServiceConfig {
+  const env = (name: 'uat' | 'prod'): ServiceEnvironmentConfig => {
+    const own = svc.environments?.[name];
+    const system = environment(s.environments[name], baseDir);
+    return {
+      url: (own?.url ?? system.url).replace(/\/$/, ''),
+      deploy: own?.deploy ? deployConfig(own.deploy, baseDir) : system.deploy,
+      health: own?.health ? healthConfig(own.health) : s.services!.length === 1 ? system.health : null,
+    };
+  };
+  const environments = { uat: env('uat'), prod: env('prod') };
+  const input = svc.smoke;
+  const plan = (name: 'uat' | 'prod'): SmokePlan => {
+    const url = environments[name].url;
+    const base = input?.[name]?.baseUrl ?? input?.baseUrl ?? '{url}';
+    return { baseUrl: base.replaceAll('{env}', name).replaceAll('{url}', url).replace(/\/$/, ''), steps: (input?.[name]?.steps ?? input?.steps ?? []).map(smokeStep) };
+  };
+  const d = svc.downMigration;
+  return {
+    name: svc.name,
+    paths: [...svc.paths],
+    dependsOn: [...new Set(svc.dependsOn ?? [])],
+    migrations: svc.migrations ?? false,
+    downMigration: d
+      ? { command: typeof d.command === 'string' ? splitCommand(d.command) : [...d.command], workdir: d.workdir ? resolve(baseDir, d.workdir) : null, timeoutMs: (d.timeoutSeconds ?? 600) * 1000 }
+      : null,
+    environments,
+    smoke: input ? { uat: plan('uat'), prod: plan('prod') } : null,
+  };
 }
 
 /** `${NAME}` in a string value is replaced by that environment variable: secrets stay out of the file. */

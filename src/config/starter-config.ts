@@ -251,6 +251,34 @@ systems:
     #   headroom:                    # > 20 % disk free and < 80 % memory used (default: this machine)
     #     command: "ssh deploy@app-1 'df -Pk / && cat /proc/meminfo'"
     #     mode: warn
+
+    # Several services in one repository (SEED.md "Multi-Service Deploy")? Name them with the
+    # files that are theirs. A release then deploys only the services its fixes touch: migrations
+    # first, then in dependency order (backend before frontend), one at a time, each health-checked
+    # (and smoke-tested, with its own steps) before the next; the first failure rolls back what went,
+    # in reverse order. \`tonic plan\` shows the order before it happens. With services, the down
+    # migration moves from rollback.downMigration to the service that holds the migrations.
+    # services:
+    #   - name: db
+    #     paths: ["db/migrations/**"]
+    #     migrations: true
+    #     downMigration: { command: "./scripts/migrate-down.sh {from} {to}" }
+    #     environments:
+    #       uat: { health: { url: "https://uat.my-app.example/db-health" } }
+    #       prod: { health: { url: "https://my-app.example/db-health" } }
+    #   - name: backend
+    #     paths: ["backend/**", "shared/**"]
+    #     dependsOn: [db]
+    #     environments:              # deploy: default is the environment's, {service} = backend
+    #       uat: { url: "https://api.uat.my-app.example", health: { url: "https://api.uat.my-app.example/health" } }
+    #       prod: { url: "https://api.my-app.example", health: { url: "https://api.my-app.example/health" } }
+    #   - name: frontend
+    #     paths: ["frontend/**", "shared/**"]
+    #     dependsOn: [backend]
+    #     environments:
+    #       uat: { health: { url: "https://uat.my-app.example/health" } }
+    #       prod: { health: { url: "https://my-app.example/health" } }
+    #     smoke: { steps: [{ name: home page, request: { path: / }, expect: { status: 200 } }] }
 # What every system's channels share (uncomment with the channels above). A bot takes button
 # presses and commands by long polling (one instance at a time), or by webhook when several
 # instances run: setWebhook to https://<tonic>/api/v1/telegram/webhook/tonic with this secret.

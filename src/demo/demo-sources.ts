@@ -64,15 +64,62 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
 }
 
 /**
- * deploy.mjs <repo> <envDir> <tag> <version> <port>: exports the tag's files into envDir/app,
- * stops the process running there (pid file), starts the new one detached, and waits until it
- * answers /health with the version. Exit code 0 only when it does.
+ * The demo's web front (shop's `web` service): its own /health and /metrics, a front page, and
+ * /api/* passed on to the api of the same environment (API_URL): it depends on the api, so the api
+ * deploys first.
+ */
+export function webSource(service: string, title: string, bugLine: string): string {
+  return `// ${service}: the web front of Tonic Deploy's demo. APP_VERSION, PORT and API_URL come from the deploy.
+import { createServer } from 'node:http';
+
+const version = process.env.APP_VERSION ?? 'dev';
+const api = process.env.API_URL ?? 'http://127.0.0.1:0';
+const counts = new Map();
+
+const server = createServer(async (req, res) => {
+  res.on('finish', () => counts.set(res.statusCode, (counts.get(res.statusCode) ?? 0) + 1));
+  if (req.url === '/metrics') {
+    res.setHeader('content-type', 'text/plain; version=0.0.4');
+    const lines = ['# TYPE http_requests_total counter'];
+    for (const [code, n] of counts) lines.push(\`http_requests_total{code="\${code}"} \${n}\`);
+    lines.push('# TYPE process_resident_memory_bytes gauge', \`process_resident_memory_bytes \${process.memoryUsage().rss}\`);
+    return res.end(lines.join('\\n') + '\\n');
+  }
+  if (req.url === '/health') {
+    res.setHeader('content-type', 'application/json');
+    return res.end(JSON.stringify({ status: 'ok', service: '${service}', version }));
+  }
+  if (req.url?.startsWith('/api/')) {
+    try {
+      const answer = await fetch(api + req.url, { signal: AbortSignal.timeout(5000) });
+      res.statusCode = answer.status;
+      res.setHeader('content-type', answer.headers.get('content-type') ?? 'application/json');
+      return res.end(await answer.text());
+    } catch (error) {
+      res.statusCode = 502;
+      return res.end(JSON.stringify({ error: 'the api does not answer: ' + error.message }));
+    }
+  }
+  // ${bugLine}
+  res.setHeader('content-type', 'text/html; charset=utf-8');
+  res.end(\`<!doctype html><title>${title}</title><h1>${title}</h1><p>web \${version}</p>\`);
+});
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+}
+
+/**
+ * deploy.mjs <repo> <envDir> <tag> <version> <port> [<folder> [NAME=VALUE…]]: exports the tag's
+ * files into envDir/app, stops the process running there (pid file), starts <folder>/server.js
+ * (default: the root's) detached with the extra variables, and waits until it answers /health with
+ * the version. Exit code 0 only when it does.
  */
 export const DEPLOY_SCRIPT = `import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const [repo, envDir, tag, version, port] = process.argv.slice(2);
+const [repo, envDir, tag, version, port, folder = '.', ...vars] = process.argv.slice(2);
 const app = join(envDir, 'app');
 const pidFile = join(envDir, 'pid');
 
@@ -94,10 +141,11 @@ if (existsSync(pidFile)) {
 }
 
 const log = openSync(join(envDir, 'service.log'), 'a');
-const child = spawn(process.execPath, [join(app, 'server.js')], {
+const extra = Object.fromEntries(vars.map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)]));
+const child = spawn(process.execPath, [join(app, folder, 'server.js')], {
   detached: true,
   stdio: ['ignore', log, log],
-  env: { ...process.env, PORT: port, APP_VERSION: version },
+  env: { ...process.env, ...extra, PORT: port, APP_VERSION: version },
 });
 child.unref();
 writeFileSync(pidFile, String(child.pid));

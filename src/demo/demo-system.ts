@@ -1,19 +1,22 @@
 /**
  * The demo `npm start` brings up when no tonic.config.yaml exists: two systems, each a small git
- * repository of an HTTP service with a few versions in its history, whose UAT and PROD run as
- * local processes on loopback ports and are deployed by the `command` driver.
- * - shop: UAT and PROD on the same release (a bug confirmed now takes Flow 1);
- * - billing: UAT ahead of PROD (Flow 2).
+ * repository with a few versions in its history, whose UAT and PROD run as local processes on
+ * loopback ports and are deployed by the `command` driver.
+ * - shop: two services, an `api` (api/) and a `web` front (web/) that depends on it and passes
+ *   /api/* on to it; each its own process per environment. UAT and PROD on the same release (a bug
+ *   confirmed now takes Flow 1).
+ * - billing: one service; UAT ahead of PROD (Flow 2).
  * The server starts the environment processes at start-up and stops them when it stops.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fillPlaceholders } from '../adapters/deploy/deploy-driver.ts';
 import { git } from '../adapters/git/git-cli.ts';
 import type { Tonic } from '../compose.ts';
 import { SYSTEM_ACTOR } from '../features/identity/identity-service.ts';
-import { DEPLOY_SCRIPT, serviceSource } from './demo-sources.ts';
+import { DEPLOY_SCRIPT, serviceSource, webSource } from './demo-sources.ts';
 
 const AUTHOR = ['-c', 'user.name=Tonic Demo', '-c', 'user.email=demo@tonic.invalid', '-c', 'commit.gpgsign=false', '-c', 'tag.gpgsign=false'];
 
@@ -25,7 +28,12 @@ type DemoSystem = {
   main: string[];
   /** A version on develop ahead of main (UAT runs it), or null when UAT and PROD match. */
   develop: string | null;
-  fixBranch: { name: string; file: string; content: string; message: string };
+  /**
+   * Its services, each in its own folder of the repository and its own process per environment
+   * (api first: web depends on it); none: one service, server.js at the root.
+   */
+  services?: readonly { name: 'api' | 'web'; dependsOn?: string[] }[];
+  fixBranch: { name: string; files: Record<string, string>; message: string };
   /** A "fix" that breaks /api/orders: attached to a bug, its release fails smoke and is rolled back. */
   badFixBranch?: { name: string; message: string };
   bugs: { title: string; description: string; severity: 'low' | 'medium' | 'high' | 'critical'; foundInEnv: 'uat' | 'prod'; module: string }[];
@@ -38,7 +46,16 @@ export const DEMO_SYSTEMS: readonly DemoSystem[] = [
     modules: ['checkout', 'catalog', 'financial'],
     main: ['v0.9.0', 'v1.0.0'],
     develop: null,
-    fixBranch: { name: 'fix/discount-code', file: 'discount.js', content: "export const applyDiscount = (total, code) => (code === 'SAVE10' ? total * 0.9 : total);\n", message: 'Apply the SAVE10 discount at checkout' },
+    services: [{ name: 'api' }, { name: 'web', dependsOn: ['api'] }],
+    // Touches both services: api computes the discount, web shows it; api deploys first.
+    fixBranch: {
+      name: 'fix/discount-code',
+      files: {
+        'api/discount.js': "export const applyDiscount = (total, code) => (code === 'SAVE10' ? total * 0.9 : total);\n",
+        'web/checkout.js': "export const discountLabel = (code) => (code === 'SAVE10' ? '10 % off' : '');\n",
+      },
+      message: 'Apply the SAVE10 discount at checkout',
+    },
     badFixBranch: { name: 'fix/orders-cache', message: 'Cache the orders list (breaks /api/orders: smoke fails and the release is rolled back)' },
     bugs: [
       { title: 'Checkout total ignores the discount code', description: 'Apply SAVE10: the total stays the same.', severity: 'medium', foundInEnv: 'prod', module: 'checkout' },
@@ -52,7 +69,7 @@ export const DEMO_SYSTEMS: readonly DemoSystem[] = [
     modules: ['invoices', 'financial'],
     main: ['v1.0.0'],
     develop: 'v1.1.0',
-    fixBranch: { name: 'fix/invoice-rounding', file: 'rounding.js', content: 'export const round = (amount) => Math.round(amount * 100) / 100;\n', message: 'Round invoice totals to cents' },
+    fixBranch: { name: 'fix/invoice-rounding', files: { 'rounding.js': 'export const round = (amount) => Math.round(amount * 100) / 100;\n' }, message: 'Round invoice totals to cents' },
     bugs: [{ title: 'Invoice totals off by a cent', description: 'Totals of 3 items at 0.333 show 0.99.', severity: 'medium', foundInEnv: 'prod', module: 'invoices' }],
   },
 ];
@@ -70,18 +87,27 @@ function layout(home: string): DemoLayout {
   };
 }
 
+/** The files of the system's service(s): server.js at the root, or api/server.js and web/server.js. */
+function serverFiles(system: DemoSystem, bugLine: string, options: { brokenOrders?: boolean } = {}): Record<string, string> {
+  if (!system.services) return { 'server.js': serviceSource(system.name, bugLine, options) };
+  return { 'api/server.js': serviceSource(`${system.name}-api`, bugLine, options), 'web/server.js': webSource(`${system.name}-web`, system.title, bugLine) };
+}
+
 async function createRepository(path: string, system: DemoSystem): Promise<void> {
   mkdirSync(path, { recursive: true });
   await git(path, ['init', '--quiet', '--initial-branch=main']);
   const commit = async (message: string, files: Record<string, string>) => {
-    for (const [name, content] of Object.entries(files)) writeFileSync(join(path, name), content);
+    for (const [name, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(path, name)), { recursive: true });
+      writeFileSync(join(path, name), content);
+    }
     await git(path, ['add', '-A']);
     await git(path, [...AUTHOR, 'commit', '--quiet', '-m', message]);
   };
   for (const version of system.main) {
     await commit(`${system.name} ${version}`, {
-      'server.js': serviceSource(system.name, `release ${version}`),
-      'README.md': `# ${system.name}\n\nThe service Tonic Deploy ships in its demo. Current release: ${version}.\n`,
+      ...serverFiles(system, `release ${version}`),
+      'README.md': `# ${system.name}\n\nThe ${system.services ? 'services' : 'service'} Tonic Deploy ships in its demo. Current release: ${version}.\n`,
     });
     await git(path, [...AUTHOR, 'tag', '-a', version, '-m', version]);
   }
@@ -93,12 +119,15 @@ async function createRepository(path: string, system: DemoSystem): Promise<void>
     await git(path, ['checkout', '--quiet', 'main']);
   }
   await git(path, ['checkout', '--quiet', '-b', system.fixBranch.name, 'main']);
-  await commit(system.fixBranch.message, { [system.fixBranch.file]: system.fixBranch.content });
+  await commit(system.fixBranch.message, system.fixBranch.files);
   await git(path, ['checkout', '--quiet', 'main']);
   if (system.badFixBranch) {
     const current = system.main[system.main.length - 1]!;
     await git(path, ['checkout', '--quiet', '-b', system.badFixBranch.name, 'main']);
-    await commit(system.badFixBranch.message, { 'server.js': serviceSource(system.name, `release ${current}`, { brokenOrders: true }) });
+    // Only the service that serves /api/orders changes: on shop, the api alone is redeployed.
+    const broken = serverFiles(system, `release ${current}`, { brokenOrders: true });
+    const file = system.services ? 'api/server.js' : 'server.js';
+    await commit(system.badFixBranch.message, { [file]: broken[file]! });
     await git(path, ['checkout', '--quiet', 'main']);
   }
 }
@@ -116,16 +145,46 @@ function freePort(): Promise<number> {
 
 function demoConfigYaml(l: DemoLayout, ports: Record<string, number>): string {
   const q = JSON.stringify;
+  /** The deploy command of one process: the script exports the tag, starts `folder`/server.js on `port` with `vars`. */
+  const deployCommand = (system: DemoSystem, env: 'uat' | 'prod', service: string | null, vars: string[] = []) => {
+    const port = ports[service ? `${system.name}/${env}/${service}` : `${system.name}/${env}`]!;
+    const dir = service ? join(l.envDir(system.name, env), service) : l.envDir(system.name, env);
+    return [process.execPath, l.deployScript, l.repo(system.name), dir, '{tag}', '{version}', String(port), service ?? '.', ...vars];
+  };
+  const url = (system: DemoSystem, env: 'uat' | 'prod', service?: string) => `http://127.0.0.1:${ports[service ? `${system.name}/${env}/${service}` : `${system.name}/${env}`]}`;
   const env = (system: DemoSystem, name: 'uat' | 'prod', line: string) => {
-    const port = ports[`${system.name}/${name}`]!;
-    const command = [process.execPath, l.deployScript, l.repo(system.name), l.envDir(system.name, name), '{tag}', '{version}', String(port)];
+    // With services, people open the web front; each service deploys and is checked on its own.
+    const front = system.services ? url(system, name, 'web') : url(system, name);
     return [
       `      ${name}:`,
-      `        url: ${q(`http://127.0.0.1:${port}`)}`,
+      `        url: ${q(front)}`,
       `        line: ${line}`,
-      `        deploy: { driver: command, command: ${q(command)}, timeoutSeconds: 60 }`,
-      `        health: { url: ${q(`http://127.0.0.1:${port}/health`)}, timeoutSeconds: 15 }`,
+      ...(system.services
+        ? []
+        : [`        deploy: { driver: command, command: ${q(deployCommand(system, name, null))}, timeoutSeconds: 60 }`, `        health: { url: ${q(`${front}/health`)}, timeoutSeconds: 15 }`]),
     ].join('\n');
+  };
+  const services = (system: DemoSystem) => {
+    if (!system.services) return [];
+    const lines = ['    services:                  # api first (web depends on it), each checked before the next; a failure rolls back in reverse order'];
+    for (const service of system.services) {
+      // web passes /api/* on to the api of the same environment.
+      const vars = (e: 'uat' | 'prod') => (service.name === 'web' ? [`API_URL=${url(system, e, 'api')}`] : []);
+      lines.push(
+        `      - name: ${service.name}`,
+        `        paths: [${q(`${service.name}/**`)}]`,
+        ...(service.dependsOn ? [`        dependsOn: ${q(service.dependsOn)}`] : []),
+        '        environments:',
+        ...(['uat', 'prod'] as const).flatMap((e) => [
+          `          ${e}:`,
+          `            url: ${q(url(system, e, service.name))}`,
+          `            deploy: { driver: command, command: ${q(deployCommand(system, e, service.name, vars(e)))}, timeoutSeconds: 60 }`,
+          `            health: { url: ${q(`${url(system, e, service.name)}/health`)}, timeoutSeconds: 15 }`,
+        ]),
+        ...(service.name === 'web' ? ['        smoke:                 # its own check, before the deploy moves on', '          steps:', `            - { name: front page, request: { path: / }, expect: { status: 200, text: ${q(system.title)} } }`] : []),
+      );
+    }
+    return lines;
   };
   const systems = DEMO_SYSTEMS.map((s) =>
     [
@@ -137,6 +196,7 @@ function demoConfigYaml(l: DemoLayout, ports: Record<string, number>): string {
       '    environments:',
       env(s, 'uat', 'develop'),
       env(s, 'prod', 'main'),
+      ...services(s),
       `    modules: ${q(s.modules)}`,
       '    severityPolicy: { pipeline: [low, medium] }',
       '    smoke:                     # right after every deploy and rollback; a failed step rolls back',
@@ -166,7 +226,12 @@ export async function ensureDemoFiles(home: string): Promise<string> {
   for (const system of DEMO_SYSTEMS) await createRepository(l.repo(system.name), system);
   writeFileSync(l.deployScript, DEPLOY_SCRIPT);
   const ports: Record<string, number> = {};
-  for (const system of DEMO_SYSTEMS) for (const env of ['uat', 'prod']) ports[`${system.name}/${env}`] = await freePort();
+  for (const system of DEMO_SYSTEMS) {
+    for (const env of ['uat', 'prod']) {
+      if (!system.services) ports[`${system.name}/${env}`] = await freePort();
+      for (const service of system.services ?? []) ports[`${system.name}/${env}/${service.name}`] = await freePort();
+    }
+  }
   writeFileSync(l.configFile, demoConfigYaml(l, ports)); // last: its presence means the demo is complete
   return l.configFile;
 }
@@ -197,8 +262,9 @@ function alive(pidFile: string): boolean {
 }
 
 /**
- * Starts each demo environment process that is not running, at the version recorded for it, with
- * the same deploy script the pipeline uses; returns the function that stops them all.
+ * Starts each demo environment process that is not running (one per service of a multi-service
+ * system), at the version recorded for it, with the deploy command the pipeline uses; returns the
+ * function that stops them all.
  */
 export async function startDemoEnvironments(tonic: Tonic, home: string): Promise<() => void> {
   const l = layout(home);
@@ -207,18 +273,23 @@ export async function startDemoEnvironments(tonic: Tonic, home: string): Promise
     const system = tonic.systems.get(demo.name);
     const envs = await tonic.environments.describe(SYSTEM_ACTOR, system.name);
     for (const e of envs.environments) {
-      const dir = l.envDir(system.name, e.env);
-      const pidFile = join(dir, 'pid');
-      pidFiles.push(pidFile);
-      if (alive(pidFile) || !e.version) continue;
-      mkdirSync(dir, { recursive: true });
-      const port = new URL(system.environments[e.env].url).port;
-      const code = await new Promise<number | null>((resolve) => {
-        const child = spawn(process.execPath, [l.deployScript, system.repositoryPath!, dir, e.version!, e.version!, port], { stdio: 'ignore' });
-        child.once('exit', resolve);
-        child.once('error', () => resolve(null));
-      });
-      if (code !== 0) throw new Error(`could not start the demo ${system.name} ${e.env} environment (${e.version} on port ${port}); see ${join(dir, 'service.log')}`);
+      // Each process with the command that deploys it (the demo's are all `command` drivers).
+      const processes = system.services
+        ? system.services.map((s) => ({ dir: join(l.envDir(system.name, e.env), s.name), deploy: s.environments[e.env].deploy, what: `${s.name} ${e.env}` }))
+        : [{ dir: l.envDir(system.name, e.env), deploy: system.environments[e.env].deploy, what: e.env }];
+      for (const p of processes) {
+        const pidFile = join(p.dir, 'pid');
+        pidFiles.push(pidFile);
+        if (alive(pidFile) || !e.version || p.deploy?.driver !== 'command') continue;
+        mkdirSync(p.dir, { recursive: true });
+        const [program, ...args] = p.deploy.command.map((part) => fillPlaceholders(part, { tag: e.version!, version: e.version! }));
+        const code = await new Promise<number | null>((resolve) => {
+          const child = spawn(program!, args, { stdio: 'ignore' });
+          child.once('exit', resolve);
+          child.once('error', () => resolve(null));
+        });
+        if (code !== 0) throw new Error(`could not start the demo ${system.name} ${p.what} environment (${e.version}); see ${join(p.dir, 'service.log')}`);
+      }
     }
   }
   return () => {

@@ -9,6 +9,7 @@ import { composeTonic } from '../compose.ts';
 import { leaveServerMarker, SERVER_APPLICATION_NAME } from '../features/backup/server-marker.ts';
 import { ensureDemoSignIn, type DemoSignIn } from '../demo/demo-sign-in.ts';
 import { ensureDemoFiles, seedDemo, startDemoEnvironments } from '../demo/demo-system.ts';
+import { configurationWarnings } from '../features/services/service-paths.ts';
 import { systemClock } from '../shared/clock.ts';
 import { buildApp } from './app.ts';
 
@@ -56,6 +57,14 @@ export async function startServer(settings: Settings = readSettings()) {
   app.log.info(
     { database: database.location, config: configFile, demo, systems: config.systems.map((s) => s.name) },
     `Tonic Deploy listening on ${address}`,
+  );
+  // What the file is allowed to say but is probably wrong (a service path glob matching no file):
+  // logged, not refused. In the background: a remote repository may take a while to clone.
+  void configurationWarnings(config, settings.home).then(
+    (warnings) => {
+      for (const warning of warnings) app.log.warn({ config: configFile }, `configuration warning: ${warning}`);
+    },
+    (error: unknown) => app.log.warn(`configuration warnings could not be checked: ${(error as Error).message}`),
   );
 
   let closing: Promise<void> | null = null;

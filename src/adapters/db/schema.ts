@@ -78,6 +78,8 @@ export interface ReleaseTable {
   notes: string;
   run_id: number | null;
   created_at: string;
+  /** JSON string array: the services its bugs touch. */
+  services: ColumnType<string, string | undefined, string>;
 }
 
 export interface ReleaseBugTable {
@@ -120,6 +122,8 @@ export interface DeploymentTable {
   previous_commit: ColumnType<string | null, string | null | undefined, string | null>;
   /** JSON SmokeReport, once smoke steps ran after the deploy. */
   smoke: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON: the deploy plan and each service's progress (multi-service systems); null for one service. */
+  services: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DeploymentLogTable {

@@ -48,5 +48,12 @@ export function createRepositories(systems: readonly SystemConfig[], home: strin
       if (!tip) throw new DomainError('unknown_commit', `branch ${ref} does not exist in the repository of ${system}`);
       return tip;
     },
+    async touchedFiles(system, ref, kind) {
+      const repo = await open(system);
+      if (kind === 'commit') return repo.filesOf([ref]);
+      const line = byName.get(system)!.environments.prod.line;
+      const base = await repo.resolveCommit(`refs/heads/${line}`);
+      return repo.filesOf(base ? await repo.branchCommits(ref, base) : [(await repo.resolveCommit(`refs/heads/${ref}`))!]);
+    },
   };
 }

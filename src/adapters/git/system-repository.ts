@@ -30,6 +30,10 @@ export type SystemRepository = {
   tags(): Promise<string[]>;
   /** The files that differ between two commits. */
   changedFiles(from: string, to: string): Promise<string[]>;
+  /** The files the given commits change (each against its parent), once each, sorted. */
+  filesOf(commits: readonly string[]): Promise<string[]>;
+  /** Every file at the tip of each ref that exists (branches, tags, commits), once each, sorted. */
+  filesAt(refs: readonly string[]): Promise<string[]>;
   /**
    * After a deploy, for a cloned remote: moves `line` to `commit` when that is a fast-forward and
    * pushes it with the tag. A local repository is left to its owners (its tags are already there).
@@ -111,6 +115,25 @@ export async function openSystemRepository(source: RepositorySource, home: strin
     },
     async changedFiles(from, to) {
       return (await git(path, ['diff', '--name-only', '--no-renames', from, to])).split('\n').filter(Boolean);
+    },
+    async filesOf(commits) {
+      const files = new Set<string>();
+      for (const commit of commits) {
+        if (!isSafeRef(commit)) throw new Error(`"${commit}" is not a commit id`);
+        const out = await git(path, ['diff-tree', '--no-commit-id', '--name-only', '--no-renames', '-r', '--root', commit]);
+        for (const file of out.split('\n')) if (file) files.add(file);
+      }
+      return [...files].sort();
+    },
+    async filesAt(refs) {
+      const files = new Set<string>();
+      for (const ref of refs) {
+        if (!isSafeRef(ref)) continue;
+        const r = await runGit(path, ['ls-tree', '-r', '--name-only', '--end-of-options', `${ref}^{tree}`]);
+        if (r.code !== 0) continue;
+        for (const file of r.stdout.split('\n')) if (file) files.add(file);
+      }
+      return [...files].sort();
     },
     async isAncestor(ancestor, descendant) {
       return (await runGit(path, ['merge-base', '--is-ancestor', ancestor, descendant])).code === 0;

@@ -13,6 +13,7 @@ import { SYSTEM_ACTOR, type Actor, type IdentityService } from '../identity/iden
 import { assertCan, type Permission } from '../identity/roles.ts';
 import type { OutboxEvent, OutboxMessage, OutboxStore } from '../outbox/outbox-store.ts';
 import { formatLocal, nextSlotAfter } from '../schedule/schedule-rules.ts';
+import { withTouchedServices } from '../services/service-rules.ts';
 import type { SystemRegistry } from '../systems/system-registry.ts';
 import {
   actionName,
@@ -83,6 +84,11 @@ function pipelineStep(action: BugAction | BugNote, details: PipelineDetails) {
 export interface FixResolver {
   /** The full commit id, or a DomainError saying why the ref cannot be a fix. */
   resolve(system: string, ref: string, kind: 'commit' | 'branch'): Promise<string>;
+  /**
+   * The files a fix touches: the commit's, or those of the branch's commits PROD's line lacks.
+   * Multi-service systems derive the bug's services from them.
+   */
+  touchedFiles?(system: string, ref: string, kind: 'commit' | 'branch'): Promise<string[]>;
 }
 
 export function createBugService({ db, bugs, environments, systems, identity, audit, outbox, clock, fixes }: BugDeps) {
@@ -251,6 +257,11 @@ export function createBugService({ db, bugs, environments, systems, identity, au
       if (module !== null && !config.modules.includes(module)) {
         const known = config.modules.length ? `known modules: ${config.modules.join(', ')}` : 'this system declares no modules';
         throw new DomainError('validation_failed', `module "${module}" is not a module of ${system}; ${known}`, { field: 'module' });
+      }
+      // Named by hand; the fix's files add the rest when it is attached (multi-service systems).
+      const unknownService = config.services && (input.services ?? []).find((name) => !config.services!.some((s) => s.name === name));
+      if (unknownService) {
+        throw new DomainError('validation_failed', `service "${unknownService}" is not a service of ${system}; its services: ${config.services!.map((s) => s.name).join(', ')}`, { field: 'services' });
       }
       return db.transaction().execute(async (trx) => {
         const at = clock.now();
@@ -478,6 +489,9 @@ export function createBugService({ db, bugs, environments, systems, identity, au
       const ref = (input.commit ?? input.branch)!.trim();
       if (!fixes) throw new DomainError('validation_failed', `${system} has no repository configured: fixes are attached as git commits`);
       const commit = await fixes.resolve(system, ref, kind);
+      // Multi-service systems: the services the fix's files belong to join the bug's services.
+      const files = config.services && fixes.touchedFiles ? await fixes.touchedFiles(system, ref, kind) : null;
+      const servicesOf = (bug: BugView) => (files && config.services ? withTouchedServices(bug.services, files, config.services) : bug.services);
       const view = await transition(actor, system, id, pre, {
         action: 'attach_fix',
         event: 'bug.fix_attached',
@@ -492,8 +506,9 @@ export function createBugService({ db, bugs, environments, systems, identity, au
         changes: (bug, at) => ({
           fix_refs: JSON.stringify([...bug.fixRefs, { kind, ref, commit, attachedBy: actor.username, at: at.toISOString() }]),
           fix_attached_by: actor.username,
+          ...(files ? { services: JSON.stringify(servicesOf(bug)) } : {}),
         }),
-        data: () => ({ kind, ref, commit }),
+        data: (bug) => ({ kind, ref, commit, ...(files ? { services: servicesOf(bug) } : {}) }),
       });
       return forCaller(actor, config, view);
     },

@@ -22,7 +22,7 @@ export type BugFilters = {
 export type BugChanges = Partial<
   Pick<
     BugRow,
-    'status' | 'fix_flow' | 'flow_reason' | 'flow_hold' | 'flow_override_reason' | 'runs_at' | 'fix_attached_by' | 'fix_refs' | 'analysis' | 'ai_fix_diff' | 'conflict' | 'release_id'
+    'status' | 'fix_flow' | 'flow_reason' | 'flow_hold' | 'flow_override_reason' | 'runs_at' | 'fix_attached_by' | 'fix_refs' | 'analysis' | 'ai_fix_diff' | 'conflict' | 'release_id' | 'services'
   >
 >;
 

@@ -7,7 +7,9 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { runGit } from '../../adapters/git/git-cli.ts';
+import { openSystemRepository } from '../../adapters/git/system-repository.ts';
 import type { SystemConfig, TonicConfig } from '../../config/load-config.ts';
+import { servicePathWarnings } from '../services/service-paths.ts';
 import { scheduleAdvice } from './schedule-advice.ts';
 
 export type CheckResult = { system: string; check: string; result: 'ok' | 'warn' | 'fail'; detail: string };
@@ -15,11 +17,11 @@ export type CheckResult = { system: string; check: string; result: 'ok' | 'warn'
 export type CheckOptions = { timeoutMs: number; now: Date; env?: NodeJS.ProcessEnv };
 
 export async function checkConfiguration(config: TonicConfig, options: CheckOptions): Promise<CheckResult[]> {
-  const perSystem = await Promise.all(config.systems.map((system) => checkSystem(system, options)));
+  const perSystem = await Promise.all(config.systems.map((system, i) => checkSystem(system, options, `systems[${i}]`)));
   return perSystem.flat();
 }
 
-async function checkSystem(system: SystemConfig, options: CheckOptions): Promise<CheckResult[]> {
+async function checkSystem(system: SystemConfig, options: CheckOptions, at: string): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   const add = (check: string, result: CheckResult['result'], detail: string) => out.push({ system: system.name, check, result, detail });
 
@@ -29,6 +31,7 @@ async function checkSystem(system: SystemConfig, options: CheckOptions): Promise
   ]);
   out.push(...repository.map((r) => ({ system: system.name, ...r })));
   for (const results of environments) out.push(...results.map((r) => ({ system: system.name, ...r })));
+  if (system.services) out.push(...(await checkServices(system, options, at)).map((r) => ({ system: system.name, ...r })));
 
   const advice = scheduleAdvice(system, options.now);
   if (advice.length === 0) add('schedule', 'ok', `T1 ${system.t1}, T2 ${system.t2} ${system.timeZone}: outside business hours, no daylight-saving surprises in the next year`);
@@ -98,6 +101,41 @@ async function checkEnvironment(system: SystemConfig, env: 'uat' | 'prod', optio
     );
   } else {
     results.push(await answers(`${env} deploy`, deploy.url, options.timeoutMs, 'POST'));
+  }
+  return results;
+}
+
+/**
+ * A multi-service system: each service's health check and deploy driver per environment, and its
+ * path globs against the repository's files (a glob matching nothing is a warning, as at start-up).
+ */
+async function checkServices(system: SystemConfig, options: CheckOptions, at: string): Promise<Finding[]> {
+  const results: Finding[] = [];
+  for (const service of system.services!) {
+    for (const env of ['uat', 'prod'] as const) {
+      const config = service.environments[env];
+      const name = `${env} ${service.name}`;
+      results.push(config.health ? await answers(`${name} health`, config.health.url, options.timeoutMs) : { check: `${name} health`, result: 'warn', detail: 'no health check: the next service deploys on the driver\'s word alone' });
+      const deploy = config.deploy;
+      if (!deploy) results.push({ check: `${name} deploy`, result: 'warn', detail: `no deploy driver: set ${at}.services[].environments.${env}.deploy or ${at}.environments.${env}.deploy` });
+      else if (deploy.driver === 'command') {
+        const program = deploy.command[0]!;
+        const found = findProgram(program, deploy.workdir ?? system.repositoryPath ?? process.cwd(), options.env ?? process.env);
+        results.push(found ? { check: `${name} deploy`, result: 'ok', detail: `command ${program} found at ${found}` } : { check: `${name} deploy`, result: 'fail', detail: `command ${program} is not an executable file here: install it or fix the service's deploy.command` });
+      } else results.push(await answers(`${name} deploy`, deploy.url, options.timeoutMs, 'POST'));
+    }
+  }
+  if (!system.repositoryPath) {
+    results.push({ check: 'service paths', result: 'warn', detail: 'the path globs are checked against the repository at server start-up (it is cloned there)' });
+    return results;
+  }
+  try {
+    const repo = await openSystemRepository({ system: system.name, path: system.repositoryPath, url: null, push: false }, process.cwd());
+    const warnings = await servicePathWarnings(system, repo, at);
+    if (warnings.length === 0) results.push({ check: 'service paths', result: 'ok', detail: `every path glob of ${system.services!.map((s) => s.name).join(', ')} matches files in the repository` });
+    for (const w of warnings) results.push({ check: 'service paths', result: 'warn', detail: w });
+  } catch (error) {
+    results.push({ check: 'service paths', result: 'warn', detail: `cannot read the repository's files: ${(error as Error).message}` });
   }
   return results;
 }

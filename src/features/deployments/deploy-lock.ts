@@ -16,6 +16,7 @@ import { DomainError } from '../../shared/errors.ts';
 import type { AuditStore } from '../audit/audit-store.ts';
 import type { OutboxStore } from '../outbox/outbox-store.ts';
 import { formatLocal } from '../schedule/schedule-rules.ts';
+import { describeProgress, type DeploymentServices } from '../services/service-rules.ts';
 import type { SystemRegistry } from '../systems/system-registry.ts';
 import type { DeployLockStore, DeployLockView } from './deploy-lock-store.ts';
 import type { DeploymentStore } from './deployment-store.ts';
@@ -51,10 +52,13 @@ export type HeldLock = {
   describe(purpose: string): Promise<void>;
 };
 
+/** The deployment running under a lock: which release where, and (multi-service) each service's progress. */
+export type RunningDeployment = { id: number; env: 'uat' | 'prod'; releaseId: number; startedAt: string; services: DeploymentServices | null };
+
 /** GET …/deploy-lock: "deploy in progress" with who and what, or none. */
 export type DeployLockState =
   | { inProgress: false; system: string }
-  | ({ inProgress: true; since: string; sinceLocal: string; leaseExpired: boolean; message: string } & DeployLockView);
+  | ({ inProgress: true; since: string; sinceLocal: string; leaseExpired: boolean; message: string; deployment: RunningDeployment | null } & DeployLockView);
 
 const POLL_MS = 250;
 
@@ -62,14 +66,21 @@ export function createDeployLock(deps: DeployLockDeps) {
   const { db, locks, systems, audit, outbox, clock } = deps;
   const held = new AsyncLocalStorage<ReadonlyMap<string, HeldLock>>();
 
-  function busyMessage(lock: DeployLockView): string {
+  /** The deployment under way, if one is (between deploys a run still holds the lock: smoke, monitoring). */
+  async function running(system: string): Promise<RunningDeployment | null> {
+    const d = await deps.deployments.running(db, system);
+    return d ? { id: d.id, env: d.env, releaseId: d.releaseId, startedAt: d.startedAt, services: d.services } : null;
+  }
+
+  function busyMessage(lock: DeployLockView, deployment: RunningDeployment | null): string {
     const since = formatLocal(new Date(lock.acquiredAt), systems.get(lock.system).timeZone);
-    return `${lock.holder} is deploying ${lock.purpose} since ${since}; try again when it finishes`;
+    const now = deployment?.services ? ` (deployment ${deployment.id} to ${deployment.env}: ${describeProgress(deployment.services)})` : '';
+    return `${lock.holder} is deploying ${lock.purpose} since ${since}${now}; try again when it finishes`;
   }
 
   async function refusal(system: string): Promise<DomainError> {
     const lock = await locks.get(db, system);
-    const message = lock ? busyMessage(lock) : `another deploy of ${system} holds the lock; try again when it finishes`;
+    const message = lock ? busyMessage(lock, await running(system)) : `another deploy of ${system} holds the lock; try again when it finishes`;
     return new DomainError('deploy_in_progress', message, lock ? { holder: lock.holder, purpose: lock.purpose, runId: lock.runId, since: lock.acquiredAt } : undefined);
   }
 
@@ -121,13 +132,15 @@ export function createDeployLock(deps: DeployLockDeps) {
       systems.get(system);
       const lock = await locks.get(db, system);
       if (!lock) return { inProgress: false, system };
+      const deployment = await running(system);
       return {
         inProgress: true,
         ...lock,
         since: lock.acquiredAt,
         sinceLocal: formatLocal(new Date(lock.acquiredAt), systems.get(system).timeZone),
         leaseExpired: lock.leaseUntil < clock.now().toISOString(),
-        message: busyMessage(lock),
+        message: busyMessage(lock, deployment),
+        deployment,
       };
     },
 

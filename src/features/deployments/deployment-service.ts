@@ -1,6 +1,8 @@
 /**
  * Puts one release on one environment: the deploy driver, then the health check, then (only on
  * success) the environment's recorded version moves. Every step lands in the deployment's log.
+ * A system with services goes service by service (src/features/services): the plan is computed and
+ * stored on the deployment before anything starts, and a failure undoes the services already done.
  */
 import type { DeployDrivers } from '../../adapters/deploy/deploy-drivers.ts';
 import { DeployFailure, type DeployLog } from '../../adapters/deploy/deploy-driver.ts';
@@ -14,8 +16,10 @@ import type { AuditStore } from '../audit/audit-store.ts';
 import type { EnvironmentStore } from '../environments/environment-store.ts';
 import type { OutboxStore } from '../outbox/outbox-store.ts';
 import type { ReleaseView } from '../releases/release-store.ts';
+import type { ServiceDeployer, ServicesOutcome } from '../services/service-deployer.ts';
+import { describePlan, type DeployDirection, type DeploymentServices, type ServicePlan } from '../services/service-rules.ts';
 import type { SystemRegistry } from '../systems/system-registry.ts';
-import type { DeploymentStore, LogLine } from './deployment-store.ts';
+import type { DeploymentStore, DeploymentView, LogLine } from './deployment-store.ts';
 
 type DeploymentDeps = {
   db: Db;
@@ -29,9 +33,33 @@ type DeploymentDeps = {
   /** The system's repository folder: the default working directory of deploy commands. */
   workdirOf(system: string): string;
   identity: IdentityService;
+  /** Multi-service systems: the plan and the service-by-service deploy. */
+  services?: ServiceDeployer;
 };
 
-export type DeployOutcome = { ok: boolean; deploymentId: number; error: string | null };
+export type DeployOutcome = {
+  ok: boolean;
+  deploymentId: number;
+  error: string | null;
+  /** Multi-service systems: the plan and where each service ended; null for one service. */
+  services?: DeploymentServices | null;
+  /** The service that failed, when one did. */
+  failedService?: string | null;
+  /** What the failure undid, in order. */
+  rolledBack?: ServicesOutcome['rolledBack'];
+};
+
+export type DeployInput = {
+  system: string;
+  env: 'uat' | 'prod';
+  release: ReleaseView;
+  runId: number | null;
+  actor: string;
+  /** `rollback`: `release` is what the environment goes back to; the services go in reverse order. */
+  direction?: DeployDirection;
+  /** A rollback: the deployment it undoes (its services go back). */
+  undo?: DeploymentView | null;
+};
 
 export function createDeploymentService(deps: DeploymentDeps) {
   const { db, deployments, environments, systems, drivers, audit, outbox, clock } = deps;
@@ -40,6 +68,23 @@ export function createDeploymentService(deps: DeploymentDeps) {
     systems.get(system);
     assertCan({ username: actor.username, roles: deps.identity.rolesOn(actor, system) }, 'bugs.read', system);
   };
+
+  /**
+   * What a deploy of `release` to `env` would do service by service, computed before it starts
+   * (shown in `GET …/plan`, stored on the run and the deployment); null for a system of one service.
+   */
+  async function planFor(input: Pick<DeployInput, 'system' | 'env' | 'direction' | 'undo'> & { release: Pick<ReleaseView, 'commit' | 'services'> }): Promise<ServicePlan | null> {
+    const config = systems.get(input.system);
+    if (!config.services || !deps.services) return null;
+    const current = (await environments.get(db, input.system))[input.env];
+    return deps.services.plan(config, {
+      env: input.env,
+      direction: input.direction ?? 'deploy',
+      release: input.release,
+      current: { commit: current.commit, version: current.version },
+      undo: input.undo?.services ?? null,
+    });
+  }
 
   return {
     async list(actor: Actor, system: string, query: { runId?: number; beforeId?: number; limit: number }) {
@@ -55,9 +100,13 @@ export function createDeploymentService(deps: DeploymentDeps) {
       return found;
     },
 
-    async deploy(input: { system: string; env: 'uat' | 'prod'; release: ReleaseView; runId: number | null; actor: string }): Promise<DeployOutcome> {
+    planFor,
+
+    async deploy(input: DeployInput): Promise<DeployOutcome> {
       const config = systems.get(input.system);
       const { release, env } = input;
+      const plan = await planFor(input);
+      const progress = plan && deps.services ? deps.services.progressOf(config, plan) : null;
       const started = await db.transaction().execute(async (trx) => {
         const current = (await environments.get(trx, input.system))[env];
         return deployments.start(trx, {
@@ -68,6 +117,7 @@ export function createDeploymentService(deps: DeploymentDeps) {
           previousReleaseId: current.releaseId,
           previousVersion: current.version,
           previousCommit: current.commit,
+          services: progress,
           at: clock.now(),
         });
       });
@@ -88,19 +138,27 @@ export function createDeploymentService(deps: DeploymentDeps) {
       const timer = setInterval(() => void flush(), 1000);
 
       let error: string | null = null;
+      let outcome: ServicesOutcome | null = null;
       try {
-        const driver = drivers.for(config, env);
-        if (!driver) throw new DeployFailure(`no deploy driver is configured for ${input.system}: set systems[].environments.${env}.deploy`);
-        log('tonic', `deploying ${release.version} (${release.commit.slice(0, 10)}) to ${env} with the ${driver.kind} driver`);
-        await driver.deploy(
-          { system: input.system, env, service: input.system, version: release.version, tag: release.tag, commit: release.commit, workdir: deps.workdirOf(input.system) },
-          log,
-        );
-        const health = config.environments[env].health;
-        if (health) {
-          const result = await checkHealth({ ...health, intervalMs: 500 }, release.version);
-          log('tonic', `health check: ${result.detail} (${result.attempts} attempt(s))`);
-          if (!result.ok) throw new DeployFailure(`health check failed: ${result.detail}`);
+        if (progress && deps.services) {
+          log('tonic', `deploying ${release.version} (${release.commit.slice(0, 10)}) to ${env}: ${describePlan(progress)}; ${progress.why}`);
+          const previous = started.previousCommit ? { version: started.previousVersion ?? started.previousCommit.slice(0, 10), tag: started.previousVersion ?? started.previousCommit, commit: started.previousCommit } : null;
+          outcome = await deps.services.execute({ config, env, deploymentId: started.id, release, previous, progress, log, actor: input.actor });
+          if (!outcome.ok) throw new DeployFailure(outcome.error ?? 'a service failed');
+        } else {
+          const driver = drivers.for(config, env);
+          if (!driver) throw new DeployFailure(`no deploy driver is configured for ${input.system}: set systems[].environments.${env}.deploy`);
+          log('tonic', `deploying ${release.version} (${release.commit.slice(0, 10)}) to ${env} with the ${driver.kind} driver`);
+          await driver.deploy(
+            { system: input.system, env, service: input.system, version: release.version, tag: release.tag, commit: release.commit, workdir: deps.workdirOf(input.system) },
+            log,
+          );
+          const health = config.environments[env].health;
+          if (health) {
+            const result = await checkHealth({ ...health, intervalMs: 500 }, release.version);
+            log('tonic', `health check: ${result.detail} (${result.attempts} attempt(s))`);
+            if (!result.ok) throw new DeployFailure(`health check failed: ${result.detail}`);
+          }
         }
         log('tonic', `${env} runs ${release.version}`);
       } catch (e) {
@@ -114,7 +172,13 @@ export function createDeploymentService(deps: DeploymentDeps) {
       const at = clock.now();
       await db.transaction().execute(async (trx) => {
         await deployments.finish(trx, started.id, error ? 'failed' : 'succeeded', at, error);
-        const data = { env, deploymentId: started.id, release: release.version, commit: release.commit, runId: input.runId, ...(error ? { error } : {}) };
+        const multi = outcome
+          ? {
+              services: outcome.services.order,
+              ...(outcome.failed ? { service: outcome.failed, rolledBack: outcome.rolledBack, previousVersion: started.previousVersion } : {}),
+            }
+          : {};
+        const data = { env, deploymentId: started.id, release: release.version, commit: release.commit, runId: input.runId, ...(error ? { error } : {}), ...multi };
         if (error) {
           await audit.append(trx, { stream: input.system, actor: input.actor, action: 'deployment.failed', subject: `deployment:${started.id}`, data, at });
           await outbox.enqueue(trx, { system: input.system, event: 'deploy.failed', payload: data, idempotencyKey: `deploy.failed:${started.id}`, at });
@@ -123,7 +187,7 @@ export function createDeploymentService(deps: DeploymentDeps) {
           await audit.append(trx, { stream: input.system, actor: input.actor, action: 'deployment.succeeded', subject: `deployment:${started.id}`, data, at });
         }
       });
-      return { ok: error === null, deploymentId: started.id, error };
+      return { ok: error === null, deploymentId: started.id, error, services: outcome?.services ?? null, failedService: outcome?.failed ?? null, rolledBack: outcome?.rolledBack ?? [] };
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { DeploymentRow, Reader, Tx } from '../../adapters/db/schema.ts';
+import type { DeploymentServices } from '../services/service-rules.ts';
 import type { SmokeReport } from '../smoke/smoke-rules.ts';
 
 export const DEPLOYMENT_STATUSES = ['running', 'succeeded', 'failed', 'unknown'] as const;
@@ -20,6 +21,8 @@ export type DeploymentView = {
   error: string | null;
   /** The smoke steps run right after the deploy, when the system has any. */
   smoke: SmokeReport | null;
+  /** Multi-service systems: the plan (order, reverse order) shown before the deploy and each service's progress; null for one service. */
+  services: DeploymentServices | null;
 };
 
 export type LogLine = { at: string; stream: string; line: string };
@@ -39,12 +42,23 @@ export function createDeploymentStore() {
     finishedAt: r.finished_at,
     error: r.error,
     smoke: r.smoke ? (JSON.parse(r.smoke) as SmokeReport) : null,
+    services: r.services ? (JSON.parse(r.services) as DeploymentServices) : null,
   });
 
   return {
     async start(
       trx: Tx,
-      d: { system: string; env: string; runId: number | null; releaseId: number; previousReleaseId: number | null; previousVersion?: string | null; previousCommit?: string | null; at: Date },
+      d: {
+        system: string;
+        env: string;
+        runId: number | null;
+        releaseId: number;
+        previousReleaseId: number | null;
+        previousVersion?: string | null;
+        previousCommit?: string | null;
+        services?: DeploymentServices | null;
+        at: Date;
+      },
     ): Promise<DeploymentView> {
       const row = await trx
         .insertInto('deployments')
@@ -60,6 +74,7 @@ export function createDeploymentStore() {
           started_at: d.at.toISOString(),
           finished_at: null,
           error: null,
+          services: d.services ? JSON.stringify(d.services) : null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -68,6 +83,17 @@ export function createDeploymentStore() {
 
     async finish(trx: Tx, id: number, status: DeploymentStatus, at: Date, error: string | null): Promise<void> {
       await trx.updateTable('deployments').set({ status, finished_at: at.toISOString(), error }).where('id', '=', id).execute();
+    },
+
+    /** The services' progress, saved as each service moves (in the transaction that audits the move). */
+    async saveServices(trx: Tx, id: number, services: DeploymentServices): Promise<void> {
+      await trx.updateTable('deployments').set({ services: JSON.stringify(services) }).where('id', '=', id).execute();
+    },
+
+    /** The deployment running on a system now (under its deploy lock there is at most one). */
+    async running(db: Reader, system: string): Promise<DeploymentView | undefined> {
+      const row = await db.selectFrom('deployments').selectAll().where('system', '=', system).where('status', '=', 'running').orderBy('id', 'desc').limit(1).executeTakeFirst();
+      return row ? toView(row) : undefined;
     },
 
     async saveSmoke(trx: Tx, id: number, report: SmokeReport): Promise<void> {

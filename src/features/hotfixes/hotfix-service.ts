@@ -32,6 +32,7 @@ import { buildTaggedRelease, fixCommits } from '../releases/release-building.ts'
 import type { ReleaseStore, ReleaseView } from '../releases/release-store.ts';
 import type { Repositories } from '../runs/run-service.ts';
 import { formatLocal } from '../schedule/schedule-rules.ts';
+import { serviceOrderOf } from '../services/service-rules.ts';
 import type { SystemRegistry } from '../systems/system-registry.ts';
 import {
   APPROVER_ROLES,
@@ -405,6 +406,7 @@ export function createHotfixService(deps: HotfixDeps) {
       baseVersion: uat.version,
       fixes: [{ bugId: bug.id, commits }],
       noteOf: () => ({ id: bug.id, severity: bug.severity, title: bug.title, services: bug.services }),
+      serviceOrder: serviceOrderOf(config),
       runId: null,
     });
     if (!built.release) {
@@ -584,6 +586,7 @@ export function createHotfixService(deps: HotfixDeps) {
             baseVersion: envs.prod.version,
             fixes: [{ bugId: bug.id, commits }],
             noteOf: () => ({ id: bug.id, severity: bug.severity, title: bug.title, services: bug.services }),
+            serviceOrder: serviceOrderOf(config),
             runId: null,
           });
           if (!built.release) {

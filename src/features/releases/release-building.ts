@@ -37,6 +37,8 @@ export type ReleaseInput = {
   fixes: readonly FixToApply[];
   /** How each bug reads in the release notes. */
   noteOf(bugId: number): ReleaseNoteBug;
+  /** The services in deploy order, for the release notes (multi-service systems). */
+  serviceOrder?: readonly string[];
   runId: number | null;
 };
 
@@ -53,7 +55,8 @@ export async function buildTaggedRelease(
   const built = await buildRelease(repo.path, { base: input.base, fixes: input.fixes });
   const { version, baseVersion } = await nextReleaseVersion(repo, input.baseVersion, input.base);
   if (built.applied.length === 0) return { release: null, version, conflicts: built.conflicts };
-  const notes = releaseNotes({ system: input.system, version, kind: input.kind, baseVersion, bugs: built.applied.map((a) => input.noteOf(a.bugId)) });
+  const notedBugs = built.applied.map((a) => input.noteOf(a.bugId));
+  const notes = releaseNotes({ system: input.system, version, kind: input.kind, baseVersion, bugs: notedBugs, serviceOrder: input.serviceOrder });
   await createTag(repo.path, version, built.commit, notes);
   const release = await deps.db.transaction().execute((trx) =>
     deps.releases.insert(trx, {
@@ -68,6 +71,7 @@ export async function buildTaggedRelease(
       notes,
       runId: input.runId,
       bugs: built.applied.map((a) => ({ id: a.bugId, commits: a.commits })),
+      services: notedBugs.flatMap((b) => b.services),
       at: deps.clock.now(),
     }),
   );

@@ -75,18 +75,50 @@ describe('nextPatchVersion: bump the patch of the base, skipping versions alread
 });
 
 describe('releaseNotes', () => {
-  test('a heading with the system, version, flow and base, then one line per fix tagged with its services', () => {
+  test('a heading with the system, version, flow and base, then each fix under each of its services; fixes of no service last', () => {
     const notes = releaseNotes({
       system: 'shop',
       version: 'v1.0.1',
       kind: 'flow1',
       baseVersion: 'v1.0.0',
       bugs: [
-        { id: 3, severity: 'medium', title: 'Checkout total wrong', services: ['api', 'web'] },
+        { id: 3, severity: 'medium', title: 'Checkout total wrong', services: ['web', 'api'] },
         { id: 5, severity: 'low', title: 'Typo on the receipt', services: [] },
+        { id: 7, severity: 'low', title: 'Null pointer in task update handler', services: ['api'] },
       ],
     });
-    assert.equal(notes, 'shop v1.0.1: Flow 1 (UAT first), on v1.0.0\n\n[api] [web] Fix #3 [medium]: Checkout total wrong\nFix #5 [low]: Typo on the receipt\n');
+    assert.equal(
+      notes,
+      [
+        'shop v1.0.1: Flow 1 (UAT first), on v1.0.0',
+        '',
+        '[api] Fix #3 [medium]: Checkout total wrong',
+        '[api] Fix #7 [low]: Null pointer in task update handler',
+        '[web] Fix #3 [medium]: Checkout total wrong',
+        'Fix #5 [low]: Typo on the receipt',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test("services in the deploy order given (SEED.md's example: [backend] before [frontend]), the rest by name", () => {
+    const notes = releaseNotes({
+      system: 'tasks',
+      version: 'v2.3.1',
+      kind: 'flow2',
+      baseVersion: null,
+      serviceOrder: ['backend', 'frontend'],
+      bugs: [
+        { id: 1, severity: 'medium', title: 'error boundary not catching API timeout', services: ['frontend'] },
+        { id: 2, severity: 'medium', title: 'null pointer in task update handler', services: ['backend'] },
+        { id: 3, severity: 'low', title: 'docs typo', services: ['docs'] },
+      ],
+    });
+    assert.deepEqual(notes.split('\n').slice(2, 5), [
+      '[backend] Fix #2 [medium]: null pointer in task update handler',
+      '[frontend] Fix #1 [medium]: error boundary not catching API timeout',
+      '[docs] Fix #3 [low]: docs typo',
+    ]);
   });
 
   test('each kind is labelled; no base version, no "on"', () => {

@@ -54,12 +54,20 @@ export const RELEASE_KIND_LABEL: Record<ReleaseKind, string> = {
 
 export type ReleaseNoteBug = { id: number; severity: string; title: string; services: readonly string[] };
 
-/** Release notes as SEED.md's "Status Tracking for Multi-Service" writes them. */
-export function releaseNotes(input: { system: string; version: string; kind: ReleaseKind; baseVersion: string | null; bugs: readonly ReleaseNoteBug[] }): string {
+/**
+ * Release notes as SEED.md's "Status Tracking for Multi-Service" writes them: each fix under each
+ * service it touches ("[backend] Fix: …"), the services in `serviceOrder` (the deploy order) and
+ * then by name, fixes in bug order; fixes of no service last, untagged.
+ */
+export function releaseNotes(input: { system: string; version: string; kind: ReleaseKind; baseVersion: string | null; bugs: readonly ReleaseNoteBug[]; serviceOrder?: readonly string[] }): string {
   const lines = [`${input.system} ${input.version}: ${RELEASE_KIND_LABEL[input.kind]}${input.baseVersion ? `, on ${input.baseVersion}` : ''}`, ''];
-  for (const bug of input.bugs) {
-    const services = bug.services.length > 0 ? bug.services.map((s) => `[${s}] `).join('') : '';
-    lines.push(`${services}Fix #${bug.id} [${bug.severity}]: ${bug.title}`);
+  const order = input.serviceOrder ?? [];
+  const named = [...new Set(input.bugs.flatMap((b) => b.services))];
+  const services = [...order.filter((s) => named.includes(s)), ...named.filter((s) => !order.includes(s)).sort()];
+  const line = (bug: ReleaseNoteBug) => `Fix #${bug.id} [${bug.severity}]: ${bug.title}`;
+  for (const service of services) {
+    for (const bug of input.bugs) if (bug.services.includes(service)) lines.push(`[${service}] ${line(bug)}`);
   }
+  for (const bug of input.bugs) if (bug.services.length === 0) lines.push(line(bug));
   return `${lines.join('\n')}\n`;
 }

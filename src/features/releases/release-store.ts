@@ -15,6 +15,8 @@ export type ReleaseView = {
   runId: number | null;
   createdAt: string;
   bugs: { id: number; position: number; commits: string[] }[];
+  /** The services its bugs touch (multi-service systems: what it deploys, with what changed since the environment's release). */
+  services: string[];
 };
 
 export function createReleaseStore() {
@@ -38,13 +40,14 @@ export function createReleaseStore() {
       runId: row.run_id,
       createdAt: row.created_at,
       bugs: await bugsOf(db, row.id),
+      services: JSON.parse(row.services) as string[],
     };
   }
 
   return {
     async insert(
       trx: Tx,
-      r: Omit<ReleaseView, 'id' | 'createdAt' | 'bugs'> & { bugs: { id: number; commits: string[] }[]; at: Date },
+      r: Omit<ReleaseView, 'id' | 'createdAt' | 'bugs' | 'services'> & { bugs: { id: number; commits: string[] }[]; services?: readonly string[]; at: Date },
     ): Promise<ReleaseView> {
       const row = await trx
         .insertInto('releases')
@@ -60,6 +63,7 @@ export function createReleaseStore() {
           notes: r.notes,
           run_id: r.runId,
           created_at: r.at.toISOString(),
+          services: JSON.stringify([...new Set(r.services ?? [])].sort()),
         })
         .returningAll()
         .executeTakeFirstOrThrow();

@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../../http/auth.ts';
 import { Nullable, PROBLEM_RESPONSES, ProblemSchema, StringEnum, SystemParams } from '../../http/schema-helpers.ts';
+import { DeploymentServicesSchema } from '../services/service-schemas.ts';
 import type { DeployLock } from '../deployments/deploy-lock.ts';
 import { ROLLBACK_IMPACTS, ROLLBACK_STATUSES, ROLLBACK_TRIGGERS } from './rollback-rules.ts';
 import type { RollbackService } from './rollback-service.ts';
@@ -57,6 +58,14 @@ const LockSchema = Type.Object({
   leaseUntil: Type.Optional(Type.String()),
   leaseExpired: Type.Optional(Type.Boolean({ description: 'The holder stopped renewing; the next scheduler sweep releases it.' })),
   message: Type.Optional(Type.String()),
+  deployment: Type.Optional(
+    Nullable(
+      Type.Object(
+        { id: Type.Integer(), env: StringEnum(['uat', 'prod'] as const), releaseId: Type.Integer(), startedAt: Type.String(), services: Nullable(DeploymentServicesSchema) },
+        { description: 'The deployment under way, with each service\'s progress (multi-service systems).' },
+      ),
+    ),
+  ),
 });
 
 export function registerRollbackRoutes(app: FastifyInstance, deps: { rollbacks: RollbackService; lock: DeployLock }): void {

@@ -232,7 +232,10 @@ export function createRollbackService(deps: RollbackDeps) {
   }
 
   /** The scope SEED.md's checklist asks for: the services the release touched, and the database when a down migration ran. */
-  async function scopeOf(system: string, deployed: Deployed): Promise<string[]> {
+  async function scopeOf(system: string, env: 'uat' | 'prod', deployed: Deployed, target: Target): Promise<string[]> {
+    // A multi-service system: the services the rollback will put back, in the order it will.
+    const plan = await deployments.planFor({ system, env, release: { commit: target.commit, services: [] }, direction: 'rollback', undo: deployed.deployment }).catch(() => null);
+    if (plan) return plan.order;
     const services = new Set<string>();
     const release = deployed.releaseId ? await releases.get(db, system, deployed.releaseId) : undefined;
     const rows = release && release.bugs.length > 0 ? await deps.bugStore.getMany(db, system, release.bugs.map((b) => b.id)) : [];
@@ -298,7 +301,7 @@ export function createRollbackService(deps: RollbackDeps) {
     const purpose = `a rollback of ${input.env} from ${fromLabel} to ${target.version}`;
     const done = lock.withLock({ system, holder: actor.username, purpose }, async (held) => {
       const at = clock.now();
-      const scope = await scopeOf(system, deployed);
+      const scope = await scopeOf(system, input.env, deployed, target);
       const r = await db.transaction().execute(async (trx) => {
         const created = await rollbacks.insert(trx, {
           system,
@@ -372,7 +375,8 @@ export function createRollbackService(deps: RollbackDeps) {
     // 2. The previous release through the environment's driver and health check.
     const release = await targetRelease(system, input.env, target);
     if (release.id !== r.target.releaseId) await change(system, r.id, { target: { releaseId: release.id, version: release.version, commit: release.commit } });
-    const outcome = await deployments.deploy({ system, env: input.env, release, runId: null, actor: actor.username });
+    // A multi-service system: the services that deployment changed go back in exact reverse order.
+    const outcome = await deployments.deploy({ system, env: input.env, release, runId: null, actor: actor.username, direction: 'rollback', undo: deployed.deployment });
     await change(system, r.id, { rollbackDeploymentId: outcome.deploymentId });
     if (!outcome.ok) {
       const detail = `the deploy of ${release.version} to ${input.env} failed (deployment ${outcome.deploymentId}: ${outcome.error}); ${input.env} may be half-changed between ${fromLabel} and ${release.version}: check it now${migration?.needed ? ' (the down migration already ran)' : ''}`;
@@ -404,6 +408,7 @@ export function createRollbackService(deps: RollbackDeps) {
         impact: input.impact,
         trigger: r.trigger,
         bugs: reverted,
+        ...(outcome.services ? { services: outcome.services.order } : {}),
         nextStep: `validating (smoke${deps.monitor && (deps.monitor.enabledFor?.(system) ?? true) ? ` and ${validationMinutes} minutes of monitoring` : ''}); then record the root cause and fix plan of rollback ${r.id}`,
       };
       await audit.append(trx, { stream: system, actor: actor.username, action: 'rollback.executed', subject: `rollback:${r.id}`, data: payload, at });

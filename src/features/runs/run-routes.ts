@@ -13,6 +13,7 @@ import { DEPLOYMENT_STATUSES } from '../deployments/deployment-store.ts';
 import { RELEASE_KINDS } from '../releases/release-rules.ts';
 import type { ReleaseService } from '../releases/release-service.ts';
 import { FreezeWindowSchema } from '../freezes/freeze-routes.ts';
+import { DeploymentServicesSchema, ServicePlanSchema } from '../services/service-schemas.ts';
 import type { RunService } from './run-service.ts';
 import { RUN_SLOTS, RUN_STATUSES } from './run-store.ts';
 
@@ -36,7 +37,9 @@ export const RunSchema = Type.Object({
   report: Type.Object({
     steps: Type.Array(Type.Object({ at: Type.String(), message: Type.String() })),
     bugs: Type.Array(Type.Object({ id: Type.Integer(), outcome: Type.String(), reason: Type.Optional(Type.String()) })),
-    releases: Type.Array(Type.Object({ id: Type.Integer(), version: Type.String(), env: Type.String(), deployed: Nullable(Type.Boolean()) })),
+    releases: Type.Array(
+      Type.Object({ id: Type.Integer(), version: Type.String(), env: Type.String(), deployed: Nullable(Type.Boolean()), services: Type.Optional(ServicePlanSchema) }),
+    ),
     freeze: Type.Optional(
       Type.Object(
         {
@@ -74,6 +77,7 @@ export const ReleaseSchema = Type.Object({
   runId: Nullable(Type.Integer()),
   createdAt: Type.String({ format: 'date-time' }),
   bugs: Type.Array(Type.Object({ id: Type.Integer(), position: Type.Integer(), commits: Type.Array(Type.String()) })),
+  services: Type.Array(Type.String(), { description: 'The services its bugs touch.' }),
 });
 
 export const DeploymentSchema = Type.Object({
@@ -90,6 +94,7 @@ export const DeploymentSchema = Type.Object({
   finishedAt: Nullable(Type.String({ format: 'date-time' })),
   error: Nullable(Type.String()),
   smoke: Type.Optional(Nullable(Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true, description: 'Smoke results: ok, failedStep, steps (name, result, expected, actual, ms, checks).' }))),
+  services: Type.Optional(Nullable(DeploymentServicesSchema)),
 });
 
 export const DeploymentWithLogSchema = Type.Composite([DeploymentSchema, Type.Object({ log: Type.Array(Type.Object({ at: Type.String(), stream: Type.String(), line: Type.String() })) })]);
@@ -101,11 +106,25 @@ const PlanFreeze = Nullable(
     { description: 'The freezes in force at the slot: full skips the run, modules leave their bugs out.' },
   ),
 );
+export const PlanDeploySchema = Type.Composite(
+  [
+    Type.Object({
+      slot: StringEnum(RUN_SLOTS),
+      env: StringEnum(['uat', 'prod'] as const),
+      what: Type.String({ description: 'The deploy: which release (or the one T1 would build) and why.' }),
+      release: Nullable(Type.String({ description: 'The version, when the release exists already.' })),
+      bugs: Type.Array(Type.Integer()),
+    }),
+    ServicePlanSchema,
+  ],
+  { description: 'A deploy the next T1 or T2 would make, service by service (multi-service systems).' },
+);
 export const PlanSchema = Type.Object({
   system: Type.String(),
   versionCheck: Type.Object({ flow: Nullable(Type.String()), relation: Type.String(), reason: Type.String(), warning: Nullable(Type.String()) }),
   t1: Type.Object({ at: Type.String(), atLocal: Type.String(), freeze: Type.Optional(PlanFreeze), bugs: Type.Array(PlanBug) }),
   t2: Type.Object({ at: Type.String(), atLocal: Type.String(), freeze: Type.Optional(PlanFreeze), bugs: Type.Array(PlanBug) }),
+  deploys: Type.Optional(Type.Array(PlanDeploySchema, { description: 'Multi-service systems: what each deploy of the next T1 and T2 would do, service by service, and its reverse order.' })),
 });
 
 export const RunPageSchema = Type.Object({ items: Type.Array(RunSchema), nextCursor: Nullable(Type.Integer()) });

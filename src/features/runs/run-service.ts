@@ -30,6 +30,7 @@ import type { ReleaseKind } from '../releases/release-rules.ts';
 import type { ReleaseStore, ReleaseView } from '../releases/release-store.ts';
 import type { PostDeploy } from '../rollbacks/post-deploy.ts';
 import { formatLocal, nextSlotAfter } from '../schedule/schedule-rules.ts';
+import { describePlan, planDeploy, serviceOrderOf, withTouchedServices } from '../services/service-rules.ts';
 import type { SystemRegistry } from '../systems/system-registry.ts';
 import { decideT1, isDue, promotionVerdict, type T1Decision } from './run-rules.ts';
 import type { RunFreeze, RunReport, RunSlot, RunStatus, RunStore, RunView } from './run-store.ts';
@@ -180,6 +181,7 @@ export function createRunService(deps: RunDeps) {
       baseVersion: input.baseVersion,
       fixes: input.fixes,
       noteOf: (bugId) => bugLine(input.views.get(bugId)!),
+      serviceOrder: serviceOrderOf(systems.get(run.system)),
       runId: run.id,
     });
     for (const c of conflicts) {
@@ -200,7 +202,12 @@ export function createRunService(deps: RunDeps) {
 
   /** Deploys under the run's lock (re-entered), with the monitoring baseline taken just before. */
   async function deploy(run: RunView, release: ReleaseView, env: 'uat' | 'prod', report: Report): Promise<Deployed | null> {
-    const purpose = `${run.slot.toUpperCase()} run ${run.id}: ${release.version} to ${env}`;
+    // Multi-service systems: the plan is settled and recorded before anything is deployed.
+    const plan = await deployments.planFor({ system: run.system, env, release });
+    if (plan) report.step(`deploy plan of ${release.version} to ${env}: ${describePlan(plan)}; ${plan.why}`);
+    const planned = report.releases.find((r) => r.id === release.id && r.env === env);
+    if (plan && planned) planned.services = plan;
+    const purpose = `${run.slot.toUpperCase()} run ${run.id}: ${release.version} to ${env}${plan ? `, services ${plan.order.join(' → ')}` : ''}`;
     const { outcome, baseline } = await deps.lock.withLock({ system: run.system, holder: PIPELINE, purpose, runId: run.id }, async (held) => {
       await held.describe(purpose);
       const baseline = await deps.postDeploy.prepare({ system: run.system, env });
@@ -208,7 +215,7 @@ export function createRunService(deps: RunDeps) {
     });
     const entry = report.releases.find((r) => r.id === release.id && r.env === env);
     if (entry) entry.deployed = outcome.ok;
-    else report.releases.push({ id: release.id, version: release.version, env, deployed: outcome.ok });
+    else report.releases.push({ id: release.id, version: release.version, env, deployed: outcome.ok, ...(plan ? { services: plan } : {}) });
     report.step(outcome.ok ? `deployed ${release.version} to ${env} (deployment ${outcome.deploymentId})` : `deploy of ${release.version} to ${env} failed: ${outcome.error}`);
     if (outcome.ok) {
       const repo = await repositories.open(run.system);
@@ -305,9 +312,13 @@ export function createRunService(deps: RunDeps) {
       taken.flow2 = taken.flow2.filter((b) => b.id !== bug.id);
     };
     const readable: BugView[] = [];
+    // Multi-service systems: a bug's services grow with what its fix's commits touch now.
+    const servicesOf = new Map<number, string[]>();
     for (const bug of [...taken.flow1, ...taken.flow2]) {
       try {
-        commitsOf.set(bug.id, await fixCommits(repo, bug, envs.prod.commit));
+        const commits = await fixCommits(repo, bug, envs.prod.commit);
+        commitsOf.set(bug.id, commits);
+        if (config.services) servicesOf.set(bug.id, withTouchedServices(bug.services, await repo.filesOf(commits), config.services));
         readable.push(bug);
       } catch (error) {
         await giveUp(bug, `the fix cannot be read: ${(error as Error).message}`);
@@ -326,7 +337,7 @@ export function createRunService(deps: RunDeps) {
     try {
       analyses = await analyzer.analyze(
         repo.path,
-        analysing.map((b) => ({ id: b.id, commits: commitsOf.get(b.id)!, services: b.services, bug: b })),
+        analysing.map((b) => ({ id: b.id, commits: commitsOf.get(b.id)!, services: servicesOf.get(b.id) ?? b.services, bug: b })),
         { system: run.system, runId: run.id },
       );
     } catch (error) {
@@ -342,7 +353,10 @@ export function createRunService(deps: RunDeps) {
       planned.push({
         id: bug.id,
         action: 'record_plan',
-        details: { changes: { analysis: JSON.stringify(result.analysis), ai_fix_diff: result.diff }, data: { risk: result.analysis.risk } },
+        details: {
+          changes: { analysis: JSON.stringify(result.analysis), ai_fix_diff: result.diff, ...(servicesOf.has(bug.id) ? { services: JSON.stringify(servicesOf.get(bug.id)) } : {}) },
+          data: { risk: result.analysis.risk, ...(servicesOf.has(bug.id) ? { services: servicesOf.get(bug.id) } : {}) },
+        },
       });
     }
     const recorded = new Set((await moveAll(run, planned, null, report)).map((b) => b.id));
@@ -646,6 +660,35 @@ export function createRunService(deps: RunDeps) {
     return (await runs.get(db, run.system, run.id))!;
   }
 
+  /**
+   * A deploy the plan foresees, service by service: an existing release (T2), or the one T1 would
+   * build on PROD's commit (UAT) / merge onto UAT's (2b) from these bugs' fixes, as they touch now.
+   */
+  async function deployPlan(config: SystemConfig, slot: RunSlot, env: 'uat' | 'prod', release: ReleaseView | null, bugs: readonly BugView[], envs: Awaited<ReturnType<EnvironmentStore['get']>>) {
+    let services = [...new Set(bugs.flatMap((b) => b.services))];
+    let commit = release?.commit ?? null;
+    if (!release) {
+      const base = env === 'uat' && slot === 't2' ? envs.uat.commit : envs.prod.commit;
+      commit = base;
+      if (repositories.has(config.name) && base) {
+        try {
+          const repo = await repositories.open(config.name);
+          for (const bug of bugs) services = withTouchedServices(services, await repo.filesOf(await fixCommits(repo, bug, base)), config.services!);
+        } catch {
+          /* the fixes cannot be read now: the bugs' services as recorded */
+        }
+      }
+    }
+    const plan = commit
+      ? await deployments.planFor({ system: config.name, env, release: { commit, services: release ? [...new Set([...release.services, ...services])] : services } })
+      : null;
+    const ids = bugs.map((b) => b.id).sort((a, b) => a - b);
+    const what = release
+      ? `${slot.toUpperCase()} deploys ${release.version} to ${env}`
+      : `${slot.toUpperCase()} builds a release of ${ids.map((id) => `#${id}`).join(', ')} and deploys it to ${env}`;
+    return { slot, env, what, release: release?.version ?? null, bugs: ids, ...(plan ?? planDeploy(config.services!, services)) };
+  }
+
   return {
     execute,
 
@@ -679,12 +722,14 @@ export function createRunService(deps: RunDeps) {
         return state.full || state.modules.length > 0 ? { full: state.full, modules: state.modules, detail: describeFreezes(state, config.timeZone) } : null;
       };
       const [t1Freeze, t2Freeze] = [await freezeAt(t1At), await freezeAt(t2At)];
+      const flow1Bugs: BugView[] = [];
       const t1 = (await bugStore.inStatuses(db, system, ['confirmed', 'planned'])).map((r) => {
         const bug = toBugView(r, config.timeZone);
         if (t1Freeze && (t1Freeze.full || (bug.module !== null && t1Freeze.modules.includes(bug.module)))) {
           return { id: bug.id, title: bug.title, action: 'skip', reason: t1Freeze.full ? 'T1 is frozen' : `module ${bug.module} is frozen` };
         }
         const d = decideT1({ ...bug, hasFix: bug.fixRefs.length > 0 }, choice);
+        if (d.take === 'flow1') flow1Bugs.push(bug);
         return d.take === null
           ? { id: bug.id, title: bug.title, action: 'skip', reason: d.reason }
           : {
@@ -695,12 +740,16 @@ export function createRunService(deps: RunDeps) {
             };
       });
       const t2: { id: number; title: string; action: string; reason: string | null }[] = [];
+      const t2Deploys: { env: 'uat' | 'prod'; release: ReleaseView | null; bugs: BugView[] }[] = [];
       for (const release of await releases.withBugsIn(db, system, 'flow1', ['deployed_uat', 'pending_prod'])) {
         const members = await loadViews(system, release.bugs.map((b) => b.id));
         const verdict = promotionVerdict(
           [...members.values()].map((m) => ({ id: m.id, status: m.status, inRelease: m.releaseId === release.id, runsAt: m.runsAt })),
           t2At,
         );
+        if (verdict.promote && release.id === envs.uat.releaseId && !t2Freeze?.full) {
+          t2Deploys.push({ env: 'prod', release, bugs: [...members.values()].filter((m) => verdict.ready.includes(m.id)) });
+        }
         for (const m of members.values()) {
           if (m.releaseId !== release.id) continue;
           const waiting = verdict.waiting.find((w) => w.id === m.id);
@@ -717,12 +766,25 @@ export function createRunService(deps: RunDeps) {
         const due = isDue(bug.runsAt, t2At);
         const action = bug.status === 'pending_prod' ? 'deploy to PROD (Flow 2)' : 'cherry-pick onto UAT and deploy (Flow 2 merge)';
         t2.push({ id: bug.id, title: bug.title, action: due ? action : 'wait', reason: due ? null : `runs at ${bug.runsAtLocal}` });
+        if (!due || t2Freeze?.full) continue;
+        const env = bug.status === 'pending_prod' ? 'prod' : 'uat';
+        const release = bug.status === 'pending_prod' && bug.releaseId ? ((await releases.get(db, system, bug.releaseId)) ?? null) : null;
+        const same = t2Deploys.find((d) => d.env === env && (d.release?.id ?? null) === (release?.id ?? null));
+        if (same) same.bugs.push(bug);
+        else t2Deploys.push({ env, release, bugs: [bug] });
       }
+      const deploys = config.services
+        ? [
+            ...(flow1Bugs.length > 0 && !t1Freeze?.full ? [await deployPlan(config, 't1', 'uat', null, flow1Bugs, envs)] : []),
+            ...(await Promise.all(t2Deploys.map((d) => deployPlan(config, 't2', d.env, d.release, d.bugs, envs)))),
+          ]
+        : undefined;
       return {
         system,
         versionCheck: choice,
         t1: { at: t1At.toISOString(), atLocal: formatLocal(t1At, config.timeZone), freeze: t1Freeze, bugs: t1 },
         t2: { at: t2At.toISOString(), atLocal: formatLocal(t2At, config.timeZone), freeze: t2Freeze, bugs: t2 },
+        ...(deploys ? { deploys } : {}),
       };
     },
 

@@ -6,6 +6,7 @@ import type { Reader, RunRow, Tx } from '../../adapters/db/schema.ts';
 import type { ChecklistItem, ChecklistVerdict } from '../checklists/checklist-rules.ts';
 import type { Db } from '../../adapters/db/schema.ts';
 import type { FreezeWindow } from '../freezes/freeze-rules.ts';
+import type { ServicePlan } from '../services/service-rules.ts';
 
 export const RUN_SLOTS = ['t1', 't2'] as const;
 export type RunSlot = (typeof RUN_SLOTS)[number];
@@ -18,7 +19,8 @@ export type RunReport = {
   steps: { at: string; message: string }[];
   /** Per bug: what the run did with it, or why it left it. */
   bugs: { id: number; outcome: string; reason?: string }[];
-  releases: { id: number; version: string; env: string; deployed: boolean | null }[];
+  /** Per release and environment; `services`: the deploy plan of a multi-service system, recorded before it started. */
+  releases: { id: number; version: string; env: string; deployed: boolean | null; services?: ServicePlan }[];
   dryRun?: boolean;
   /** The freezes in force at the slot instant: a full one skipped the run, a module one left bugs out. */
   freeze?: RunFreeze;

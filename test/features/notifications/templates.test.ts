@@ -923,6 +923,65 @@ describe('notification templates', () => {
     assert.equal(renderMessage('t2.flow2.deployed_prod', [older], { ...ctx('en'), validationSteps: true }).text, EXPECTED['t2.flow2.deployed_prod'].en.join('\n'));
   });
 
+  test('multi-service: deploy.failed names the failed service and what was rolled back, in order; rollback.executed lists the services', () => {
+    const failed = {
+      ...SAMPLE_PAYLOADS['deploy.failed'],
+      release: 'v1.0.2',
+      error: 'service web: health check failed within 3 s: http://127.0.0.1:7001/health: no answer in time; rolled back web → api to v1.0.1',
+      services: ['api', 'web'],
+      service: 'web',
+      previousVersion: 'v1.0.1',
+      rolledBack: [
+        { service: 'web', ok: true, detail: 'back on v1.0.1' },
+        { service: 'api', ok: true, detail: 'back on v1.0.1' },
+      ],
+    };
+    assert.equal(
+      render('deploy.failed', 'en', failed).text,
+      [
+        '🛑 Deploy failed — v1.0.2 to UAT — shop',
+        '',
+        'Error: service web: health check failed within 3 s: http://127.0.0.1:7001/health: no answer in time; rolled back web → api to v1.0.1',
+        'Failed service: web',
+        'Rolled back (in order): web ✓, api ✓ — back on v1.0.1',
+        'Deployment: 9 (run 7)',
+        '',
+        'The bugs stay where they were. Details: tonic deployments show 9',
+      ].join('\n'),
+    );
+    const stuck = { ...failed, rolledBack: [{ service: 'web', ok: false, detail: 'going back failed' }, { service: 'api', ok: false, detail: 'not rolled back' }] };
+    assert.equal(
+      render('deploy.failed', 'zh-Hant', stuck).text,
+      [
+        '🛑 部署失敗 — v1.0.2 至 UAT — shop',
+        '',
+        '錯誤:service web: health check failed within 3 s: http://127.0.0.1:7001/health: no answer in time; rolled back web → api to v1.0.1',
+        '失敗的服務:web',
+        '已回滾(依序):web ✗ 未能回滾、api ✗ 未能回滾 — 回到 v1.0.1',
+        '部署記錄:9(Run 7)',
+        '',
+        '相關 Bug 維持原狀態。詳情:tonic deployments show 9',
+      ].join('\n'),
+    );
+    const rolledBack = { ...SAMPLE_PAYLOADS['rollback.executed'], services: ['web', 'api'] };
+    assert.equal(
+      render('rollback.executed', 'en', rolledBack).text,
+      [
+        '⚠️ Rollback executed — PROD',
+        '',
+        'Reason: login fails after v1.0.1',
+        'Rolled back to: v1.0.0 (0123456789)',
+        'Services (in order): web → api',
+        'Time: 2026-11-26 22:20 HKT',
+        'By: alice',
+        '',
+        'Status: rolled back, monitoring',
+        'Next step: investigation',
+      ].join('\n'),
+    );
+    assert.equal(render('rollback.executed', 'zh-Hant', rolledBack).text.split('\n')[4], '服務(依序):web → api');
+  });
+
   test('a missing placeholder is an error naming every path, not a message', () => {
     const payload = { release: 'v1.0.1', bugs: [{ id: 12, severity: 'medium' }, { id: 13, title: 'No severity' }], t2At: 'tonight' };
     assert.throws(

@@ -127,6 +127,10 @@ function readerAt(root: unknown, base: string, lack: (path: string) => void, tim
     },
     /** A list of texts (numbers read as text). */
     strings: (path: string): string[] => listOf(path).map((v, i) => textOf(`${full(path)}[${i}]`, v)),
+    optionalStrings: (path: string): string[] => {
+      const value = valueAt(root, path);
+      return Array.isArray(value) ? value.map((v, i) => textOf(`${full(path)}[${i}]`, v)) : [];
+    },
     /** One bug line: { id, severity, title } at `path`, or this object itself when path is ''. */
     bug: (path: string): BugLine => {
       const value = path ? valueAt(root, path) : root;
@@ -156,6 +160,8 @@ export interface ItemReader {
   instant(path: string): string;
   optionalInstant(path: string): string | null;
   strings(path: string): string[];
+  /** A list of texts the message can do without: empty when absent. */
+  optionalStrings(path: string): string[];
   bug(path: string): BugLine;
   bugs(path: string): BugLine[];
   list<T>(path: string, each: (item: ItemReader, index: number) => T): T[];

@@ -113,9 +113,11 @@ export const OPERATIONS_TEMPLATES = {
     const at = p.instant('at');
     const by = p.text('by');
     const next = p.text('nextStep');
+    // Multi-service systems: the services that went back, in the order they did (SEED.md's text otherwise).
+    const services = p.optionalStrings('services').join(' → ');
     return zh
-      ? message([`⚠️ Rollback 執行 — ${env}`, '', `原因:${reason}`, `回滾至:${to}`, `時間:${at}`, `執行人:${by}`, '', '狀態:已回滾,正在監控', `下一步:${next}`])
-      : message([`⚠️ Rollback executed — ${env}`, '', `Reason: ${reason}`, `Rolled back to: ${to}`, `Time: ${at}`, `By: ${by}`, '', 'Status: rolled back, monitoring', `Next step: ${next}`]);
+      ? message([`⚠️ Rollback 執行 — ${env}`, '', `原因:${reason}`, `回滾至:${to}`, services ? `服務(依序):${services}` : null, `時間:${at}`, `執行人:${by}`, '', '狀態:已回滾,正在監控', `下一步:${next}`])
+      : message([`⚠️ Rollback executed — ${env}`, '', `Reason: ${reason}`, `Rolled back to: ${to}`, services ? `Services (in order): ${services}` : null, `Time: ${at}`, `By: ${by}`, '', 'Status: rolled back, monitoring', `Next step: ${next}`]);
   },
 
   'rollback.escalated': (input) => {

@@ -172,11 +172,18 @@ export const PIPELINE_TEMPLATES = {
     const deployment = p.number('deploymentId');
     const run = p.optional('runId');
     const error = p.text('error');
+    // Multi-service systems: the service that failed, and what was undone, in the order it was.
+    const service = p.optional('service');
+    const back = p.optionalList('rolledBack', (r) => ({ service: r.text('service'), ok: r.flag('ok') }));
+    const to = p.optional('previousVersion');
+    const undone = (ok: string, notOk: string) => back.map((r) => `${r.service} ${r.ok ? ok : notOk}`);
     return zh
       ? message([
           `🛑 部署失敗 — ${release} 至 ${env}${onSystem(input)}`,
           '',
           `錯誤:${error}`,
+          service && `失敗的服務:${service}`,
+          back.length > 0 && `已回滾(依序):${undone('✓', '✗ 未能回滾').join('、')}${to ? ` — 回到 ${to}` : ''}`,
           `部署記錄:${deployment}${run ? `(Run ${run})` : ''}`,
           '',
           `相關 Bug 維持原狀態。詳情:tonic deployments show ${deployment}`,
@@ -185,6 +192,8 @@ export const PIPELINE_TEMPLATES = {
           `🛑 Deploy failed — ${release} to ${env}${onSystem(input)}`,
           '',
           `Error: ${error}`,
+          service && `Failed service: ${service}`,
+          back.length > 0 && `Rolled back (in order): ${undone('✓', '✗ not rolled back').join(', ')}${to ? ` — back on ${to}` : ''}`,
           `Deployment: ${deployment}${run ? ` (run ${run})` : ''}`,
           '',
           `The bugs stay where they were. Details: tonic deployments show ${deployment}`,
