@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Analyzer } from './adapters/analyze/diff-analyzer.ts';
 import type { DatabaseHandle } from './adapters/db/database.ts';
-import { createDeployDrivers } from './adapters/deploy/deploy-drivers.ts';
+import { createDeployDrivers, type DeployDrivers } from './adapters/deploy/deploy-drivers.ts';
 import { createRepositories } from './adapters/git/repositories.ts';
 import { createGitVersionGraph } from './adapters/git/git-version-graph.ts';
 import { createMetricsProviders } from './adapters/monitor/metrics-provider.ts';
@@ -51,6 +51,7 @@ import { createSessionService } from './features/sessions/session-service.ts';
 import { createSessionStore } from './features/sessions/session-store.ts';
 import { createSystemRegistry } from './features/systems/system-registry.ts';
 import type { Clock } from './shared/clock.ts';
+import { createLogger, type Logger } from './shared/logger.ts';
 
 export type ComposeOptions = {
   database: DatabaseHandle;
@@ -72,9 +73,27 @@ export type ComposeOptions = {
   monitor?: Monitor;
   /** How monitoring waits between polls (default: real time). */
   sleep?: (ms: number) => Promise<void>;
+  /** The server's one logger (JSON lines); default: warnings and errors to standard error. */
+  logger?: Logger;
+  /** How releases are put on environments; default: each environment's configured driver (a rehearsal records instead). */
+  drivers?: DeployDrivers;
 };
 
-export function composeTonic({ database, config, clock, home, versions, analyzer, instance, leaseMs = 60_000, freezeEnvironment = null, monitor, sleep = waitRealTime }: ComposeOptions) {
+export function composeTonic({
+  database,
+  config,
+  clock,
+  home,
+  versions,
+  analyzer,
+  instance,
+  leaseMs = 60_000,
+  freezeEnvironment = null,
+  monitor,
+  sleep = waitRealTime,
+  logger = createLogger({ level: 'warn', destination: process.stderr }),
+  drivers = createDeployDrivers(),
+}: ComposeOptions) {
   const { db, dialect } = database;
   const instanceId = instance ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const systems = createSystemRegistry(config.systems);
@@ -98,12 +117,13 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     deployments: deploymentStore,
     environments: environmentStore,
     systems,
-    drivers: createDeployDrivers(),
+    drivers,
     audit,
     outbox,
     clock,
     workdirOf,
     identity,
+    logger,
   });
   const freezes = createFreezeService({ db, store: createFreezeStore(), systems, identity, audit, outbox, clock, environment: freezeEnvironment });
   const monitoring = createMonitoringService({ db, store: createMonitoringStore(), systems, providers: createMetricsProviders(), audit, outbox, clock, identity, sleep });
@@ -205,6 +225,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     instance: instanceId,
     leaseMs,
     checklist: checklists,
+    logger,
   });
   const scheduler = createScheduler({
     db,
@@ -220,14 +241,16 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     beforeSlots: (now) => checklists.beforeSlots(now),
     lock,
     sweepers: [{ name: 'emergency hotfix SLA and review', sweep: (now) => hotfixes.sweep(now) }],
+    logger,
   });
-  const notifications = wireNotifications({ db, dialect, config, systems, identity, audit, bugs, runs, runStore, environments, clock, instance: instanceId });
+  const notifications = wireNotifications({ db, dialect, config, systems, identity, audit, bugs, runs, runStore, environments, clock, instance: instanceId, logger });
   return {
     db,
     dialect,
     config,
     clock,
     instance: instanceId,
+    logger,
     systems,
     audit,
     outbox,
