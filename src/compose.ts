@@ -42,6 +42,8 @@ import { createReleaseStore } from './features/releases/release-store.ts';
 import { createPostDeploy, type Monitor } from './features/rollbacks/post-deploy.ts';
 import { createRollbackService } from './features/rollbacks/rollback-service.ts';
 import { createRollbackStore } from './features/rollbacks/rollback-store.ts';
+import { createRehearsalService, type ScratchTonic } from './features/rehearsal/rehearsal-service.ts';
+import { migrateToLatest, openDatabase } from './adapters/db/database.ts';
 import { createRunService } from './features/runs/run-service.ts';
 import { createRunStore } from './features/runs/run-store.ts';
 import { createScheduler } from './features/runs/scheduler.ts';
@@ -243,6 +245,24 @@ export function composeTonic({
     sweepers: [{ name: 'emergency hotfix SLA and review', sweep: (now) => hotfixes.sweep(now) }],
     logger,
   });
+  const rehearsals = createRehearsalService({
+    db,
+    systems,
+    environments: environmentStore,
+    deployments: deploymentStore,
+    freezes,
+    identity,
+    clock,
+    home,
+    workdirOf,
+    // The scratch Tonic of a rehearsal is wired here too, like any other.
+    compose: (options): ScratchTonic => composeTonic(options),
+    async openScratchDatabase() {
+      const scratch = await openDatabase({ url: ':memory:' });
+      await migrateToLatest(scratch);
+      return scratch;
+    },
+  });
   const notifications = wireNotifications({ db, dialect, config, systems, identity, audit, bugs, runs, runStore, environments, clock, instance: instanceId, logger });
   return {
     db,
@@ -275,6 +295,7 @@ export function composeTonic({
     scheduler,
     hotfixes,
     notifications,
+    rehearsals,
     metrics: createServerMetrics({ db, clock, systems: config.systems.map((s) => s.name) }),
     close: async () => {
       await live.close();

@@ -15,6 +15,7 @@ import { registerFreezeRoutes } from '../features/freezes/freeze-routes.ts';
 import { registerHotfixRoutes } from '../features/hotfixes/hotfix-routes.ts';
 import { registerIdentityRoutes } from '../features/identity/identity-routes.ts';
 import { registerRollbackRoutes } from '../features/rollbacks/rollback-routes.ts';
+import { registerRehearsalRoutes } from '../features/rehearsal/rehearsal-routes.ts';
 import { registerMonitoringRoutes } from '../features/monitoring/monitoring-routes.ts';
 import { registerNotificationRoutes } from '../features/notifications/notification-routes.ts';
 import { registerRunRoutes } from '../features/runs/run-routes.ts';
@@ -138,6 +139,7 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
       registerRunRoutes(api, { runs: tonic.runs, releases: tonic.releases, deployments: tonic.deployments });
       registerFreezeRoutes(api, tonic.freezes);
       registerRollbackRoutes(api, { rollbacks: tonic.rollbacks, lock: tonic.lock });
+      registerRehearsalRoutes(api, tonic.rehearsals);
       registerChecklistRoutes(api, tonic.checklists);
       registerAuditRoutes(api, { db: tonic.db, audit: tonic.audit, identity: tonic.identity });
       registerIdentityRoutes(api, tonic.identity);

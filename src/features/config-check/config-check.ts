@@ -117,7 +117,8 @@ async function answers(check: string, url: string, timeoutMs: number, method = '
   }
 }
 
-function findProgram(program: string, cwd: string, env: NodeJS.ProcessEnv): string | null {
+/** Where `program` is: a path (relative to cwd), or a name looked up on PATH; null when it is no executable file. */
+export function findProgram(program: string, cwd: string, env: NodeJS.ProcessEnv): string | null {
   const candidates = isAbsolute(program) || program.includes('/') ? [resolve(cwd, program)] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, program));
   for (const candidate of candidates) {
     try {
