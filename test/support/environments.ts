@@ -20,7 +20,9 @@ import { existsSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 const [dir, env, version, commit] = process.argv.slice(2);
+writeFileSync(join(dir, env + '.pid'), String(process.pid));
 console.log('deploying ' + version + ' to ' + env);
+if (existsSync(join(dir, env + '.delay'))) { await new Promise((r) => setTimeout(r, Number(readFileSync(join(dir, env + '.delay'), 'utf8')))); }
 if (existsSync(join(dir, env + '.fail'))) { console.error('simulated failure'); process.exit(1); }
 if (existsSync(join(dir, env + '.hang'))) { await new Promise((r) => setTimeout(r, 60_000)); }
 const bad = existsSync(join(dir, 'bad-versions.json')) && JSON.parse(readFileSync(join(dir, 'bad-versions.json'), 'utf8')).includes(version);
@@ -46,6 +48,10 @@ export type TestEnvironments = {
   deploys(): string[];
   failNext(env: 'uat' | 'prod', on?: boolean): void;
   hang(env: 'uat' | 'prod', on?: boolean): void;
+  /** The next deploys to `env` take `ms` longer (null: no delay). */
+  delay(env: 'uat' | 'prod', ms: number | null): void;
+  /** Stops the last deploy command of `env` if it still runs (a hung one). */
+  stopDeploy(env: 'uat' | 'prod'): void;
   close(): Promise<void>;
 };
 
@@ -140,6 +146,14 @@ export async function startTestEnvironments(options: { timeoutMs?: number } = {}
     },
     failNext: (env, on = true) => flag(env, 'fail', on),
     hang: (env, on = true) => flag(env, 'hang', on),
+    delay: (env, ms) => (ms === null ? rmSync(join(dir, `${env}.delay`), { force: true }) : writeFileSync(join(dir, `${env}.delay`), String(ms))),
+    stopDeploy: (env) => {
+      try {
+        process.kill(Number(readFileSync(join(dir, `${env}.pid`), 'utf8')), 'SIGKILL');
+      } catch {
+        /* finished already */
+      }
+    },
     close: async () => {
       await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
       rmSync(dir, { recursive: true, force: true });
