@@ -7,7 +7,7 @@ export const USAGE = {
   init: 'tonic init [--path FILE] [--force]',
   auditVerify: 'tonic audit verify [--json]',
   backup: 'tonic backup [--out FILE] [--json]',
-  configCheck: 'tonic config check [--file FILE] [--timeout SECONDS] [--json]',
+  configCheck: 'tonic config check [--file FILE] [--timeout SECONDS] [--send-test] [--json]',
   restore: 'tonic restore FILE [--json]',
   systems: 'tonic systems [--json]',
   envShow: 'tonic env show [--system S] [--json]',
@@ -72,7 +72,8 @@ On the server's machine (database and configuration files):
   ${USAGE.migrate.padEnd(40)} bring the database schema up to date (--down: undo the last migration)
   ${USAGE.init.padEnd(40)} write a commented starter tonic.config.yaml
   ${USAGE.auditVerify.padEnd(40)} check the audit hash chain in the database
-  ${'tonic config check'.padEnd(40)} validate the configuration and check what it points at (repositories, URLs, commands, schedule)
+  ${'tonic config check'.padEnd(40)} validate the configuration and check what it points at (repositories, URLs, commands,
+  ${''.padEnd(40)} Prometheus queries, analyzer, checklist targets, schedule); --send-test: a test message per channel
   ${USAGE.backup.padEnd(40)} copy the database and configuration into one file
   ${USAGE.restore.padEnd(40)} check a backup file, then replace the database with it (server stopped)
 

@@ -36,9 +36,9 @@ export interface Notifier {
 export const SEND_TIMEOUT_MS = 15_000;
 
 /** A network failure or timeout: worth another try. */
-export function networkFailure(error: unknown): SendOutcome {
+export function networkFailure(error: unknown, timeoutMs = SEND_TIMEOUT_MS): SendOutcome {
   const e = error as Error & { cause?: unknown };
-  const why = e?.name === 'TimeoutError' || e?.name === 'AbortError' ? `no answer within ${SEND_TIMEOUT_MS / 1000} s` : String(e?.cause ?? e?.message ?? error);
+  const why = e?.name === 'TimeoutError' || e?.name === 'AbortError' ? `no answer within ${timeoutMs / 1000} s` : String(e?.cause ?? e?.message ?? error);
   return { kind: 'retry', answer: why, retryAfterMs: null };
 }
 

@@ -24,7 +24,7 @@ export function slackBlocks(message: OutgoingMessage) {
   };
 }
 
-export function createSlackNotifier(config: { webhookUrl: string }): Notifier {
+export function createSlackNotifier(config: { webhookUrl: string }, timeoutMs = SEND_TIMEOUT_MS): Notifier {
   return {
     kind: 'slack',
     idempotent: false,
@@ -35,10 +35,10 @@ export function createSlackNotifier(config: { webhookUrl: string }): Notifier {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(slackBlocks(message)),
-          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+          signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
-        return networkFailure(error);
+        return networkFailure(error, timeoutMs);
       }
       const text = clip((await res.text().catch(() => '')).trim(), 300);
       const answer = `HTTP ${res.status}${text ? `: ${text}` : ''}`;

@@ -7,7 +7,7 @@ import { signWebhook } from '../deploy/webhook-driver.ts';
 import { classifyHttpStatus, type SendOutcome } from '../../features/notifications/notification-rules.ts';
 import { clip, networkFailure, retryAfterMs, SEND_TIMEOUT_MS, type Notifier } from './notifier.ts';
 
-export function createWebhookNotifier(config: { url: string; secret: string }, now: () => Date): Notifier {
+export function createWebhookNotifier(config: { url: string; secret: string }, now: () => Date, timeoutMs = SEND_TIMEOUT_MS): Notifier {
   return {
     kind: 'webhook',
     idempotent: true,
@@ -36,10 +36,10 @@ export function createWebhookNotifier(config: { url: string; secret: string }, n
             'x-tonic-signature': signWebhook(config.secret, timestamp, body),
           },
           body,
-          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+          signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
-        return networkFailure(error);
+        return networkFailure(error, timeoutMs);
       }
       const text = clip((await res.text().catch(() => '')).trim(), 300);
       const answer = `HTTP ${res.status}${text ? `: ${text}` : ''}`;
