@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Analyzer } from './adapters/analyze/diff-analyzer.ts';
 import type { DatabaseHandle } from './adapters/db/database.ts';
-import { createDeployDrivers } from './adapters/deploy/deploy-drivers.ts';
+import { createDeployDrivers, type DeployDrivers } from './adapters/deploy/deploy-drivers.ts';
 import { createRepositories } from './adapters/git/repositories.ts';
 import { createGitVersionGraph } from './adapters/git/git-version-graph.ts';
 import { createMetricsProviders } from './adapters/monitor/metrics-provider.ts';
@@ -42,6 +42,8 @@ import { createReleaseStore } from './features/releases/release-store.ts';
 import { createPostDeploy, type Monitor } from './features/rollbacks/post-deploy.ts';
 import { createRollbackService } from './features/rollbacks/rollback-service.ts';
 import { createRollbackStore } from './features/rollbacks/rollback-store.ts';
+import { createRehearsalService, type ScratchTonic } from './features/rehearsal/rehearsal-service.ts';
+import { migrateToLatest, openDatabase } from './adapters/db/database.ts';
 import { createRunService } from './features/runs/run-service.ts';
 import { createRunStore } from './features/runs/run-store.ts';
 import { createScheduler } from './features/runs/scheduler.ts';
@@ -52,6 +54,7 @@ import { createSessionService } from './features/sessions/session-service.ts';
 import { createSessionStore } from './features/sessions/session-store.ts';
 import { createSystemRegistry } from './features/systems/system-registry.ts';
 import type { Clock } from './shared/clock.ts';
+import { createLogger, type Logger } from './shared/logger.ts';
 
 export type ComposeOptions = {
   database: DatabaseHandle;
@@ -73,9 +76,27 @@ export type ComposeOptions = {
   monitor?: Monitor;
   /** How monitoring waits between polls (default: real time). */
   sleep?: (ms: number) => Promise<void>;
+  /** The server's one logger (JSON lines); default: warnings and errors to standard error. */
+  logger?: Logger;
+  /** How releases are put on environments; default: each environment's configured driver (a rehearsal records instead). */
+  drivers?: DeployDrivers;
 };
 
-export function composeTonic({ database, config, clock, home, versions, analyzer, instance, leaseMs = 60_000, freezeEnvironment = null, monitor, sleep = waitRealTime }: ComposeOptions) {
+export function composeTonic({
+  database,
+  config,
+  clock,
+  home,
+  versions,
+  analyzer,
+  instance,
+  leaseMs = 60_000,
+  freezeEnvironment = null,
+  monitor,
+  sleep = waitRealTime,
+  logger = createLogger({ level: 'warn', destination: process.stderr }),
+  drivers = createDeployDrivers(),
+}: ComposeOptions) {
   const { db, dialect } = database;
   const instanceId = instance ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const systems = createSystemRegistry(config.systems);
@@ -94,7 +115,6 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
   const releases = createReleaseStore();
   const deploymentStore = createDeploymentStore();
   const workdirOf = (system: string) => systems.get(system).repositoryPath ?? home;
-  const drivers = createDeployDrivers();
   const smokeRunner = createSmokeRunner({ clock });
   const deployments = createDeploymentService({
     db,
@@ -108,6 +128,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     workdirOf,
     identity,
     services: createServiceDeployer({ db, deployments: deploymentStore, drivers, smoke: smokeRunner, audit, clock, repositories, workdirOf }),
+    logger,
   });
   const freezes = createFreezeService({ db, store: createFreezeStore(), systems, identity, audit, outbox, clock, environment: freezeEnvironment });
   const monitoring = createMonitoringService({ db, store: createMonitoringStore(), systems, providers: createMetricsProviders(), audit, outbox, clock, identity, sleep });
@@ -206,6 +227,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     instance: instanceId,
     leaseMs,
     checklist: checklists,
+    logger,
   });
   const scheduler = createScheduler({
     db,
@@ -221,14 +243,34 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     beforeSlots: (now) => checklists.beforeSlots(now),
     lock,
     sweepers: [{ name: 'emergency hotfix SLA and review', sweep: (now) => hotfixes.sweep(now) }],
+    logger,
   });
-  const notifications = wireNotifications({ db, dialect, config, systems, identity, audit, bugs, runs, runStore, environments, clock, instance: instanceId });
+  const rehearsals = createRehearsalService({
+    db,
+    systems,
+    environments: environmentStore,
+    deployments: deploymentStore,
+    freezes,
+    identity,
+    clock,
+    home,
+    workdirOf,
+    // The scratch Tonic of a rehearsal is wired here too, like any other.
+    compose: (options): ScratchTonic => composeTonic(options),
+    async openScratchDatabase() {
+      const scratch = await openDatabase({ url: ':memory:' });
+      await migrateToLatest(scratch);
+      return scratch;
+    },
+  });
+  const notifications = wireNotifications({ db, dialect, config, systems, identity, audit, bugs, runs, runStore, environments, clock, instance: instanceId, logger });
   return {
     db,
     dialect,
     config,
     clock,
     instance: instanceId,
+    logger,
     systems,
     audit,
     outbox,
@@ -253,6 +295,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     scheduler,
     hotfixes,
     notifications,
+    rehearsals,
     metrics: createServerMetrics({ db, clock, systems: config.systems.map((s) => s.name) }),
     close: async () => {
       await live.close();

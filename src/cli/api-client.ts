@@ -26,13 +26,13 @@ export type Query = Record<string, string | number | undefined>;
 export function createApiClient({ url, token, timeoutMs = TIMEOUT_MS }: { url: string; token: string; timeoutMs?: number }) {
   const base = `${url.replace(/\/+$/, '')}/api/v1`;
 
-  async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, asText = false): Promise<T> {
     let text: string;
     let response: Response;
     try {
       response = await fetch(base + path, {
         method,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { authorization: `Bearer ${token}`, accept: asText ? 'text/markdown, text/plain, application/problem+json' : 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -41,6 +41,7 @@ export function createApiClient({ url, token, timeoutMs = TIMEOUT_MS }: { url: s
       throw connectionError(url, error, timeoutMs);
     }
     if (response.status === 204) return undefined as T;
+    if (asText && response.ok) return text as T;
     const parsed = parseJson(text, response.headers.get('content-type'));
     if (response.ok) {
       if (parsed === undefined) throw notTonic(method, base + path, response);
@@ -60,6 +61,10 @@ export function createApiClient({ url, token, timeoutMs = TIMEOUT_MS }: { url: s
   return {
     get<T>(path: string, query: Query = {}): Promise<T> {
       return request<T>('GET', withQuery(path, query));
+    },
+    /** A text answer (Markdown) as it came; a problem is still an ApiError. */
+    getText(path: string, query: Query = {}): Promise<string> {
+      return request<string>('GET', withQuery(path, query), undefined, true);
     },
     post<T>(path: string, body: unknown = {}): Promise<T> {
       return request<T>('POST', path, body);

@@ -1,6 +1,8 @@
 /**
  * `tonic config check`: validates the configuration file, then checks from this machine what the
- * file points at (repositories, lines, URLs, deploy commands, the schedule around daylight saving).
+ * file points at (repositories, lines, URLs, deploy commands, Prometheus queries, the analyzer,
+ * the checklist's targets, the schedule around daylight saving); `--send-test` also sends a test
+ * message through every notification channel.
  */
 import { resolve } from 'node:path';
 import { loadConfigFile } from '../config/load-config.ts';
@@ -20,7 +22,7 @@ async function runConfigCheck(args: string[], io: CliIo): Promise<number> {
   const usage = USAGE.configCheck;
   const { values, positionals } = parseCommand(
     args,
-    { file: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    { file: { type: 'string' }, timeout: { type: 'string' }, 'send-test': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     usage,
   );
   if (values.help) return printUsage(io, usage);
@@ -35,7 +37,7 @@ async function runConfigCheck(args: string[], io: CliIo): Promise<number> {
   // An invalid file is a ConfigError: main() prints every problem with its key path.
   const config = loadConfigFile(file, io.env);
   const { checkConfiguration } = await import('../features/config-check/config-check.ts');
-  const results = await checkConfiguration(config, { timeoutMs: timeoutSeconds * 1000, now: systemClock.now(), env: io.env });
+  const results = await checkConfiguration(config, { timeoutMs: timeoutSeconds * 1000, now: systemClock.now(), env: io.env, sendTest: values['send-test'] === true });
   const failed = results.filter((r) => r.result === 'fail').length;
   if (values.json) {
     printJson(io, { file, valid: true, results });

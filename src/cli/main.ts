@@ -21,6 +21,7 @@ import { runNotifications } from './notification-commands.ts';
 import { runDeployments, runReleases } from './release-commands.ts';
 import { runDeployLock, runRollback, runRollbacks } from './rollback-commands.ts';
 import { runPlan, runRun, runRuns } from './run-commands.ts';
+import { runRehearse } from './rehearse-command.ts';
 import { runMigrate, runServe } from './server-commands.ts';
 import { runEnv, runSystems } from './system-commands.ts';
 import { runHotfix } from './hotfix-commands.ts';
@@ -75,6 +76,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await runRollbacks(rest, io);
       case 'deploy-lock':
         return await runDeployLock(rest, io);
+      case 'rehearse':
+        return await runRehearse(rest, io);
       case 'hotfix':
         return await runHotfix(rest, io);
       case 'users':

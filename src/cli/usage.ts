@@ -7,7 +7,7 @@ export const USAGE = {
   init: 'tonic init [--path FILE] [--force]',
   auditVerify: 'tonic audit verify [--json]',
   backup: 'tonic backup [--out FILE] [--json]',
-  configCheck: 'tonic config check [--file FILE] [--timeout SECONDS] [--json]',
+  configCheck: 'tonic config check [--file FILE] [--timeout SECONDS] [--send-test] [--json]',
   restore: 'tonic restore FILE [--json]',
   systems: 'tonic systems [--json]',
   envShow: 'tonic env show [--system S] [--json]',
@@ -39,6 +39,7 @@ export const USAGE = {
   freezeDeclare: 'tonic freeze declare --end WHEN [--start WHEN] [--module M]... --reason R [--system S] [--json]',
   freezeLift: 'tonic freeze lift ID [--reason R] [--system S] [--json]',
   freezeCalendar: 'tonic freeze calendar [--days N] [--system S] [--json]',
+  rehearse: 'tonic rehearse [--runbook] [--out FILE] [--system S] [--json]',
   rollback: 'tonic rollback --env uat|prod --impact ux|regression|data-corruption --reason R [--to TAG] [--system S] [--json]',
   rollbacksList: 'tonic rollbacks list [--limit N] [--cursor C] [--system S] [--json]',
   rollbacksShow: 'tonic rollbacks show ID [--system S] [--json]',
@@ -71,7 +72,8 @@ On the server's machine (database and configuration files):
   ${USAGE.migrate.padEnd(40)} bring the database schema up to date (--down: undo the last migration)
   ${USAGE.init.padEnd(40)} write a commented starter tonic.config.yaml
   ${USAGE.auditVerify.padEnd(40)} check the audit hash chain in the database
-  ${'tonic config check'.padEnd(40)} validate the configuration and check what it points at (repositories, URLs, commands, schedule)
+  ${'tonic config check'.padEnd(40)} validate the configuration and check what it points at (repositories, URLs, commands,
+  ${''.padEnd(40)} Prometheus queries, analyzer, checklist targets, schedule); --send-test: a test message per channel
   ${USAGE.backup.padEnd(40)} copy the database and configuration into one file
   ${USAGE.restore.padEnd(40)} check a backup file, then replace the database with it (server stopped)
 
@@ -113,6 +115,9 @@ Over the API (TONIC_URL, default http://127.0.0.1:4100; TONIC_TOKEN):
   tonic rollbacks show ID                  one rollback with SEED.md's rollback checklist
   tonic rollbacks document ID              record --root-cause and --fix-plan (admin)
   tonic deploy-lock                        is a deploy in progress? who, and what
+  tonic rehearse                           rehearse both flows, a rollback and a freeze check on a scratch clone
+                                           (admin; deploys recorded, not run; nothing real changes); --out FILE
+                                           writes the rollback runbook; --runbook prints only the runbook
   tonic hotfix open BUG                    emergency hotfix for a high/critical bug (admin): P1/P2, SLA, branch from PROD
   tonic hotfix list | show ID              hotfixes; one with its checklist, approvals and what a deploy needs
   tonic hotfix notify ID [--person P]...   tell the team (required before the deploy)

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isLocalDate, parseFreezeSwitch, parseModuleList, type FreezeFlags } from '../features/freezes/freeze-rules.ts';
+import { LOG_LEVELS, type LogLevel } from '../shared/logger.ts';
 
 export type Settings = {
   /** TONIC_HOME: the server's own files (SQLite database, demo system, repositories). */
@@ -31,6 +32,13 @@ export type Settings = {
   trustProxy: boolean | string;
   /** TONIC_NOTIFY_TICK_SECONDS: how often the delivery worker drains the outbox (default 5). */
   notifyTickMs: number;
+  /** LOG_LEVEL: fatal, error, warn, info (default), debug, trace or silent. */
+  logLevel: LogLevel;
+  /**
+   * TONIC_SHUTDOWN_GRACE_SECONDS: on SIGTERM/SIGINT, how long a running deploy may go on before
+   * the server records what it left and exits (default 60).
+   */
+  shutdownGraceMs: number;
 };
 
 export class SettingsError extends Error {
@@ -72,7 +80,16 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     adminToken,
     freeze: readFreezeEnvironment(env),
     trustProxy: trustProxyOf(env.TONIC_TRUST_PROXY),
+    logLevel: logLevelOf(env.LOG_LEVEL),
+    shutdownGraceMs: seconds('TONIC_SHUTDOWN_GRACE_SECONDS', 60, 0, 3600),
   };
+}
+
+function logLevelOf(raw: string | undefined): LogLevel {
+  const value = (raw ?? '').trim().toLowerCase();
+  if (value === '') return 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(value)) return value as LogLevel;
+  throw new SettingsError(`LOG_LEVEL=${raw} is not a log level: use one of ${LOG_LEVELS.join(', ')}`);
 }
 
 /**

@@ -143,9 +143,10 @@ systems:
     # Reference (\`tonic bugs list\`, \`tonic bugs show\`, the API). If your own frontend shows bugs,
     # read their status from Tonic's API rather than keeping a copy.
 
-    # Step 8: test the full cycle in UAT first. Before going live, report a low-severity test bug
-    # (tonic bugs report --found-in uat ...), confirm it, and follow it through Flow 1; then record
-    # UAT ahead of PROD (tonic env record) and take a second test bug through Flow 2.
+    # Step 8: test the full cycle in UAT first. \`tonic rehearse --system my-app\` takes a synthetic
+    # bug through Flow 1 and Flow 2, a rollback and a freeze check with this configuration, on a
+    # scratch clone and database, printing what each deploy would run (nothing real changes).
+    # \`tonic config check --send-test\` checks what this file points at and every channel.
 
     # Smoke tests (SEED.md "Smoke Test Sequence"): run right after every deploy and every
     # rollback, against the environment's url (baseUrl: may use {env}). Steps run in order and the
@@ -211,13 +212,9 @@ systems:
     #     authSuccess:                                       # your own metric names, in PromQL:
     #       query: '100 * sum(rate(logins_total{outcome="ok",$selector}[$window])) / sum(rate(logins_total{$selector}[$window]))'
 
-    # Step 9: document rollback steps for your stack and database here, until rollback is
-    # configured in a later release. For example:
-    #   1. Note what was deployed, when, and what broke.
-    #   2. Redeploy the previous tag: git checkout <previous-tag> && docker compose up -d --build
-    #   3. Schema changed? Apply the down migration of that release.
-    #   4. Smoke-test login, the affected feature and two adjacent ones (5 to 10 minutes).
-    #   5. Record the new versions: tonic env record --env prod --commit <sha> --version <tag>
+    # Step 9: document rollback steps. \`tonic rehearse --system my-app --runbook\` renders SEED.md's
+    # rollback procedure and checklist with the commands of this file (deploy, health, down
+    # migration, smoke steps): keep a copy where people find it when Tonic itself is down.
 
     # Pre-deploy checklist (SEED.md): run before every T1 and T2 that deploys something, and by
     # \`tonic check\`. A probe that fails stops the deploy (mode: block, the default) or is only

@@ -4,7 +4,8 @@
 import swagger from '@fastify/swagger';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Bindings, ChildLoggerOptions } from 'pino';
 import { AnalysisSchema, registerAnalysisRoutes, ValidationStepSchema } from '../features/analysis/analysis-routes.ts';
 import { registerAuditRoutes } from '../features/audit/audit-routes.ts';
 import { BugSchema, BugSummarySchema, registerBugRoutes } from '../features/bugs/bug-routes.ts';
@@ -14,6 +15,7 @@ import { registerFreezeRoutes } from '../features/freezes/freeze-routes.ts';
 import { registerHotfixRoutes } from '../features/hotfixes/hotfix-routes.ts';
 import { registerIdentityRoutes } from '../features/identity/identity-routes.ts';
 import { registerRollbackRoutes } from '../features/rollbacks/rollback-routes.ts';
+import { registerRehearsalRoutes } from '../features/rehearsal/rehearsal-routes.ts';
 import { registerMonitoringRoutes } from '../features/monitoring/monitoring-routes.ts';
 import { registerNotificationRoutes } from '../features/notifications/notification-routes.ts';
 import { registerRunRoutes } from '../features/runs/run-routes.ts';
@@ -22,13 +24,18 @@ import type { Tonic } from '../compose.ts';
 import { registerLiveRoutes } from '../features/live-events/live-routes.ts';
 import { registerSessionRoutes } from '../features/sessions/session-routes.ts';
 import { registerAuth } from './auth.ts';
+import { changesSomething, type DrainGate } from './drain.ts';
 import { readiness } from './readiness.ts';
-import { registerProblemHandlers } from './problem.ts';
+import { problem, registerProblemHandlers, sendProblem } from './problem.ts';
 import { ProblemSchema } from './schema-helpers.ts';
 import { defaultWebRoot, registerWebApp } from './static.ts';
+import { requestLogger, withLogContext, type Logger } from '../shared/logger.ts';
 
 export type AppOptions = {
-  logger?: boolean | { level: string };
+  /** The server's logger (src/shared/logger.ts); none: the app logs nothing. */
+  logger?: Logger;
+  /** Graceful shutdown: while draining, requests that change something are refused with 503. */
+  drain?: DrainGate;
   /** Trust X-Forwarded-* from a proxy in front (TONIC_TRUST_PROXY): the client address, and TLS for Secure cookies. */
   trustProxy?: boolean | string;
   /** The built dashboard (dist/web by default). */
@@ -47,7 +54,9 @@ function createValidators() {
 
 export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.logger
+      ? { loggerInstance: options.logger as FastifyBaseLogger, childLoggerFactory: (logger: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions) => requestLogger(logger, bindings, opts) }
+      : { logger: false }),
     bodyLimit: 1024 * 1024,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: 'x-request-id',
@@ -61,6 +70,26 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
   app.addSchema(AnalysisSchema);
   app.addSchema(BugSchema);
   app.addSchema(BugSummarySchema);
+  // Every line logged while a request is handled carries its id, in whatever code logs it.
+  app.addHook('onRequest', (request, _reply, done) => withLogContext({ reqId: String(request.id) }, done));
+  const drain = options.drain;
+  if (drain) {
+    app.addHook('onRequest', async (request, reply) => {
+      if (!changesSomething(request.method)) return;
+      if (drain.draining) {
+        reply.header('retry-after', '5').header('connection', 'close');
+        return sendProblem(reply, problem('shutting_down', `${drain.reason ?? 'this instance is shutting down'}: send the request again (to another instance, or once this one is back)`, String(request.id)));
+      }
+      drain.enter();
+      let left = false;
+      const leave = () => {
+        if (!left) drain.leave();
+        left = true;
+      };
+      reply.raw.once('close', leave);
+      reply.raw.once('finish', leave);
+    });
+  }
   // An action sent with no body at all means "no options", the same as {}.
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.method === 'POST') request.body = {};
@@ -96,6 +125,7 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
         '/ready',
         { config: { public: true }, schema: { tags: ['health'], summary: 'Readiness: the database answers and its schema is this version\'s', security: [] } },
         async (_request, reply) => {
+          if (drain?.draining) return reply.code(503).send({ ready: false, database: 'ok', schema: 'unknown', detail: drain.reason ?? 'shutting down' });
           const state = await readiness(tonic);
           return reply.code(state.ready ? 200 : 503).send(state);
         },
@@ -109,6 +139,7 @@ export async function buildApp(tonic: Tonic, options: AppOptions = {}): Promise<
       registerRunRoutes(api, { runs: tonic.runs, releases: tonic.releases, deployments: tonic.deployments });
       registerFreezeRoutes(api, tonic.freezes);
       registerRollbackRoutes(api, { rollbacks: tonic.rollbacks, lock: tonic.lock });
+      registerRehearsalRoutes(api, tonic.rehearsals);
       registerChecklistRoutes(api, tonic.checklists);
       registerAuditRoutes(api, { db: tonic.db, audit: tonic.audit, identity: tonic.identity });
       registerIdentityRoutes(api, tonic.identity);

@@ -11,6 +11,7 @@ export type ProblemCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'route_not_found'
+  | 'shutting_down'
   | 'internal_error';
 
 const STATUS: Record<ProblemCode, number> = {
@@ -42,6 +43,7 @@ const STATUS: Record<ProblemCode, number> = {
   fix_missing: 422,
   config_invalid: 500,
   internal_error: 500,
+  shutting_down: 503,
 };
 
 const TITLE: Record<ProblemCode, string> = {
@@ -73,6 +75,7 @@ const TITLE: Record<ProblemCode, string> = {
   fix_missing: 'No fix attached',
   config_invalid: 'Server configuration error',
   internal_error: 'Internal error',
+  shutting_down: 'This instance is shutting down',
 };
 
 export type Problem = {
@@ -88,6 +91,10 @@ export type Problem = {
 
 export function problem(code: ProblemCode, detail: string, requestId: string, extra: Record<string, unknown> = {}): Problem {
   return { type: `https://tonic.dev/problems/${code.replaceAll('_', '-')}`, title: TITLE[code], status: STATUS[code], detail, code, requestId, ...extra };
+}
+
+export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  return send(reply, body);
 }
 
 function send(reply: FastifyReply, body: Problem): FastifyReply {

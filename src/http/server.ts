@@ -1,6 +1,7 @@
 /**
  * `tonic serve`: load settings and configuration, open and migrate the database, wire Tonic,
- * listen, and shut down cleanly on SIGINT/SIGTERM with a time limit.
+ * listen, and shut down gracefully on SIGINT/SIGTERM: stop taking new work, let a running deploy
+ * finish within the grace period (TONIC_SHUTDOWN_GRACE_SECONDS), record what is left, exit.
  */
 import { openDatabase, migrateToLatest } from '../adapters/db/database.ts';
 import { loadConfigFile } from '../config/load-config.ts';
@@ -11,15 +12,21 @@ import { ensureDemoSignIn, type DemoSignIn } from '../demo/demo-sign-in.ts';
 import { ensureDemoFiles, seedDemo, startDemoEnvironments } from '../demo/demo-system.ts';
 import { configurationWarnings } from '../features/services/service-paths.ts';
 import { systemClock } from '../shared/clock.ts';
+import { createLogger, secretValuesIn } from '../shared/logger.ts';
 import { buildApp } from './app.ts';
+import { createDrainGate } from './drain.ts';
 
-const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** After the grace period: how long closing connections and the database may take before a hard exit. */
+const CLOSE_TIMEOUT_MS = 10_000;
+/** How often the drain looks whether the work in flight has finished. */
+const DRAIN_POLL_MS = 100;
 
 export async function startServer(settings: Settings = readSettings()) {
   const demo = settings.configFile === null;
   const configFile = settings.configFile ?? (await ensureDemoFiles(settings.home));
   const config = loadConfigFile(configFile);
   checkFreezeEnvironment(settings.freeze, config.systems);
+  const logger = createLogger({ level: settings.logLevel, secrets: knownSecrets(settings, config) });
   const database = await openDatabase({ url: settings.databaseUrl, applicationName: SERVER_APPLICATION_NAME });
   try {
     await migrateToLatest(database);
@@ -27,7 +34,7 @@ export async function startServer(settings: Settings = readSettings()) {
     await database.close();
     throw error;
   }
-  const tonic = composeTonic({ database, config, clock: systemClock, home: settings.home, leaseMs: settings.runLeaseMs, freezeEnvironment: settings.freeze });
+  const tonic = composeTonic({ database, config, clock: systemClock, home: settings.home, leaseMs: settings.runLeaseMs, freezeEnvironment: settings.freeze, logger });
   await tonic.identity.bootstrap(settings.adminToken);
   let stopDemo = () => {};
   let demoSignIn: DemoSignIn = null;
@@ -36,7 +43,8 @@ export async function startServer(settings: Settings = readSettings()) {
     demoSignIn = await ensureDemoSignIn(tonic, settings.home);
     stopDemo = await startDemoEnvironments(tonic, settings.home);
   }
-  const app = await buildApp(tonic, { logger: { level: process.env.LOG_LEVEL ?? 'info' }, trustProxy: settings.trustProxy });
+  const drain = createDrainGate();
+  const app = await buildApp(tonic, { logger, drain, trustProxy: settings.trustProxy });
   try {
     await app.listen({ host: settings.host, port: settings.port });
   } catch (error) {
@@ -68,30 +76,54 @@ export async function startServer(settings: Settings = readSettings()) {
   );
 
   let closing: Promise<void> | null = null;
-  const close = (): Promise<void> => {
+  const close = (signal = 'a stop request'): Promise<void> => {
     closing ??= (async () => {
+      const graceSeconds = Math.round(settings.shutdownGraceMs / 1000);
       const timer = setTimeout(() => {
-        app.log.error(`shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms; exiting`);
+        logger.error(`shutdown took longer than the grace period and ${CLOSE_TIMEOUT_MS} ms more; exiting`);
         process.exit(1);
-      }, SHUTDOWN_TIMEOUT_MS);
+      }, settings.shutdownGraceMs + CLOSE_TIMEOUT_MS);
       timer.unref();
-      await app.close();
-      await stopScheduler();
+      // 1. No new work: the scheduler claims no slot, requests that change something get 503.
+      drain.begin(`the server is shutting down (${signal})`);
+      tonic.scheduler.stopClaiming();
+      const stoppingScheduler = stopScheduler();
+      const busy = () => ({ runs: tonic.runs.active().map((a) => a.run.id), requests: drain.inFlight });
+      const atStart = busy();
+      logger.info({ ...atStart, graceSeconds }, `shutting down on ${signal}: waiting up to ${graceSeconds} s for the work in flight`);
+      // 2. What is running may finish within the grace period.
+      const deadline = Date.now() + settings.shutdownGraceMs;
+      while ((busy().runs.length > 0 || busy().requests > 0) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+      }
+      // 3. What did not: recorded as interrupted (audit, run.interrupted), never lost.
+      const left = busy();
+      if (left.runs.length > 0) {
+        const reason = `the server stopped (${signal}) and the run did not finish within the shutdown grace period of ${graceSeconds} s`;
+        const recorded = await tonic.scheduler.interruptRunning(reason);
+        for (const r of recorded) logger.warn(r, `run ${r.runId} of ${r.system} recorded as interrupted`);
+      } else {
+        logger.info('the work in flight finished');
+      }
+      if (left.requests > 0) logger.warn({ requests: left.requests }, `${left.requests} request(s) still in flight are cut off`);
+      await Promise.race([stoppingScheduler, new Promise((resolve) => setTimeout(resolve, 1000))]);
       await stopNotifications();
+      await Promise.race([app.close(), new Promise((resolve) => setTimeout(resolve, 2000))]);
       stopDemo();
       await tonic.close();
       removeMarker();
       clearTimeout(timer);
+      logger.info('stopped');
     })();
     return closing;
   };
   return { app, tonic, close };
 }
 
-export function closeOnSignals(close: () => Promise<void>): void {
+export function closeOnSignals(close: (signal: string) => Promise<void>): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      close().then(
+      close(signal).then(
         () => process.exit(0),
         (error: unknown) => {
           console.error(error);
@@ -100,4 +132,17 @@ export function closeOnSignals(close: () => Promise<void>): void {
       );
     });
   }
+}
+
+/** The secret values this server knows, masked wherever they would appear in a log line. */
+function knownSecrets(settings: Settings, config: unknown): string[] {
+  const secrets = secretValuesIn(config);
+  if (settings.adminToken) secrets.push(settings.adminToken);
+  try {
+    const password = new URL(settings.databaseUrl).password;
+    if (password) secrets.push(password, decodeURIComponent(password));
+  } catch {
+    /* an SQLite path: no password */
+  }
+  return secrets;
 }

@@ -29,7 +29,9 @@ import { readFileSync } from 'node:fs';
 const [dir, env, version, commit, service] = process.argv.slice(2);
 const key = service ? env + '-' + service : env;
 const listed = (file, value) => existsSync(join(dir, file)) && JSON.parse(readFileSync(join(dir, file), 'utf8')).includes(value);
+writeFileSync(join(dir, env + '.pid'), String(process.pid));
 console.log('deploying ' + version + ' to ' + env + (service ? ' (' + service + ')' : ''));
+if (existsSync(join(dir, env + '.delay'))) { await new Promise((r) => setTimeout(r, Number(readFileSync(join(dir, env + '.delay'), 'utf8')))); }
 if (existsSync(join(dir, key + '.fail'))) { console.error('simulated failure'); process.exit(1); }
 if (existsSync(join(dir, key + '.hang'))) { await new Promise((r) => setTimeout(r, 60_000)); }
 const bad = listed('bad-versions.json', version);
@@ -65,6 +67,10 @@ export type TestEnvironments = {
   deploys(): string[];
   failNext(env: 'uat' | 'prod', on?: boolean, service?: string): void;
   hang(env: 'uat' | 'prod', on?: boolean, service?: string): void;
+  /** The next deploys to `env` take `ms` longer (null: no delay). */
+  delay(env: 'uat' | 'prod', ms: number | null): void;
+  /** Stops the last deploy command of `env` if it still runs (a hung one). */
+  stopDeploy(env: 'uat' | 'prod'): void;
   close(): Promise<void>;
 };
 
@@ -181,6 +187,14 @@ export async function startTestEnvironments(options: { timeoutMs?: number; servi
     },
     failNext: (env, on = true, service) => flag(env, 'fail', on, service),
     hang: (env, on = true, service) => flag(env, 'hang', on, service),
+    delay: (env, ms) => (ms === null ? rmSync(join(dir, `${env}.delay`), { force: true }) : writeFileSync(join(dir, `${env}.delay`), String(ms))),
+    stopDeploy: (env) => {
+      try {
+        process.kill(Number(readFileSync(join(dir, `${env}.pid`), 'utf8')), 'SIGKILL');
+      } catch {
+        /* finished already */
+      }
+    },
     close: async () => {
       for (const res of hanging) res.destroy();
       await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));

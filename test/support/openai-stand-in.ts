@@ -73,7 +73,8 @@ export async function startOpenAiStandIn(options: { apiKey?: string | null; mode
       }
       const recorded: RecordedRequest = { method: req.method ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, text, body };
       requests.push(recorded);
-      if (req.method !== 'POST' || url.pathname !== '/v1/chat/completions') return error(res, 404, `Invalid URL (${req.method} ${url.pathname})`, 'unknown_url');
+      const listing = req.method === 'GET' && url.pathname === '/v1/models';
+      if (!listing && (req.method !== 'POST' || url.pathname !== '/v1/chat/completions')) return error(res, 404, `Invalid URL (${req.method} ${url.pathname})`, 'unknown_url');
       if (options.azureApiVersion && url.searchParams.get('api-version') !== options.azureApiVersion) return error(res, 404, 'Resource not found', '404');
       if (apiKey) {
         const given = options.azureApiVersion ? req.headers['api-key'] : /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
@@ -82,6 +83,8 @@ export async function startOpenAiStandIn(options: { apiKey?: string | null; mode
           return error(res, 401, `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_api_key');
         }
       }
+      // GET /v1/models: the models this key may use, as OpenAI lists them.
+      if (listing) return send(res, 200, 'application/json', JSON.stringify({ object: 'list', data: models.map((id) => ({ id, object: 'model', created: 1764115200, owned_by: 'stand-in' })) }));
       const b = body as { model?: unknown; messages?: unknown } | null;
       if (!b || typeof b.model !== 'string' || !Array.isArray(b.messages) || b.messages.some((m: any) => typeof m?.role !== 'string' || typeof m?.content !== 'string')) {
         return error(res, 400, 'The body must be JSON with a model and messages [{role, content}]', 'invalid_body');

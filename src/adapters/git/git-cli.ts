@@ -7,7 +7,9 @@ import { existsSync } from 'node:fs';
 
 export type GitResult = { code: number; stdout: string; stderr: string };
 
-export function runGit(cwd: string, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<GitResult> {
+export type GitOptions = { timeoutMs?: number; /** Extra environment, e.g. GIT_INDEX_FILE. */ env?: Record<string, string> };
+
+export function runGit(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     execFile(
       'git',
@@ -16,7 +18,7 @@ export function runGit(cwd: string, args: readonly string[], options: { timeoutM
         cwd,
         timeout: options.timeoutMs ?? 30_000,
         maxBuffer: 16 * 1024 * 1024,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
       },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') {
@@ -36,7 +38,7 @@ export function runGit(cwd: string, args: readonly string[], options: { timeoutM
 }
 
 /** Like runGit, but a non-zero exit is an error that carries git's own message. */
-export async function git(cwd: string, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<string> {
+export async function git(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<string> {
   const r = await runGit(cwd, args, options);
   if (r.code !== 0) throw new Error(`git ${args.join(' ')} failed (exit ${r.code}) in ${cwd}: ${r.stderr.trim() || r.stdout.trim()}`);
   return r.stdout.trim();

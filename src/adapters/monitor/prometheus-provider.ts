@@ -6,7 +6,7 @@
 import { METRIC_DEFAULTS, NO_VALUES, type MetricValues, type MonitorMetric, type MonitoringSettings } from '../../features/monitoring/monitoring-rules.ts';
 import { MetricsUnavailable, describeFetchError, requestTimeoutMs, type MetricsProvider } from './metrics-provider.ts';
 
-type Measured = MonitorMetric | 'requests' | 'authAttempts';
+export type Measured = MonitorMetric | 'requests' | 'authAttempts';
 
 /**
  * PromQL for each metric, in the unit the rules judge it in (percent 0-100, or seconds).
@@ -29,6 +29,21 @@ export function defaultQueries(settings: Pick<MonitoringSettings, 'memoryLimitBy
   };
 }
 
+/** Each query the watch of one environment evaluates: a system's own, else the default; null ones left out. */
+export function monitoringQueries(settings: MonitoringSettings, selector: string): { metric: Measured; query: string; custom: boolean }[] {
+  const defaults = defaultQueries(settings, selector);
+  return (Object.keys(defaults) as Measured[]).flatMap((m) => {
+    const own = m in settings.metrics ? settings.metrics[m as MonitorMetric].query : null;
+    const query = own ?? defaults[m];
+    return query === null ? [] : [{ metric: m, query, custom: own !== null }];
+  });
+}
+
+/** A query as sent: `$window`, `$selector`, `$env` and `$system` filled in. */
+export function fillQuery(query: string, values: { window: string; selector: string; env: string; system: string }): string {
+  return query.replaceAll('$window', values.window).replaceAll('$selector', values.selector).replaceAll('$env', values.env).replaceAll('$system', values.system);
+}
+
 /** "1m", "30s": a range Prometheus accepts, from milliseconds. */
 export function promDuration(ms: number): string {
   return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.max(1, Math.round(ms / 1000))}s`;
@@ -44,11 +59,8 @@ type PromAnswer = {
 export function createPrometheusProvider(options: { url: string; selector: string; rateWindow: string; system: string; env: string; settings: MonitoringSettings }): MetricsProvider {
   const { url, selector, settings } = options;
   const timeoutMs = requestTimeoutMs(settings);
-  const defaults = defaultQueries(settings, selector);
-  const queries = Object.fromEntries(
-    (Object.keys(defaults) as Measured[]).map((m) => [m, (m in settings.metrics ? settings.metrics[m as MonitorMetric].query : null) ?? defaults[m]]),
-  ) as Record<Measured, string | null>;
-  const fill = (q: string, window: string) => q.replaceAll('$window', window).replaceAll('$selector', selector).replaceAll('$env', options.env).replaceAll('$system', options.system);
+  const queries = Object.fromEntries(monitoringQueries(settings, selector).map((q) => [q.metric, q.query])) as Partial<Record<Measured, string>>;
+  const fill = (q: string, window: string) => fillQuery(q, { window, selector, env: options.env, system: options.system });
   const where = (m: Measured) => (m in settings.metrics && settings.metrics[m as MonitorMetric].query !== null ? `monitoring.metrics.${m}.query` : `the default ${m} query`);
 
   async function query(metric: Measured, expr: string): Promise<number | null> {

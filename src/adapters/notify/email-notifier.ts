@@ -13,15 +13,15 @@ import { SEND_TIMEOUT_MS, type Notifier } from './notifier.ts';
 export type Mailer = ReturnType<typeof createMailer>;
 
 /** One SMTP transport per server, shared by the email channels. */
-export function createMailer(smtp: SmtpConfig) {
+export function createMailer(smtp: SmtpConfig, timeoutMs = SEND_TIMEOUT_MS) {
   const transport = nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,
     secure: smtp.secure,
     auth: smtp.user ? { user: smtp.user, pass: smtp.password ?? '' } : undefined,
-    connectionTimeout: SEND_TIMEOUT_MS,
-    greetingTimeout: SEND_TIMEOUT_MS,
-    socketTimeout: SEND_TIMEOUT_MS,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
   });
   return { from: smtp.from, transport, close: () => transport.close() };
 }

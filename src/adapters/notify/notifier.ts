@@ -36,9 +36,9 @@ export interface Notifier {
 export const SEND_TIMEOUT_MS = 15_000;
 
 /** A network failure or timeout: worth another try. */
-export function networkFailure(error: unknown): SendOutcome {
+export function networkFailure(error: unknown, timeoutMs = SEND_TIMEOUT_MS): SendOutcome {
   const e = error as Error & { cause?: unknown };
-  const why = e?.name === 'TimeoutError' || e?.name === 'AbortError' ? `no answer within ${SEND_TIMEOUT_MS / 1000} s` : String(e?.cause ?? e?.message ?? error);
+  const why = e?.name === 'TimeoutError' || e?.name === 'AbortError' ? `no answer within ${timeoutMs / 1000} s` : String(e?.cause ?? e?.message ?? error);
   return { kind: 'retry', answer: why, retryAfterMs: null };
 }
 
@@ -53,12 +53,12 @@ export function clip(text: string, max: number): string {
 }
 
 /** POSTs a JSON body to a channel's URL and reads its answer as a send outcome (Slack, webhooks). */
-export async function postJson(url: string, headers: Record<string, string>, body: string): Promise<SendOutcome> {
+export async function postJson(url: string, headers: Record<string, string>, body: string, timeoutMs = SEND_TIMEOUT_MS): Promise<SendOutcome> {
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
+    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    return networkFailure(error);
+    return networkFailure(error, timeoutMs);
   }
   const text = clip((await res.text().catch(() => '')).trim(), 300);
   const answer = `HTTP ${res.status}${text ? `: ${text}` : ''}`;

@@ -4,7 +4,7 @@
  * 404 "no_service" or 403 "invalid_token" mean the URL is gone (failed at once); 429 carries
  * Retry-After.
  */
-import { clip, postJson, type Notifier, type OutgoingMessage } from './notifier.ts';
+import { clip, postJson, SEND_TIMEOUT_MS, type Notifier, type OutgoingMessage } from './notifier.ts';
 
 /** Slack's mrkdwn treats &, < and > as markup. */
 function escapeMrkdwn(text: string): string {
@@ -23,10 +23,10 @@ export function slackBlocks(message: OutgoingMessage) {
   };
 }
 
-export function createSlackNotifier(config: { webhookUrl: string }): Notifier {
+export function createSlackNotifier(config: { webhookUrl: string }, timeoutMs = SEND_TIMEOUT_MS): Notifier {
   return {
     kind: 'slack',
     idempotent: false,
-    send: (message) => postJson(config.webhookUrl, {}, JSON.stringify(slackBlocks(message))),
+    send: (message) => postJson(config.webhookUrl, {}, JSON.stringify(slackBlocks(message)), timeoutMs),
   };
 }

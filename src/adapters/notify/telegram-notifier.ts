@@ -54,7 +54,7 @@ export function telegramOutcome(error: unknown): SendOutcome {
   return networkFailure(error);
 }
 
-export function createTelegramNotifier(config: { chatId: string; buttons: boolean }, api: Api): Notifier {
+export function createTelegramNotifier(config: { chatId: string; buttons: boolean }, api: Api, timeoutMs = SEND_TIMEOUT_MS): Notifier {
   return {
     kind: 'telegram',
     idempotent: false,
@@ -64,7 +64,7 @@ export function createTelegramNotifier(config: { chatId: string; buttons: boolea
           config.chatId,
           message.message.text,
           { reply_markup: config.buttons ? approvalKeyboard(message.deliveryId, message.message.buttons) : undefined, link_preview_options: { is_disabled: true } },
-          grammySignal(AbortSignal.timeout(SEND_TIMEOUT_MS)),
+          grammySignal(AbortSignal.timeout(timeoutMs)),
         );
         return { kind: 'sent', answer: `message ${sent.message_id} in chat ${sent.chat.id}`, externalId: `${sent.chat.id}:${sent.message_id}` };
       } catch (error) {

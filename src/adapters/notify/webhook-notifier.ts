@@ -4,9 +4,9 @@
  * Idempotency-Key header that stays the same on every attempt so the receiver can drop repeats.
  */
 import { signWebhook } from '../deploy/webhook-driver.ts';
-import { postJson, type Notifier } from './notifier.ts';
+import { postJson, SEND_TIMEOUT_MS, type Notifier } from './notifier.ts';
 
-export function createWebhookNotifier(config: { url: string; secret: string }, now: () => Date): Notifier {
+export function createWebhookNotifier(config: { url: string; secret: string }, now: () => Date, timeoutMs = SEND_TIMEOUT_MS): Notifier {
   return {
     kind: 'webhook',
     idempotent: true,
@@ -32,6 +32,7 @@ export function createWebhookNotifier(config: { url: string; secret: string }, n
           'x-tonic-signature': signWebhook(config.secret, timestamp, body),
         },
         body,
+        timeoutMs,
       );
     },
   };

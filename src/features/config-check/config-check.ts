@@ -1,37 +1,51 @@
 /**
  * `tonic config check`: the file is valid (the loader says so), and then what can be checked from
  * here: each repository and its lines exist, the UAT and PROD URLs and health checks answer, deploy
- * commands can be found, webhooks answer, and T1/T2 are sane around daylight saving. Every network
- * probe is bounded by a timeout; the report says what to fix.
+ * commands can be found, webhooks answer, Prometheus parses every query, the analyzer and the
+ * checklist's targets answer, each channel takes a test message (with sendTest), and T1/T2 are
+ * sane around daylight saving. Every network probe is bounded by a timeout; the report says what
+ * to fix.
  */
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { runGit } from '../../adapters/git/git-cli.ts';
 import { openSystemRepository } from '../../adapters/git/system-repository.ts';
+import { normaliseChannelDefaults, type ChannelDefaults } from '../../config/channels-config.ts';
 import type { SystemConfig, TonicConfig } from '../../config/load-config.ts';
 import { servicePathWarnings } from '../services/service-paths.ts';
+import { checkAnalyzer, checkChecklistTargets, checkPrometheusQueries, sendTestMessages } from './outbound-checks.ts';
 import { scheduleAdvice } from './schedule-advice.ts';
 
 export type CheckResult = { system: string; check: string; result: 'ok' | 'warn' | 'fail'; detail: string };
 
-export type CheckOptions = { timeoutMs: number; now: Date; env?: NodeJS.ProcessEnv };
+export type CheckOptions = {
+  timeoutMs: number;
+  now: Date;
+  env?: NodeJS.ProcessEnv;
+  /** Send a test message through every channel (`--send-test`). */
+  sendTest?: boolean;
+};
 
 export async function checkConfiguration(config: TonicConfig, options: CheckOptions): Promise<CheckResult[]> {
-  const perSystem = await Promise.all(config.systems.map((system, i) => checkSystem(system, options, `systems[${i}]`)));
+  const defaults = config.channels ?? normaliseChannelDefaults(undefined);
+  const perSystem = await Promise.all(config.systems.map((system, index) => checkSystem(system, index, defaults, options)));
   return perSystem.flat();
 }
 
-async function checkSystem(system: SystemConfig, options: CheckOptions, at: string): Promise<CheckResult[]> {
+async function checkSystem(system: SystemConfig, index: number, defaults: ChannelDefaults, options: CheckOptions): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   const add = (check: string, result: CheckResult['result'], detail: string) => out.push({ system: system.name, check, result, detail });
 
-  const [repository, ...environments] = await Promise.all([
+  const groups = await Promise.all([
     checkRepository(system, options.timeoutMs),
     ...(['uat', 'prod'] as const).map((env) => checkEnvironment(system, env, options)),
+    checkPrometheusQueries(system, index, options),
+    checkAnalyzer(system, index, options),
+    checkChecklistTargets(system, index, options),
+    options.sendTest ? sendTestMessages(system, index, defaults, options) : Promise.resolve([]),
   ]);
-  out.push(...repository.map((r) => ({ system: system.name, ...r })));
-  for (const results of environments) out.push(...results.map((r) => ({ system: system.name, ...r })));
-  if (system.services) out.push(...(await checkServices(system, options, at)).map((r) => ({ system: system.name, ...r })));
+  for (const results of groups) out.push(...results.map((r) => ({ system: system.name, ...r })));
+  if (system.services) out.push(...(await checkServices(system, options, `systems[${index}]`)).map((r) => ({ system: system.name, ...r })));
 
   const advice = scheduleAdvice(system, options.now);
   if (advice.length === 0) add('schedule', 'ok', `T1 ${system.t1}, T2 ${system.t2} ${system.timeZone}: outside business hours, no daylight-saving surprises in the next year`);
@@ -155,7 +169,8 @@ async function answers(check: string, url: string, timeoutMs: number, method = '
   }
 }
 
-function findProgram(program: string, cwd: string, env: NodeJS.ProcessEnv): string | null {
+/** Where `program` is: a path (relative to cwd), or a name looked up on PATH; null when it is no executable file. */
+export function findProgram(program: string, cwd: string, env: NodeJS.ProcessEnv): string | null {
   const candidates = isAbsolute(program) || program.includes('/') ? [resolve(cwd, program)] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, program));
   for (const candidate of candidates) {
     try {

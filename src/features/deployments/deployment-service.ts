@@ -10,6 +10,7 @@ import { checkHealth } from '../../adapters/deploy/health-check.ts';
 import type { Db } from '../../adapters/db/schema.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError } from '../../shared/errors.ts';
+import { silentLogger, type Logger } from '../../shared/logger.ts';
 import type { Actor, IdentityService } from '../identity/identity-service.ts';
 import { assertCan } from '../identity/roles.ts';
 import type { AuditStore } from '../audit/audit-store.ts';
@@ -35,6 +36,8 @@ type DeploymentDeps = {
   identity: IdentityService;
   /** Multi-service systems: the plan and the service-by-service deploy. */
   services?: ServiceDeployer;
+  /** Each deployment logs through a child carrying its id (its output at debug level). */
+  logger?: Logger;
 };
 
 export type DeployOutcome = {
@@ -122,6 +125,8 @@ export function createDeploymentService(deps: DeploymentDeps) {
         });
       });
 
+      const logger = (deps.logger ?? silentLogger()).child({ deploymentId: started.id, system: input.system, env });
+      logger.info({ release: release.version, commit: release.commit }, `deploying ${release.version} to ${env}`);
       // Log lines are written in batches while the deploy runs, so a watcher sees progress.
       let pending: LogLine[] = [];
       let flushing = Promise.resolve();
@@ -132,6 +137,7 @@ export function createDeploymentService(deps: DeploymentDeps) {
         return flushing;
       };
       const log: DeployLog = (stream, line) => {
+        logger.debug({ stream }, line);
         pending.push({ at: clock.now().toISOString(), stream, line });
         if (pending.length >= 50) void flush();
       };
@@ -169,6 +175,8 @@ export function createDeploymentService(deps: DeploymentDeps) {
         await flush();
       }
 
+      if (error) logger.warn({ error }, `deploy of ${release.version} to ${env} failed`);
+      else logger.info(`${env} runs ${release.version}`);
       const at = clock.now();
       await db.transaction().execute(async (trx) => {
         await deployments.finish(trx, started.id, error ? 'failed' : 'succeeded', at, error);

@@ -13,6 +13,7 @@ import { normaliseChannelDefaults, type ChannelConfig } from '../../config/chann
 import type { TonicConfig } from '../../config/load-config.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { assertNever } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
 import type { AuditStore } from '../audit/audit-store.ts';
 import type { BugService } from '../bugs/bug-service.ts';
 import type { EnvironmentService } from '../environments/environment-service.ts';
@@ -39,10 +40,13 @@ type WireDeps = {
   environments: EnvironmentService;
   clock: Clock;
   instance: string;
+  /** Where the worker and the bots report their failures (default: standard error). */
+  logger?: Logger;
 };
 
 export function wireNotifications(deps: WireDeps) {
   const { db, systems, clock, instance } = deps;
+  const log = deps.logger ? (message: string, error?: unknown) => deps.logger!.error(error === undefined ? {} : { err: error }, message) : undefined;
   const defaults = deps.config.channels ?? normaliseChannelDefaults(undefined);
   const store = createNotificationStore(deps.dialect);
   const service = createNotificationService({ db, store, identityStore: createIdentityStore(), identity: deps.identity, systems, audit: deps.audit, clock });
@@ -57,6 +61,7 @@ export function wireNotifications(deps: WireDeps) {
     systems,
     clock,
     instance,
+    ...(log ? { log } : {}),
   });
   const mailer = defaults.smtp ? createMailer(defaults.smtp) : null;
 
@@ -85,6 +90,7 @@ export function wireNotifications(deps: WireDeps) {
     defaults,
     clock,
     instance,
+    ...(log ? { log } : {}),
     notifierFor(system, channel) {
       const key = `${system}/${channel.name}`;
       if (!notifiers.has(key)) notifiers.set(key, build(channel));

@@ -12,6 +12,7 @@ import type { SystemRepository } from '../../adapters/git/system-repository.ts';
 import type { SystemConfig } from '../../config/load-config.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError } from '../../shared/errors.ts';
+import { silentLogger, withLogContext, type Logger } from '../../shared/logger.ts';
 import type { BugService } from '../bugs/bug-service.ts';
 import type { FixFlow } from '../bugs/bug-statuses.ts';
 import type { BugStore } from '../bugs/bug-store.ts';
@@ -65,6 +66,8 @@ type RunDeps = {
   leaseMs: number;
   /** The pre-deploy checklist: run before a run deploys anything; a blocking failure skips the run. */
   checklist?: { gate(run: RunView): Promise<ChecklistGate | null> };
+  /** Each step of a run is also a log line (with the run's id). */
+  logger?: Logger;
 };
 
 /** A scheduled run finding another deploy in progress waits this long for it before failing. */
@@ -75,7 +78,7 @@ type Deployed = { deploymentId: number; release: ReleaseView; env: 'uat' | 'prod
 const PIPELINE = 'tonic';
 
 /** Collects the run's report as it goes; saved when the run ends. */
-function createReport(clock: Clock) {
+function createReport(clock: Clock, logger: Logger) {
   const steps: RunReport['steps'] = [];
   const bugs: RunReport['bugs'] = [];
   const releases: RunReport['releases'] = [];
@@ -85,6 +88,7 @@ function createReport(clock: Clock) {
     releases,
     step(message: string) {
       steps.push({ at: clock.now().toISOString(), message });
+      logger.info(message);
     },
     bug(id: number, outcome: string, reason?: string) {
       bugs.push(reason ? { id, outcome, reason } : { id, outcome });
@@ -122,6 +126,9 @@ export { fixCommits };
 
 export function createRunService(deps: RunDeps) {
   const { db, runs, bugs, bugStore, releases, deployments, environments, versions, repositories, analyzer, systems, outbox, clock } = deps;
+  const logger = deps.logger ?? silentLogger();
+  /** The runs this process is carrying out now, with their report so far (graceful shutdown reads it). */
+  const active = new Map<number, { run: RunView; report: Report }>();
 
   function bugLine(b: BugView) {
     return { id: b.id, severity: b.severity, title: b.title, services: b.services };
@@ -579,8 +586,22 @@ export function createRunService(deps: RunDeps) {
 
   // ---- Execution: claims, leases, outcome -------------------------------------------------------
 
-  async function execute(run: RunView): Promise<RunView> {
-    const report = createReport(clock);
+  /** Every line logged while the run works carries its id. */
+  function execute(run: RunView): Promise<RunView> {
+    return withLogContext({ runId: run.id }, () => executeRun(run));
+  }
+
+  async function executeRun(run: RunView): Promise<RunView> {
+    const report = createReport(clock, logger);
+    active.set(run.id, { run, report });
+    try {
+      return await carryOut(run, report);
+    } finally {
+      active.delete(run.id);
+    }
+  }
+
+  async function carryOut(run: RunView, report: Report): Promise<RunView> {
     report.step(`${run.slot.toUpperCase()} for ${run.system}, slot ${run.scheduledFor} (${run.trigger})`);
     // Keep the claim alive while working; a lapsed lease marks the run interrupted (decision 6).
     const renew = setInterval(() => {
@@ -627,9 +648,12 @@ export function createRunService(deps: RunDeps) {
     else if (gate?.blocked) saved.skipped = { reason: 'checklist', detail: gate.detail };
     const finished = await runs.finish(db, run.id, deps.instance, status, saved, error, clock.now());
     if (!finished) {
-      // Another instance declared this run interrupted while it worked: keep its verdict, keep the report.
-      await runs.saveReport(db, run.id, saved);
+      // Another instance (or this one, shutting down) declared this run interrupted while it
+      // worked: keep its verdict and what it recorded about the interruption, keep the report.
+      const recorded = (await runs.get(db, run.system, run.id))?.report.interrupted;
+      await runs.saveReport(db, run.id, recorded ? { ...saved, interrupted: recorded } : saved);
     }
+    logger.info({ status, ...(error ? { error } : {}) }, `${run.slot.toUpperCase()} run ${run.id} of ${run.system}: ${status}`);
     if (saved.skipped?.reason === 'checklist' && gate) {
       const { detail } = saved.skipped;
       await announce(run.system, 'run.skipped', `${run.id}`, { runId: run.id, slot: run.slot, reason: 'checklist', detail, checklistId: gate.checklist.id, checklist: gate.checklist.items });
@@ -691,6 +715,11 @@ export function createRunService(deps: RunDeps) {
 
   return {
     execute,
+
+    /** The runs this process is carrying out now, with the steps done so far. */
+    active(): { run: RunView; report: Pick<RunReport, 'steps' | 'bugs' | 'releases'> }[] {
+      return [...active.values()].map(({ run, report }) => ({ run, report: { steps: [...report.steps], bugs: [...report.bugs], releases: report.releases.map((r) => ({ ...r })) } }));
+    },
 
     /** `POST …/runs/{slot}`, `tonic run t1|t2`: run a slot now, outside the schedule. */
     async runNow(actor: Actor, system: string, slot: RunSlot): Promise<RunView> {

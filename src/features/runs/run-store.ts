@@ -28,6 +28,8 @@ export type RunReport = {
   checklist?: { id: number; env: 'uat' | 'prod'; verdict: ChecklistVerdict; items: ChecklistItem[] };
   /** Why a `skipped` run did nothing. */
   skipped?: { reason: 'freeze' | 'checklist'; detail: string };
+  /** A run cut short (its server stopped): what it had done, and what it had not. */
+  interrupted?: { reason: string; done: string[]; notDone: string[] };
 };
 
 export type RunFreeze = { full: boolean; modules: string[]; lunarNewYear: boolean; detail: string; sources: FreezeWindow[] };
@@ -124,7 +126,7 @@ export function createRunStore() {
       return Number(r.numUpdatedRows) === 1;
     },
 
-    async saveReport(db: Db, id: number, report: RunReport): Promise<void> {
+    async saveReport(db: Db | Tx, id: number, report: RunReport): Promise<void> {
       await db.updateTable('runs').set({ report: JSON.stringify(report) }).where('id', '=', id).execute();
     },
 

@@ -7,6 +7,7 @@
  */
 import type { Db } from '../../adapters/db/schema.ts';
 import type { Clock } from '../../shared/clock.ts';
+import { silentLogger, type Logger } from '../../shared/logger.ts';
 import type { DeployLock } from '../deployments/deploy-lock.ts';
 import type { DeploymentStore } from '../deployments/deployment-store.ts';
 import type { OutboxStore } from '../outbox/outbox-store.ts';
@@ -36,11 +37,15 @@ type SchedulerDeps = {
   sweepers?: readonly { name: string; sweep(now: Date): Promise<unknown> }[];
   /** Work due ahead of the slots on each tick: the pre-deploy checklist's early check before T1. */
   beforeSlots?: (now: Date) => Promise<unknown>;
+  logger?: Logger;
 };
 
 export function createScheduler(deps: SchedulerDeps) {
   const { db, runs, runService, deployments, systems, audit, outbox, clock } = deps;
+  const logger = deps.logger ?? silentLogger();
   let ticking: Promise<RunView[]> | null = null;
+  /** Set at shutdown: no more slots are claimed. */
+  let stopped = false;
 
   async function sweepInterrupted(now: Date): Promise<void> {
     await deps.lock.sweepExpired(now);
@@ -63,16 +68,17 @@ export function createScheduler(deps: SchedulerDeps) {
       try {
         await sweeper.sweep(now);
       } catch (error) {
-        console.error(`scheduler: the ${sweeper.name} check failed`, error);
+        logger.error({ err: error }, `scheduler: the ${sweeper.name} check failed`);
       }
     }
-    await deps.beforeSlots?.(now).catch((e: unknown) => console.error('pre-deploy work before the slots failed', e));
+    await deps.beforeSlots?.(now).catch((e: unknown) => logger.error({ err: e }, 'pre-deploy work before the slots failed'));
     const done: RunView[] = [];
     for (const system of systems.list()) {
       const since = await runs.watermark(db, system.name, now);
       for (const slot of RUN_SLOTS) {
         const time = slot === 't1' ? system.t1 : system.t2;
         for (const at of slotsBetween(new Date(since.getTime() - 1), now, system.timeZone, time)) {
+          if (stopped) return done;
           if (await runs.exists(db, system.name, slot, at)) continue;
           const late = now.getTime() - at.getTime();
           const leaseUntil = new Date(now.getTime() + deps.leaseMs);
@@ -105,12 +111,50 @@ export function createScheduler(deps: SchedulerDeps) {
 
     /** Ticks on a real timer (the server); tests call tick() with a fake clock instead. */
     start(intervalMs = 15_000): () => Promise<void> {
-      const timer = setInterval(() => void this.tick().catch((e: unknown) => console.error('scheduler tick failed', e)), intervalMs);
-      void this.tick().catch((e: unknown) => console.error('scheduler tick failed', e));
+      stopped = false;
+      const timer = setInterval(() => void this.tick().catch((e: unknown) => logger.error({ err: e }, 'scheduler tick failed')), intervalMs);
+      void this.tick().catch((e: unknown) => logger.error({ err: e }, 'scheduler tick failed'));
       return async () => {
+        this.stopClaiming();
         clearInterval(timer);
         await ticking?.catch(() => undefined);
       };
+    },
+
+    /** Shutdown: from now on no slot is claimed; a run already claimed goes on. */
+    stopClaiming(): void {
+      stopped = true;
+    },
+
+    /**
+     * Shutdown, after the grace period: each run this process is still carrying out is recorded
+     * as interrupted, with what it did and what it did not, its unfinished deployments as
+     * unknown, an audit event and a run.interrupted message. Returns the runs recorded.
+     */
+    async interruptRunning(reason: string): Promise<{ runId: number; system: string; deployments: number[] }[]> {
+      const now = clock.now();
+      const recorded: { runId: number; system: string; deployments: number[] }[] = [];
+      for (const { run, report } of runService.active()) {
+        await db.transaction().execute(async (trx) => {
+          if (!(await runs.markInterrupted(trx, run.id, now, reason))) return;
+          const unknown = await deployments.markUnknown(trx, run.id, now, `${reason}: whether the deploy finished is unknown; check the environment`);
+          const done = report.steps.map((s) => s.message);
+          const notDone = [
+            ...report.releases.filter((r) => r.deployed === null).map((r) => `the deploy of ${r.version} to ${r.env} did not finish (deployment ${unknown.join(', ') || 'not started'}: unknown)`),
+            'the steps after it did not run: bugs not yet moved stay where they were, nothing more was announced, smoke and monitoring did not run',
+          ];
+          await runs.saveReport(trx, run.id, {
+            ...report,
+            steps: [...report.steps, { at: now.toISOString(), message: `interrupted: ${reason}` }],
+            interrupted: { reason, done, notDone },
+          });
+          const data = { runId: run.id, slot: run.slot, scheduledFor: run.scheduledFor, deployments: unknown, reason, done, notDone };
+          await audit.append(trx, { stream: run.system, actor: 'tonic', action: 'run.interrupted', subject: `run:${run.id}`, data, at: now });
+          await outbox.enqueue(trx, { system: run.system, event: 'run.interrupted', payload: data, idempotencyKey: `run.interrupted:${run.id}`, at: now });
+          recorded.push({ runId: run.id, system: run.system, deployments: unknown });
+        });
+      }
+      return recorded;
     },
   };
 }
