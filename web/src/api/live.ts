@@ -38,6 +38,7 @@ export function useLiveUpdates(enabled: boolean): LiveState {
         else void client.invalidateQueries({ queryKey: keys.system(stream) });
       }
       void client.invalidateQueries({ queryKey: ['audit'] });
+      void client.invalidateQueries({ queryKey: ['notifications'] });
     });
     source.onerror = () => setState('reconnecting');
     return () => source.close();
