@@ -94,7 +94,7 @@ describe('the dashboard operations pages in a browser', () => {
     await row.getByLabel('Why (optional)').fill('moved to next week');
     await row.getByRole('button', { name: 'Lift now' }).click();
     await row.getByText('lifted', { exact: true }).waitFor();
-    await row.getByText('(lifted by admin: moved to next week)').waitFor();
+    await row.getByText(/^\(lifted by admin: moved to next week, \d{4}-\d\d-\d\d \d\d:\d\d HKT\)$/).waitFor();
     assert.equal(await cell.locator('.freeze-chip').count(), 0, 'the lifted freeze is gone from the calendar');
 
     // Billing: Hong Kong public holidays and the month-end close of its financial module, labelled.
@@ -262,6 +262,58 @@ describe('the dashboard operations pages in a browser', () => {
     await rows.filter({ hasText: 'telegram.link_code_created' }).first().waitFor();
     assert.deepEqual([...new Set(await rows.locator('td[data-label="What"]').allTextContents())], ['telegram.link_code_created']);
     assert.deepEqual([...new Set(await rows.locator('td[data-label="Who"]').allTextContents())], ['admin']);
+  });
+
+  test('by keyboard alone: skip to the content, move through the freeze calendar, open the rollback form', STEP, async () => {
+    await page.goto(`${demo.url}/systems/shop/freezes`);
+    await page.getByRole('heading', { name: 'Change freezes · Demo shop' }).waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content', 'the first stop is the skip link');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+    const month = (await page.locator('#month-title').textContent()) ?? '';
+    const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+    for (let i = 0; i < 30 && (await focused()) !== 'Next month →'; i++) await page.keyboard.press('Tab');
+    assert.equal(await focused(), 'Next month →');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    assert.equal(outline, 'solid', 'the focused button shows where the keyboard is');
+    await page.keyboard.press('Enter');
+    await eventually('the next month', async () => ((await page.locator('#month-title').textContent()) ?? '') !== month);
+
+    const deployment = (await demo.api('GET', '/systems/shop/deployments?limit=10')).items.find((d: { env: string; status: string }) => d.env === 'uat' && d.status === 'succeeded');
+    await page.goto(`${demo.url}/systems/shop/deployments/${deployment.id}`);
+    await page.getByRole('heading', { name: 'Post-deploy monitoring' }).waitFor();
+    await page.getByRole('button', { name: 'Roll back UAT…' }).focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name), 'impact', 'the impact class comes first');
+    await page.getByRole('button', { name: 'Cancel' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Roll back UAT…' }).waitFor();
+  });
+
+  test('on a phone (390 px) the freeze calendar, an incident, a deployment with its charts and the HISTORY fit the screen', STEP, async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      const incident = (await demo.api('GET', '/systems/shop/hotfixes')).items[0];
+      const deployment = (await demo.api('GET', '/systems/shop/deployments?limit=10')).items.find((d: { env: string }) => d.env === 'uat');
+      const pages: [string, string, string][] = [
+        ['freezes', '/systems/shop/freezes', 'Change freezes · Demo shop'],
+        ['incident', `/systems/shop/incidents/${incident.id}`, `Incident ${incident.id}: #3 Payments fail for every card`],
+        ['deployment', `/systems/shop/deployments/${deployment.id}`, 'Post-deploy monitoring'],
+        ['history', '/systems/shop/history', 'HISTORY · Demo shop'],
+      ];
+      for (const [name, path, heading] of pages) {
+        await page.goto(`${demo.url}${path}`);
+        await page.getByRole('heading', { name: heading }).waitFor();
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        const wide = await page.evaluate(() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map((e) => `${e.tagName}.${e.className}`));
+        assert.ok(overflow <= 1, `the ${name} page fits the phone's width (overflow ${overflow} px: ${wide.join(', ')})`);
+        await shot(page, `phone-${name}`);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
   });
 
   test('a viewer is offered no freeze, rollback, incident or resend action', STEP, async () => {

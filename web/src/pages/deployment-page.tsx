@@ -11,6 +11,7 @@ import { api, queryString, systemPath } from '../api/client.ts';
 import { keys } from '../api/keys.ts';
 import type { Checklist, ChecklistPage, DeploymentMetrics, DeploymentWithLog, Environments, Rollback } from '../api/types.ts';
 import { ChecklistReport } from '../components/checklist-report.tsx';
+import { serviceProgress } from '../components/service-progress.ts';
 import { MonitoringWatch } from '../components/metric-chart.tsx';
 import { Loading, ProblemNote } from '../components/problem.tsx';
 import { Instant } from '../components/time.tsx';
@@ -42,7 +43,7 @@ export function DeploymentPage() {
   const d = query.data;
   const clock = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
   const smoke = (d.smoke ?? null) as SmokeReport | null;
-  const services = serviceSteps((d as Record<string, unknown>).services ?? (d as Record<string, unknown>).serviceSteps);
+  const services = serviceProgress((d as Record<string, unknown>).services);
   const checklists: Checklist[] = (checks.data?.items ?? []).filter((c) => c.env === d.env);
   const watches = metrics.data?.watches ?? [];
   return (
@@ -65,11 +66,12 @@ export function DeploymentPage() {
       <Verdict deployment={d} smoke={smoke} watches={watches} />
       <RollbackAction system={system} deployment={d} />
 
-      {services.length ? (
+      {services.steps.length ? (
         <section aria-labelledby="services-title">
           <h2 id="services-title">Services, in deploy order</h2>
+          {services.why ? <p className="muted">{services.why}</p> : null}
           <ol className="services">
-            {services.map((s, i) => (
+            {services.steps.map((s, i) => (
               <li key={`${s.name}-${i}`} data-service={s.name} data-status={s.status}>
                 <strong>{s.name}</strong> <span className={`run-status run-${s.status}`}>{s.status}</span>
                 {s.at ? (
@@ -125,27 +127,6 @@ export function DeploymentPage() {
       </section>
     </article>
   );
-}
-
-type ServiceStep = { name: string; status: string; at: string | null; detail: string | null };
-
-/**
- * Per-service progress, when the API gives it (multi-service deploys): read defensively, since
- * its exact shape comes from another feature. Anything that is not a list of named entries is ignored.
- */
-export function serviceSteps(value: unknown): ServiceStep[] {
-  if (!Array.isArray(value)) return [];
-  const text = (o: Record<string, unknown>, ...names: string[]) => {
-    for (const n of names) if (typeof o[n] === 'string' && o[n]) return o[n] as string;
-    return null;
-  };
-  return value.flatMap((entry): ServiceStep[] => {
-    if (!entry || typeof entry !== 'object') return [];
-    const o = entry as Record<string, unknown>;
-    const name = text(o, 'service', 'name');
-    if (!name) return [];
-    return [{ name, status: text(o, 'status', 'result', 'outcome', 'state') ?? 'pending', at: text(o, 'finishedAt', 'startedAt', 'at'), detail: text(o, 'error', 'detail', 'message', 'health') }];
-  });
 }
 
 function Verdict({ deployment: d, smoke, watches }: { deployment: DeploymentWithLog; smoke: SmokeReport | null; watches: DeploymentMetrics['watches'] }) {

@@ -257,8 +257,14 @@ function DeclaredList({ system, list, zone, canManage }: { system: string; list:
                   <Instant at={f.start} timeZone={zone} />
                 </td>
                 <td data-label="To">
-                  <Instant at={f.liftedAt ?? f.end} timeZone={zone} />
-                  {f.liftedAt ? <span className="muted"> (lifted by {f.liftedBy}{f.liftReason ? `: ${f.liftReason}` : ''})</span> : null}
+                  <Instant at={f.end} timeZone={zone} />
+                  {f.liftedAt ? (
+                    <span className="muted">
+                      {' '}
+                      (lifted by {f.liftedBy}
+                      {f.liftReason ? `: ${f.liftReason}` : ''}, <Instant at={f.liftedAt} timeZone={zone} />)
+                    </span>
+                  ) : null}
                 </td>
                 <td data-label="Why">{f.reason}</td>
                 <td data-label="By">{f.by}</td>
