@@ -39,6 +39,8 @@ describe('the dashboard operations pages in a browser', () => {
         // A short watch after each deploy (SEED.md's 10 minutes would be 10 minutes here too).
         shop.monitoring = { windowMinutes: 0.1, pollSeconds: 1, minRequests: 1, memoryLimitMb: 512 };
         shop.rollback = { ...(shop.rollback as object), validationMinutes: 0 };
+        // Mona is on call; she is asked to acknowledge from a day before T1 (so whenever the test runs).
+        shop.checklist = { ...(shop.checklist as object), onCall: { person: { name: 'Mona', user: 'mona', phone: '+852 5555 0100' }, acknowledgeWithinMinutes: 1440 } };
         shop.channels = [{ name: 'ops-hook', kind: 'webhook', url: `${receiver.url}/hook`, secret: 'dashboard-test-hook-secret', events: ['freeze.*'], language: 'en' }];
         systemOf(config, 'billing').freeze = { holidays: { country: 'HK' }, monthEndClose: { businessDays: 2, modules: ['financial'] } };
       },
@@ -94,7 +96,7 @@ describe('the dashboard operations pages in a browser', () => {
     await row.getByLabel('Why (optional)').fill('moved to next week');
     await row.getByRole('button', { name: 'Lift now' }).click();
     await row.getByText('lifted', { exact: true }).waitFor();
-    await row.getByText(/^\(lifted by admin: moved to next week, \d{4}-\d\d-\d\d \d\d:\d\d HKT\)$/).waitFor();
+    assert.match((await row.locator('td[data-label="To"]').textContent()) ?? '', /\(lifted by admin: moved to next week, \d{4}-\d\d-\d\d \d\d:\d\d HKT\)$/);
     assert.equal(await cell.locator('.freeze-chip').count(), 0, 'the lifted freeze is gone from the calendar');
 
     // Billing: Hong Kong public holidays and the month-end close of its financial module, labelled.
@@ -124,8 +126,7 @@ describe('the dashboard operations pages in a browser', () => {
     const id = await declared.getAttribute('data-delivery');
     receiver.up();
     await declared.getByRole('button', { name: `Resend #${id}` }).click();
-    const row = page.locator(`tr[data-delivery="${id}"]`);
-    await row.getByRole('status').getByText(/Queued again/).waitFor();
+    await page.getByRole('status', { name: 'Resent' }).getByText(`Delivery #${id} (freeze.declared to ops-hook) queued again: pending.`).waitFor();
     await eventually('the resent message at the webhook', async () => receiver.delivered.find((r) => r.json?.event === 'freeze.declared'), 20_000);
     await page.getByLabel('Status').selectOption('sent');
     await page.locator('tr[data-status="sent"]').filter({ hasText: 'freeze.declared' }).waitFor();
@@ -241,6 +242,26 @@ describe('the dashboard operations pages in a browser', () => {
     });
     await page.locator('.checklist-report table.probes tr[data-probe="rollbackPath"]').waitFor();
     await shot(page, 'tonight-checklist');
+  });
+
+  test('the on-call person acknowledges tonight\'s deploy from the Tonight page; nobody else is offered the button', STEP, async () => {
+    // The night's first checklist (T1's, or one run on demand) asked Mona; run one for T1 in case none did.
+    await demo.api('POST', '/systems/shop/checks', { env: 'uat' });
+    const asking = (await demo.api('GET', '/systems/shop/checks?limit=50')).items.find((c: { ack: unknown }) => c.ack);
+    assert.equal(asking?.ack.username, 'mona', 'Mona was asked to acknowledge');
+    await page.goto(`${demo.url}/systems/shop/tonight`);
+    const oncall = page.getByRole('region', { name: 'On call' });
+    await oncall.locator('.oncall[data-ack="waiting"]').getByText(/asked to acknowledge before \d{4}-\d\d-\d\d 20:00 HKT/).waitFor();
+    assert.equal(await page.getByRole('button', { name: /^Acknowledge/ }).count(), 0, 'only the on-call person acknowledges');
+    await signOut(page);
+    await signIn(page, demo.url, 'mona', MANAGER_PASSWORD);
+    await page.goto(`${demo.url}/systems/shop/tonight`);
+    await oncall.getByRole('button', { name: 'Acknowledge: I am on call tonight' }).click();
+    await oncall.locator('.oncall[data-ack="done"]').getByText(/acknowledged \d{4}-\d\d-\d\d \d\d:\d\d HKT/).waitFor();
+    await shot(page, 'tonight-oncall-acknowledged');
+    assert.equal((await demo.api('GET', `/systems/shop/checks/${asking.id}`)).ack.acknowledgedBy, 'mona');
+    await signOut(page);
+    await signIn(page, demo.url, 'admin', demo.adminPassword);
   });
 
   test('Admin: a Telegram link code with the steps to use it; the audit log filtered by what and who shows it', STEP, async () => {

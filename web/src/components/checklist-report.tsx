@@ -24,7 +24,7 @@ export const PROBE_LABEL: Record<Probe, string> = {
   headroom: 'Disk + memory OK',
 };
 
-export function ChecklistReport({ system, checklist: c, timeZone }: { system: string; checklist: Checklist; timeZone: string }) {
+export function ChecklistReport({ system, checklist: c, timeZone, showAck = true }: { system: string; checklist: Checklist; timeZone: string; showAck?: boolean }) {
   return (
     <div className="checklist-report" data-checklist={c.id} data-verdict={c.verdict ?? 'running'}>
       <p>
@@ -58,12 +58,13 @@ export function ChecklistReport({ system, checklist: c, timeZone }: { system: st
         </tbody>
       </table>
       {c.notChecked.length ? <p className="muted small">Not configured for {c.env.toUpperCase()}: {c.notChecked.map((p) => PROBE_LABEL[p]).join('; ')}.</p> : null}
-      <OnCallAck system={system} checklist={c} timeZone={timeZone} />
+      {showAck ? <OnCallAck system={system} checklist={c} timeZone={timeZone} /> : null}
     </div>
   );
 }
 
-function OnCallAck({ system, checklist: c, timeZone }: { system: string; checklist: Checklist; timeZone: string }) {
+/** The night's "deploy tonight" acknowledgement a checklist asked for, with the button for the on-call person while it is open. */
+export function OnCallAck({ system, checklist: c, timeZone }: { system: string; checklist: Checklist; timeZone: string }) {
   const client = useQueryClient();
   const { session } = useSession();
   const ack = useMutation({

@@ -37,6 +37,8 @@ export function NotificationsPage() {
   });
   const zoneOf = (s: string | null) => systems.data?.items.find((x) => x.name === s)?.timeZone ?? 'UTC';
   const items = query.data?.pages.flatMap((p) => p.items) ?? [];
+  // Said above the list: a resent delivery leaves the "failed" list as soon as it is queued again.
+  const [resent, setResent] = useState<Delivery[]>([]);
   return (
     <section aria-labelledby="notifications-title">
       <h1 id="notifications-title">Notifications</h1>
@@ -64,6 +66,15 @@ export function NotificationsPage() {
           </select>
         </label>
       </form>
+      {resent.length ? (
+        <ul className="notice" role="status" aria-label="Resent">
+          {resent.map((d) => (
+            <li key={d.id}>
+              Delivery #{d.id} ({d.event} to {d.channel}) queued again: {d.status}.
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {query.isPending ? <Loading what="notifications" /> : null}
       <ProblemNote error={query.error} prefix="The notifications could not be loaded:" />
       {query.isSuccess && items.length === 0 ? <p className="empty">No {status === 'any' ? '' : `${status} `}delivery.</p> : null}
@@ -82,7 +93,7 @@ export function NotificationsPage() {
           </thead>
           <tbody>
             {items.map((d) => (
-              <DeliveryRow key={d.id} delivery={d} zone={zoneOf(d.system)} canResend={canResend} />
+              <DeliveryRow key={d.id} delivery={d} zone={zoneOf(d.system)} canResend={canResend} onResent={(r) => setResent((list) => [r, ...list.filter((x) => x.id !== r.id)])} />
             ))}
           </tbody>
         </table>
@@ -96,12 +107,11 @@ export function NotificationsPage() {
   );
 }
 
-function DeliveryRow({ delivery: d, zone, canResend }: { delivery: Delivery; zone: string; canResend: boolean }) {
+function DeliveryRow({ delivery: d, zone, canResend, onResent }: { delivery: Delivery; zone: string; canResend: boolean; onResent: (d: Delivery) => void }) {
   const client = useQueryClient();
-  const [sentAgain, setSentAgain] = useState<Delivery | null>(null);
   const resend = useMutation({
     mutationFn: () => api<Delivery>('POST', `/notifications/${d.id}/resend`, {}),
-    onSuccess: (updated) => setSentAgain(updated),
+    onSuccess: onResent,
     onSettled: () => void client.invalidateQueries({ queryKey: ['notifications'] }),
   });
   return (
@@ -132,15 +142,9 @@ function DeliveryRow({ delivery: d, zone, canResend }: { delivery: Delivery; zon
       {canResend ? (
         <td data-label="Resend">
           {d.status === 'failed' || d.status === 'suppressed' ? (
-            <button type="button" onClick={() => resend.mutate()} disabled={resend.isPending || sentAgain !== null}>
+            <button type="button" onClick={() => resend.mutate()} disabled={resend.isPending}>
               Resend #{d.id}
             </button>
-          ) : null}
-          {sentAgain ? (
-            <span role="status" className="notice">
-              {' '}
-              Queued again ({sentAgain.status}).
-            </span>
           ) : null}
           <ProblemNote error={resend.error} prefix="Not resent:" />
         </td>

@@ -12,7 +12,7 @@ import { slotInWords } from '../../../src/features/schedule/slot-words.ts';
 import { api, queryString, systemPath } from '../api/client.ts';
 import { keys } from '../api/keys.ts';
 import type { ChecklistPage, DeployLockState, FreezeList, Plan, Run, RunPage } from '../api/types.ts';
-import { ChecklistReport } from '../components/checklist-report.tsx';
+import { ChecklistReport, OnCallAck } from '../components/checklist-report.tsx';
 import { LiveDeployLog } from '../components/live-deploy-log.tsx';
 import { Loading, ProblemNote } from '../components/problem.tsx';
 import { Instant } from '../components/time.tsx';
@@ -26,7 +26,7 @@ export function TonightPage() {
   const { name: system, info } = useSystem();
   const plan = useQuery({ queryKey: keys.plan(system), queryFn: () => api<Plan>('GET', systemPath(system, '/plan')) });
   const freezes = useQuery({ queryKey: keys.freezes(system), queryFn: () => api<FreezeList>('GET', systemPath(system, `/freezes${queryString({ all: 'true', limit: 100 })}`)) });
-  const checks = useQuery({ queryKey: keys.checks(system, { last: true }), queryFn: () => api<ChecklistPage>('GET', systemPath(system, `/checks${queryString({ limit: 1 })}`)) });
+  const checks = useQuery({ queryKey: keys.checks(system, { recent: true }), queryFn: () => api<ChecklistPage>('GET', systemPath(system, `/checks${queryString({ limit: 20 })}`)) });
   const lock = useQuery({ queryKey: keys.deployLock(system), queryFn: () => api<DeployLockState>('GET', systemPath(system, '/deploy-lock')), refetchInterval: (q) => (q.state.data?.inProgress ? 2000 : false) });
   const canRun = useCan('releases.manage', system);
   if (plan.isPending) return <Loading what="tonight's plan" />;
@@ -34,6 +34,8 @@ export function TonightPage() {
   const zone = info?.timeZone ?? 'UTC';
   const now = new Date();
   const last = checks.data?.items[0];
+  // The night's acknowledgement belongs to the checklist that asked for it (often an earlier one).
+  const asking = checks.data?.items.find((c) => c.ack);
   return (
     <section aria-labelledby="tonight-title">
       <h1 id="tonight-title">Tonight{info ? ` · ${info.title}` : ''}</h1>
@@ -97,9 +99,15 @@ export function TonightPage() {
       <section className="panel" aria-labelledby="checklist-title">
         <h2 id="checklist-title">Pre-deploy checklist: last result</h2>
         <ProblemNote error={checks.error} />
-        {last ? <ChecklistReport system={system} checklist={last} timeZone={zone} /> : checks.isSuccess ? <p className="empty">No checklist has run yet: T1 and T2 run it before deploying.</p> : null}
+        {last ? <ChecklistReport system={system} checklist={last} timeZone={zone} showAck={false} /> : checks.isSuccess ? <p className="empty">No checklist has run yet: T1 and T2 run it before deploying.</p> : null}
         <CheckNow system={system} />
       </section>
+      {asking ? (
+        <section className="panel" aria-labelledby="oncall-title">
+          <h2 id="oncall-title">On call</h2>
+          <OnCallAck system={system} checklist={asking} timeZone={zone} />
+        </section>
+      ) : null}
     </section>
   );
 }
