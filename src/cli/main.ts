@@ -3,7 +3,7 @@
  * files and the database directly; the rest talk to a running server over the API (TONIC_URL,
  * TONIC_TOKEN). Returns the exit status: 0 done, 1 refused or failed, 2 wrong usage.
  */
-import { SchemaVersionError } from '../adapters/db/database.ts';
+import { DatabaseUnavailableError, SchemaVersionError } from '../adapters/db/database.ts';
 import { ConfigError } from '../config/load-config.ts';
 import { SettingsError } from '../config/settings.ts';
 import { runAnalyze } from './analyze-command.ts';
@@ -113,7 +113,7 @@ function report(error: unknown, io: CliIo): number {
     io.err(`error: ${detail} (${code}, HTTP ${status})`);
     return 1;
   }
-  if (error instanceof ConnectionError || error instanceof SettingsError || error instanceof SchemaVersionError) {
+  if (error instanceof ConnectionError || error instanceof SettingsError || error instanceof SchemaVersionError || error instanceof DatabaseUnavailableError) {
     io.err(`error: ${error.message}`);
     return 1;
   }

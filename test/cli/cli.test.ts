@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { ADMIN_USERNAME } from '../../src/features/identity/identity-service.ts';
 import { ADMIN_TOKEN, createTestTonic, fixedVersions, startTestServer, testSystem, type TestServer, type TestTonic } from '../support/test-tonic.ts';
 import { runTonic } from './run-tonic.ts';
-import { freePort } from '../support/processes.ts';
+import { eventually, freePort } from '../support/processes.ts';
 
 const LIMIT = { timeout: 180_000 };
 
@@ -147,6 +147,7 @@ describe('tonic over the API', () => {
     assert.equal((await tonic('deploy-lock')).stdout.trim(), 'no deploy in progress on shop');
     let release!: () => void;
     const held = t.tonic.lock.withLock({ system: 'shop', holder: 'alice', purpose: 'hotfix 7' }, () => new Promise<void>((ok) => (release = ok)));
+    await eventually('alice holds the lock', async () => (await t.tonic.lock.current('shop')).inProgress);
     try {
       const busy = await tonic('deploy-lock');
       assert.match(busy.stdout, /^deploy in progress: alice is deploying hotfix 7 since \d{4}-\d\d-\d\d \d\d:\d\d.*; try again when it finishes$/m);

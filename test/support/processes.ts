@@ -27,7 +27,7 @@ export function runTonic(args: string[], env: Record<string, string>, cwd: strin
   return { child, output: () => out, exited };
 }
 
-export async function waitForHealth(url: string, proc: TonicProcess, timeoutMs = 60_000): Promise<void> {
+export async function waitForHealth(url: string, proc: TonicProcess, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.child.exitCode !== null) throw new Error(`server exited early (${proc.child.exitCode}):\n${proc.output()}`);

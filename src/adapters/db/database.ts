@@ -73,21 +73,36 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
       ...(options.applicationName ? { application_name: options.applicationName } : {}),
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
-    if (options.schema) {
-      const client = await pool.connect();
-      try {
-        await client.query(`create schema if not exists "${options.schema.replaceAll('"', '')}"`);
-      } finally {
-        client.release();
-      }
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw new DatabaseUnavailableError(
+        `cannot connect to the database at ${redactUrl(options.url)}: ${(error as Error).message}; check DATABASE_URL and that PostgreSQL is running and accepts this user`,
+        { cause: error },
+      );
+    }
+    try {
+      if (options.schema) await client.query(`create schema if not exists "${options.schema.replaceAll('"', '')}"`);
+    } finally {
+      client.release();
     }
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: namingPool(pool) }) });
     const location = redactUrl(options.url) + (options.schema ? ` (schema ${options.schema})` : '');
     const listen: DatabaseHandle['listen'] = (channel, handlers) => listenPostgres({ connectionString: options.url, schema: options.schema, channel, ...handlers });
     return { db, dialect: 'postgres', location, schema: options.schema, listen, close: () => db.destroy() };
   }
-  if (options.url !== ':memory:') mkdirSync(dirname(options.url), { recursive: true });
-  const database = new SQLite(options.url);
+  let database: SQLite.Database;
+  try {
+    if (options.url !== ':memory:') mkdirSync(dirname(options.url), { recursive: true });
+    database = new SQLite(options.url);
+  } catch (error) {
+    throw new DatabaseUnavailableError(
+      `cannot open the SQLite database at ${options.url}: ${(error as Error).message}; check that TONIC_HOME (or DATABASE_URL) names a folder this user can write`,
+      { cause: error },
+    );
+  }
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
@@ -113,6 +128,11 @@ function migrator(db: Kysely<DB>, schema?: string): Migrator {
   // Unordered: features land in parallel, so a database may have run a later-dated migration
   // before an earlier-dated one arrived; each migration stands alone, so the order between them is free.
   return new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS }, allowUnorderedMigrations: true, ...(schema ? { migrationTableSchema: schema } : {}) });
+}
+
+/** The database cannot be reached or opened: nothing was read or written. */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
 }
 
 /** The database's schema is not one this version can run on. */

@@ -503,6 +503,7 @@ for (const dialect of DIALECTS) {
       // A T2 run holds the lock as the pipeline does (holder tonic, the run's purpose).
       let finish!: () => void;
       const t2 = tonic.lock.withLock({ system: 'shop', holder: 'tonic', purpose: 'T2 run 12: v1.0.1 to prod', runId: null }, () => new Promise<void>((ok) => (finish = ok)));
+      await eventually('the T2 run holds the lock', async () => (await tonic.lock.current('shop')).inProgress);
       try {
         await refused(tonic.hotfixes.deploy(w.t.actors.admin, 'shop', incident.id), 'deploy_in_progress', /^tonic is deploying T2 run 12: v1\.0\.1 to prod since /);
       } finally {
@@ -516,6 +517,7 @@ for (const dialect of DIALECTS) {
       // The UAT follow-up takes the lock for its whole deploy too.
       let release!: () => void;
       const other = tonic.lock.withLock({ system: 'shop', holder: 'alice', purpose: 'rollback 9' }, () => new Promise<void>((ok) => (release = ok)));
+      await eventually('alice holds the lock', async () => (await tonic.lock.current('shop')).inProgress);
       try {
         await refused(tonic.hotfixes.uatFollowUp(w.t.actors.admin, 'shop', incident.id, {}), 'deploy_in_progress', /^alice is deploying rollback 9/);
       } finally {

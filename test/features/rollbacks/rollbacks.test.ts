@@ -12,6 +12,7 @@ import type { Monitor } from '../../../src/features/rollbacks/post-deploy.ts';
 import { DIALECTS } from '../../support/databases.ts';
 import { startTestEnvironments, type TestEnvironments } from '../../support/environments.ts';
 import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
+import { eventually } from '../../support/processes.ts';
 import { createTestTonic, startTestServer, testSystem, type TestServer, type TestTonic } from '../../support/test-tonic.ts';
 
 type World = { t: TestTonic; repo: TestRepo; envs: TestEnvironments; base: string; fix: string; marker: string; server?: TestServer };
@@ -345,6 +346,7 @@ for (const dialect of DIALECTS) {
       const api = w.server.request;
       let finish!: () => void;
       const holding = w.t.tonic.lock.withLock({ system: 'shop', holder: 'alice', purpose: 'hotfix 7' }, () => new Promise<void>((ok) => (finish = ok)));
+      await eventually('alice holds the lock', async () => (await w.t.tonic.lock.current('shop')).inProgress);
       try {
         const state = await api('viewer', 'GET', '/api/v1/systems/shop/deploy-lock');
         assert.deepEqual([state.body.inProgress, state.body.holder, state.body.purpose], [true, 'alice', 'hotfix 7']);
