@@ -12,6 +12,8 @@
  *      the read benchmark.
  *   4. T1 (bench/t1.ts): one T1 run for 1,000 confirmed Flow 1 bugs (fresh database, real git
  *      repository) vs the same 1,000 `git cherry-pick -x` in a bash loop, in alternating turns.
+ *   5. The dashboard (bench/dashboard.ts), once, on SQLite: the production bundle gzipped, and the
+ *      board with 10,000 bugs opened in Chromium after sign-in (median of 5 page loads), then filtered.
  * Prints a table, PASS/FAIL per target and a final `BENCH_RESULT {json}` line.
  *
  * Knobs (environment): BENCH_DIALECTS=sqlite,postgres  BENCH_DURATION=10  BENCH_WARMUP=3
@@ -19,6 +21,7 @@
  *   BENCH_STRICT=1 (exit 1 when a target fails; by default only errors do)
  *   BENCH_PAGING=0 (skip paging through every bug before the read benchmark)
  *   BENCH_T1=0 (skip part 4)  BENCH_T1_BUGS=1000  BENCH_T1_ROUNDS=2 (turns of each side)
+ *   BENCH_DASHBOARD=0 (skip part 5)  BENCH_BOARD_BUGS=10000  BENCH_BOARD_OPENS=5
  *   BENCH_CPU_PROF=<dir> (writes .cpuprofile files of each child into <dir>/<dialect>-<child>/;
  *   summarise one with bench/profile-summary.ts).
  */
@@ -35,6 +38,7 @@ import { migrateToLatest, openDatabase, type Dialect } from '../src/adapters/db/
 import { findPgBinaries, startPgCluster } from '../scripts/pg-cluster.mjs';
 import { BENCH_TOKEN, BUG_COUNT, PAGE_QUERY, SYSTEM, type ServerMessage, type WriteMessage } from './common.ts';
 import { generateBugs, insertPostgres, insertSqlite } from './seed.ts';
+import { benchDashboard, dashboardReport, dashboardVerdicts, DASHBOARD_BUGS, DASHBOARD_TARGETS, type DashboardResult } from './dashboard.ts';
 import { benchT1, t1Report, t1Verdict, T1_SETTINGS, T1_TARGET, T1_TARGET_NAME, type T1Result } from './t1.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -51,6 +55,8 @@ const SETTINGS = {
   paging: process.env.BENCH_PAGING !== '0',
   /** Part 4, T1 (bench/t1.ts; its own knobs in T1_SETTINGS). */
   t1: process.env.BENCH_T1 !== '0',
+  /** Part 5, the dashboard (bench/dashboard.ts; its own knobs there). */
+  dashboard: process.env.BENCH_DASHBOARD !== '0',
 };
 const TARGETS = { readRatio: 0.75, p99Ms: 20, writeRatio: 0.5, rssMb: 200 };
 const HARD_LIMIT_MS = 9 * 60_000;
@@ -361,6 +367,7 @@ async function main(): Promise<number> {
   );
   console.log(`read:    GET ${PAGE_PATH} (a page of 50; Bearer token on the product)`);
   if (SETTINGS.t1) console.log(`T1:      ${T1_SETTINGS.bugs.toLocaleString('en')} confirmed Flow 1 bugs: runNow vs a bash loop of git cherry-pick -x, ${T1_SETTINGS.rounds} turn(s) each, alternating`);
+  if (SETTINGS.dashboard) console.log(`board:   ${DASHBOARD_BUGS.toLocaleString('en')} bugs on SQLite, the board opened in Chromium after sign-in; the production bundle gzipped`);
 
   const results: DialectResult[] = [];
   const skipped: { dialect: Dialect; reason: string }[] = [];
@@ -421,6 +428,23 @@ async function main(): Promise<number> {
     log(`${dialect} done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
 
+  // 5. The dashboard: once, on SQLite, with the product server child of part 1.
+  let dashboard: DashboardResult | null = null;
+  let dashboardError: string | null = null;
+  if (SETTINGS.dashboard) {
+    console.log('\n[dashboard]');
+    try {
+      dashboard = await benchDashboard(log, async (url) => {
+        const server = await startServer('product', url, 'dashboard-product');
+        return { base: server.base, stop: () => stopChild(server.child) };
+      });
+    } catch (error) {
+      dashboardError = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      console.log(`ERROR dashboard: ${dashboardError}`);
+      dashboardError = dashboardError.split('\n')[0]!;
+    }
+  }
+
   const f0 = (x: number) => x.toFixed(0);
   const f1 = (x: number) => x.toFixed(1);
   const f2 = (x: number) => x.toFixed(2);
@@ -451,6 +475,7 @@ async function main(): Promise<number> {
   );
 
   if (SETTINGS.t1) console.log(`\n${t1Report(t1Results)}`);
+  if (dashboard) console.log(`\n${dashboardReport(dashboard)}`);
 
   const all: Verdict[] = results.flatMap(verdicts);
   for (const s of skipped) for (const target of TARGET_NAMES) all.push({ target, dialect: s.dialect, value: NaN, limit: '', status: 'SKIPPED' });
@@ -460,21 +485,30 @@ async function main(): Promise<number> {
     for (const s of skipped) all.push({ target: T1_TARGET_NAME, dialect: s.dialect, value: NaN, limit: '', status: 'SKIPPED' });
     for (const e of t1Errors) all.push({ target: T1_TARGET_NAME, dialect: e.dialect, value: NaN, limit: '', status: 'ERROR' });
   }
+  if (dashboard) all.push(...dashboardVerdicts(dashboard).map((v) => ({ ...v, dialect: 'sqlite' as const })));
   console.log('\nTargets');
   console.log(table(['target', 'dialect', 'value', 'limit', 'result'], all.map((v) => [v.target, v.dialect, Number.isNaN(v.value) ? '-' : String(v.value), v.limit, v.status])));
   for (const s of skipped) console.log(`SKIPPED ${s.dialect}: ${s.reason}`);
   for (const e of errors) console.log(`ERROR ${e.dialect}: ${e.reason}`);
   for (const e of t1Errors) console.log(`ERROR ${e.dialect} T1: ${e.reason}`);
+  if (dashboardError) console.log(`ERROR dashboard: ${dashboardError}`);
   const failed = all.filter((v) => v.status === 'FAIL').length;
   const seconds = (Date.now() - started.getTime()) / 1000;
-  const notes = [...skipped.map((s) => `${s.dialect} SKIPPED`), ...errors.map((e) => `${e.dialect} ERROR`), ...t1Errors.map((e) => `${e.dialect} T1 ERROR`)];
+  const notes = [
+    ...skipped.map((s) => `${s.dialect} SKIPPED`),
+    ...errors.map((e) => `${e.dialect} ERROR`),
+    ...t1Errors.map((e) => `${e.dialect} T1 ERROR`),
+    ...(dashboardError ? ['dashboard ERROR'] : []),
+    ...(dashboard?.skipped ? ['board SKIPPED'] : []),
+  ];
   const measured = all.filter((v) => v.status === 'PASS' || v.status === 'FAIL').length;
   const verdict = measured === 0 ? 'NOTHING MEASURED' : failed === 0 ? `ALL ${measured} MEASURED TARGETS PASS` : `${failed} OF ${measured} MEASURED TARGETS FAIL`;
   console.log(`\n${verdict}${notes.length ? ` (${notes.join(', ')})` : ''}; took ${f0(seconds)} s`);
   const t1 = SETTINGS.t1 ? { settings: T1_SETTINGS, target: T1_TARGET, results: t1Results, errors: t1Errors } : null;
-  console.log(`BENCH_RESULT ${JSON.stringify({ machine, settings: SETTINGS, targets: TARGETS, results, verdicts: all, skipped, errors, t1, seconds })}`);
+  const dashboardResult = SETTINGS.dashboard ? { targets: DASHBOARD_TARGETS, result: dashboard, error: dashboardError } : null;
+  console.log(`BENCH_RESULT ${JSON.stringify({ machine, settings: SETTINGS, targets: TARGETS, results, verdicts: all, skipped, errors, t1, dashboard: dashboardResult, seconds })}`);
   // A run that measured everything exits 0 whatever the verdicts (BENCH_STRICT=1: 1 when a target fails).
-  return errors.length > 0 || t1Errors.length > 0 || (process.env.BENCH_STRICT === '1' && failed > 0) ? 1 : 0;
+  return errors.length > 0 || t1Errors.length > 0 || dashboardError !== null || (process.env.BENCH_STRICT === '1' && failed > 0) ? 1 : 0;
 }
 
 main()

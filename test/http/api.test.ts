@@ -167,6 +167,25 @@ for (const dialect of DIALECTS) {
       const older = await api.request('manager', 'GET', `/api/v1/audit?stream=shop&limit=3&cursor=${page.body.nextCursor}`);
       assert.ok(older.body.items[0].id < page.body.items[2].id);
       assertProblem(await api.request('developer', 'GET', '/api/v1/audit'), 403, 'forbidden');
+
+      // Filters by who and what: each answers exactly the events of the whole log that match.
+      const all = (await api.request('manager', 'GET', '/api/v1/audit?stream=shop&limit=500')).body.items as { id: number; actor: string; action: string }[];
+      const actors = [...new Set(all.map((e) => e.actor))];
+      assert.ok(actors.length >= 2, `several people acted: ${actors.join(', ')}`);
+      for (const actor of actors) {
+        const byActor = await api.request('manager', 'GET', `/api/v1/audit?stream=shop&limit=500&actor=${encodeURIComponent(actor)}`);
+        assert.deepEqual(byActor.body.items.map((e: { id: number }) => e.id), all.filter((e) => e.actor === actor).map((e) => e.id), `actor=${actor}`);
+      }
+      // An action whose family has other actions too, so the prefix finds more than the exact name.
+      const family = (a: string) => `${a.split('.')[0]}.`;
+      const action = all.find((e) => all.some((o) => o.action !== e.action && family(o.action) === family(e.action)))!.action;
+      const exact = await api.request('manager', 'GET', `/api/v1/audit?stream=shop&limit=500&action=${encodeURIComponent(action)}`);
+      assert.deepEqual(exact.body.items.map((e: { id: number }) => e.id), all.filter((e) => e.action === action).map((e) => e.id), `action=${action}`);
+      const prefix = family(action);
+      const byPrefix = await api.request('manager', 'GET', `/api/v1/audit?stream=shop&limit=500&action=${encodeURIComponent(`${prefix}*`)}`);
+      const expected = all.filter((e) => e.action.startsWith(prefix)).map((e) => e.id);
+      assert.deepEqual(byPrefix.body.items.map((e: { id: number }) => e.id), expected, `action=${prefix}*`);
+      assert.deepEqual((await api.request('manager', 'GET', '/api/v1/audit?stream=shop&action=nothing.like.this*')).body.items, []);
       const verify = await api.request('admin', 'GET', '/api/v1/audit/verify');
       assert.equal(verify.body.ok, true);
 

@@ -5,6 +5,7 @@ import { api, ApiProblem } from './api/client.ts';
 import { keys } from './api/keys.ts';
 import { useLiveUpdates, type LiveState } from './api/live.ts';
 import type { SystemList } from './api/types.ts';
+import { PageErrorBoundary } from './components/error-boundary.tsx';
 import { Loading, ProblemNote } from './components/problem.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
 import { PAGES, systemOf } from './pages/registry.tsx';
@@ -113,7 +114,11 @@ function Layout({ live }: { live: LiveState }) {
           {live === 'live' ? '● Live' : live === 'connecting' ? '○ Connecting' : '○ Reconnecting…'}
         </span>
         <span className="who">
-          Signed in as <strong>{session?.user.displayName}</strong> ({session?.user.role})
+          Signed in as{' '}
+          <Link href="/account" aria-current={location === '/account' ? 'page' : undefined}>
+            <strong>{session?.user.displayName}</strong>
+          </Link>{' '}
+          ({session?.user.role})
         </span>
         <button type="button" className="link-button" onClick={() => void signOut()}>
           Sign out
@@ -121,18 +126,20 @@ function Layout({ live }: { live: LiveState }) {
       </header>
       <main id="main" tabIndex={-1}>
         {systems.error ? <ProblemNote error={systems.error} prefix="The systems could not be loaded:" /> : null}
-        <Switch>
-          <Route path="/">{current ? <Redirect to={`/systems/${current}/bugs`} replace /> : systems.isPending ? <Loading what="systems" /> : <p>No system is configured.</p>}</Route>
-          {PAGES.map((p) => (
-            <Route key={p.path} path={p.path} component={p.component} />
-          ))}
-          <Route>
-            <h1>Not found</h1>
-            <p>
-              There is no page at {location}. <Link href="/">Go to the bug board</Link>.
-            </p>
-          </Route>
-        </Switch>
+        <PageErrorBoundary resetKey={location}>
+          <Switch>
+            <Route path="/">{current ? <Redirect to={`/systems/${current}/bugs`} replace /> : systems.isPending ? <Loading what="systems" /> : <p>No system is configured.</p>}</Route>
+            {PAGES.map((p) => (
+              <Route key={p.path} path={p.path} component={p.component} />
+            ))}
+            <Route>
+              <h1>Not found</h1>
+              <p>
+                There is no page at {location}. <Link href="/">Go to the bug board</Link>.
+              </p>
+            </Route>
+          </Switch>
+        </PageErrorBoundary>
       </main>
     </div>
   );

@@ -38,6 +38,8 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Db; audit:
         {
           stream: Type.Optional(Type.String({ maxLength: 64 })),
           subject: Type.Optional(Type.String({ maxLength: 200 })),
+          actor: Type.Optional(Type.String({ maxLength: 64, description: 'Who: a user name, or "system".' })),
+          action: Type.Optional(Type.String({ maxLength: 100, description: 'What: an action ("bug.approve_prod"), or a prefix ending in * ("freeze.*").' })),
           cursor: Type.Optional(Type.Integer({ minimum: 1, description: 'nextCursor of the previous page' })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
         },
@@ -48,7 +50,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Db; audit:
     handler: async (req) => {
       authorize(req, req.query.stream);
       const limit = req.query.limit ?? 100;
-      const items = await deps.audit.list(deps.db, { stream: req.query.stream, subject: req.query.subject, before: req.query.cursor, limit });
+      const items = await deps.audit.list(deps.db, { stream: req.query.stream, subject: req.query.subject, actor: req.query.actor, action: req.query.action, before: req.query.cursor, limit });
       return { items, nextCursor: items.length === limit ? items[items.length - 1]!.id : null };
     },
   });

@@ -2,6 +2,7 @@
  * Appends audit events inside the caller's transaction and reads them back. Each system has its
  * own chain ("stream"); identity changes go to the `_global` stream.
  */
+import { sql } from 'kysely';
 import type { Reader, Tx } from '../../adapters/db/schema.ts';
 import { GENESIS_HASH, hashEvent, verifyStream, type ChainBreak } from './audit-chain.ts';
 
@@ -75,10 +76,17 @@ export function createAuditStore(options: { afterAppend?: AuditListener } = {}) 
     },
 
     /** Newest first, paginated by id. */
-    async list(db: Reader, query: { stream?: string; subject?: string; before?: number; limit: number }): Promise<AuditEvent[]> {
+    /** Newest first. `action` is exact, or a prefix when it ends in `*` ("freeze.*"). */
+    async list(db: Reader, query: { stream?: string; subject?: string; actor?: string; action?: string; before?: number; limit: number }): Promise<AuditEvent[]> {
       let q = db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(query.limit);
       if (query.stream) q = q.where('stream', '=', query.stream);
       if (query.subject) q = q.where('subject', '=', query.subject);
+      if (query.actor) q = q.where('actor', '=', query.actor);
+      if (query.action?.endsWith('*')) {
+        // substr, not LIKE: LIKE's wildcards and case rules differ between the dialects.
+        const prefix = query.action.slice(0, -1);
+        if (prefix) q = q.where(sql<string>`substr(action, 1, ${prefix.length})`, '=', prefix);
+      } else if (query.action) q = q.where('action', '=', query.action);
       if (query.before !== undefined) q = q.where('id', '<', query.before);
       const rows = await q.execute();
       return rows.map((r) => ({

@@ -56,6 +56,8 @@ export const ChecklistSchema = Type.Object({
   ack: Nullable(AckSchema),
 });
 
+export const ChecklistPageSchema = Type.Object({ items: Type.Array(ChecklistSchema), nextCursor: Nullable(Type.Integer()) });
+
 const IdParams = Type.Object({ system: Type.String(), id: Type.Integer({ minimum: 1, maximum: 2147483647 }) }, { additionalProperties: false });
 
 export function registerChecklistRoutes(app: FastifyInstance, checklists: ChecklistService): void {
@@ -91,7 +93,7 @@ export function registerChecklistRoutes(app: FastifyInstance, checklists: Checkl
         },
         { additionalProperties: false },
       ),
-      response: { 200: Type.Object({ items: Type.Array(ChecklistSchema), nextCursor: Nullable(Type.Integer()) }), ...PROBLEM_RESPONSES },
+      response: { 200: ChecklistPageSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => {
       const limit = req.query.limit ?? 50;

@@ -23,9 +23,9 @@ export const FreezeWindowSchema = Type.Object(
 );
 
 const LocalTimes = Type.Object({ startLocal: Nullable(Type.String()), endLocal: Nullable(Type.String()) });
-const LocalWindowSchema = Type.Composite([FreezeWindowSchema, LocalTimes]);
+export const LocalWindowSchema = Type.Composite([FreezeWindowSchema, LocalTimes]);
 
-const FreezeStateSchema = Type.Object(
+export const FreezeStateSchema = Type.Object(
   {
     at: Type.String({ format: 'date-time' }),
     full: Type.Boolean({ description: 'Some source freezes the whole system: scheduled runs are skipped.' }),
@@ -36,7 +36,7 @@ const FreezeStateSchema = Type.Object(
   { description: 'The freezes in force at an instant, from every source.' },
 );
 
-const FreezeSchema = Type.Object({
+export const FreezeSchema = Type.Object({
   id: Type.Integer(),
   system: Type.String(),
   start: Type.String({ format: 'date-time' }),
@@ -54,9 +54,20 @@ const FreezeSchema = Type.Object({
   liftReason: Nullable(Type.String()),
 });
 
+export const FreezeListSchema = Type.Object({ system: Type.String(), now: FreezeStateSchema, items: Type.Array(FreezeSchema), nextCursor: Nullable(Type.Integer()) });
+
+export const FreezeCalendarSchema = Type.Object({
+  system: Type.String(),
+  timeZone: Type.String(),
+  days: Type.Integer(),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  windows: Type.Array(LocalWindowSchema),
+});
+
 const FreezeParams = Type.Object({ system: Type.String(), id: Type.Integer({ minimum: 1, maximum: 2147483647 }) }, { additionalProperties: false });
 
-const DeclareBody = Type.Object(
+export const DeclareBody = Type.Object(
   {
     start: Type.Optional(Type.String({ minLength: 1, description: 'Default now. YYYY-MM-DD (00:00 in the system\'s zone), YYYY-MM-DDTHH:MM (local) or an instant with its offset.' })),
     end: Type.String({ minLength: 1, description: 'When the freeze lifts, written like start.' }),
@@ -83,7 +94,7 @@ export function registerFreezeRoutes(app: FastifyInstance, freezes: FreezeServic
         },
         { additionalProperties: false },
       ),
-      response: { 200: Type.Object({ system: Type.String(), now: FreezeStateSchema, items: Type.Array(FreezeSchema), nextCursor: Nullable(Type.Integer()) }), ...PROBLEM_RESPONSES },
+      response: { 200: FreezeListSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => freezes.list(actorOf(req), req.params.system, { all: req.query.all, cursor: req.query.cursor, limit: req.query.limit ?? 50 }),
   });
@@ -94,10 +105,7 @@ export function registerFreezeRoutes(app: FastifyInstance, freezes: FreezeServic
       summary: 'The freeze windows of the days ahead, merged per source and labelled',
       params: SystemParams,
       querystring: Type.Object({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_CALENDAR_DAYS, default: 90 })) }, { additionalProperties: false }),
-      response: {
-        200: Type.Object({ system: Type.String(), timeZone: Type.String(), days: Type.Integer(), from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }), windows: Type.Array(LocalWindowSchema) }),
-        ...PROBLEM_RESPONSES,
-      },
+      response: { 200: FreezeCalendarSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => freezes.calendar(actorOf(req), req.params.system, req.query.days ?? 90),
   });

@@ -52,9 +52,9 @@ const SummaryFields = {
   version: Type.Integer(),
 };
 
-const HotfixSummarySchema = Type.Object(SummaryFields);
+export const HotfixSummarySchema = Type.Object(SummaryFields);
 
-const HotfixSchema = Type.Object({
+export const HotfixSchema = Type.Object({
   ...SummaryFields,
   branchNote: Nullable(Type.String({ description: 'Why there is no branch, or why it was not pushed.' })),
   baseCommit: Nullable(Type.String({ description: "PROD's commit when the incident opened." })),
@@ -112,19 +112,19 @@ const HotfixSchema = Type.Object({
   ),
 });
 
-const OpenBody = Type.Object({ bugId: Type.Integer({ minimum: 1, maximum: 2147483647, description: 'A high or critical bug, still submitted.' }) }, { additionalProperties: false });
-const NotifyBody = Type.Object(
+export const OpenBody = Type.Object({ bugId: Type.Integer({ minimum: 1, maximum: 2147483647, description: 'A high or critical bug, still submitted.' }) }, { additionalProperties: false });
+export const NotifyBody = Type.Object(
   {
     people: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 50, description: "Usernames; default: the system's admins, managers and ctos." })),
     message: Type.Optional(Type.String({ maxLength: 2000 })),
   },
   { additionalProperties: false },
 );
-const NoteBody = Type.Object({ rootCause: Type.String({ minLength: 1, maxLength: 10000 }), fixSummary: Type.String({ minLength: 1, maxLength: 10000 }) }, { additionalProperties: false });
+export const NoteBody = Type.Object({ rootCause: Type.String({ minLength: 1, maxLength: 10000 }), fixSummary: Type.String({ minLength: 1, maxLength: 10000 }) }, { additionalProperties: false });
 const OptionalNote = Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });
 const ReviewBody = Type.Object({ summary: Type.Optional(Type.String({ maxLength: 10000 })) }, { additionalProperties: false });
 const Commit = Type.String({ minLength: 7, maxLength: 64, description: 'The commit deployed by hand.' });
-const RecordDeployBody = Type.Object(
+export const RecordDeployBody = Type.Object(
   {
     commit: Commit,
     version: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
@@ -148,6 +148,8 @@ const ListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const HotfixPageSchema = Type.Object({ items: Type.Array(HotfixSummarySchema), nextCursor: Nullable(Type.Integer()) });
 
 const ACTION_RESPONSES = { 200: HotfixSchema, ...PROBLEM_RESPONSES, 409: Type.Ref(ProblemSchema), 422: Type.Ref(ProblemSchema), 502: Type.Ref(ProblemSchema) };
 
@@ -175,7 +177,7 @@ export function registerHotfixRoutes(app: FastifyInstance, service: HotfixServic
       summary: 'Emergency hotfixes, newest first',
       params: SystemParams,
       querystring: ListQuery,
-      response: { 200: Type.Object({ items: Type.Array(HotfixSummarySchema), nextCursor: Nullable(Type.Integer()) }), ...PROBLEM_RESPONSES },
+      response: { 200: HotfixPageSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => {
       const limit = req.query.limit ?? 50;

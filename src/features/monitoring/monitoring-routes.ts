@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../../http/auth.ts';
 import { Nullable, PROBLEM_RESPONSES, StringEnum } from '../../http/schema-helpers.ts';
-import { MONITOR_ACTIONS, MONITOR_METRICS, MONITOR_OUTCOMES } from './monitoring-rules.ts';
+import { MONITOR_ACTIONS, MONITOR_BOUNDS, MONITOR_METRICS, MONITOR_OUTCOMES } from './monitoring-rules.ts';
 import type { MonitoringService } from './monitoring-service.ts';
 
 const Value = Nullable(Type.Number());
@@ -28,7 +28,18 @@ const BreachSchema = Type.Object({
   at: Type.String({ format: 'date-time' }),
 });
 
-const WatchSchema = Type.Object({
+const LimitSchema = Type.Object({
+  metric: StringEnum(MONITOR_METRICS),
+  label: Type.String(),
+  unit: StringEnum(['percent', 'seconds'] as const),
+  bound: StringEnum(MONITOR_BOUNDS, { description: 'max: healthy below the limit; min: healthy above it; overBaseline: healthy below the baseline plus threshold percent.' }),
+  threshold: Type.Number({ description: 'As configured (for overBaseline: the percent allowed over the baseline).' }),
+  limit: Nullable(Type.Number({ description: 'The value samples of this watch are judged against; null: not judged (p95 without a baseline).' })),
+  action: StringEnum(MONITOR_ACTIONS),
+  sustainedSamples: Type.Integer(),
+});
+
+export const WatchSchema = Type.Object({
   id: Type.Integer(),
   deploymentId: Type.Integer(),
   system: Type.String(),
@@ -46,7 +57,10 @@ const WatchSchema = Type.Object({
   startedAt: Type.String({ format: 'date-time' }),
   finishedAt: Nullable(Type.String({ format: 'date-time' })),
   series: Type.Array(SampleSchema),
+  thresholds: Type.Array(LimitSchema, { description: "Each metric's rule as the system configures it now, with the limit it means for this watch (for charts)." }),
 });
+
+export const DeploymentMetricsSchema = Type.Object({ deploymentId: Type.Integer(), watches: Type.Array(WatchSchema) });
 
 export function registerMonitoringRoutes(app: FastifyInstance, monitoring: MonitoringService): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -55,7 +69,7 @@ export function registerMonitoringRoutes(app: FastifyInstance, monitoring: Monit
       tags: ['deployments'],
       summary: "A deployment's post-deploy monitoring: each watch window with its baseline, samples and verdict",
       params: Type.Object({ system: Type.String(), id: Type.Integer({ minimum: 1, maximum: 2147483647 }) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ deploymentId: Type.Integer(), watches: Type.Array(WatchSchema) }), ...PROBLEM_RESPONSES },
+      response: { 200: DeploymentMetricsSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => monitoring.metrics(actorOf(req), req.params.system, req.params.id),
   });

@@ -10,6 +10,7 @@ import {
   describeBreach,
   isBreach,
   judgeSample,
+  metricLimits,
   monitoringProblems,
   outcomeOf,
   resolveMonitoringSettings,
@@ -121,6 +122,22 @@ describe("a system's monitoring section", () => {
     assert.equal(s.metrics.p95Latency.query, 'my_p95');
     assert.deepEqual(judge({ cpu: 100 }, s, { ...NO_STREAKS, cpu: 10 }).breaches, [], 'an ignored metric never breaches');
     assert.equal(outcomeOf(judge({ errorRate: 5 }, s).breaches), 'alert', '5xx set to alert does not roll back');
+  });
+
+  test('the limits a chart draws: each metric in SEED.md order, p95 as the baseline plus its percentage, none without a baseline', () => {
+    const s = resolveMonitoringSettings({ metrics: { errorRate: { threshold: 1, action: 'alert' }, p95Latency: { threshold: 50 } } });
+    const limits = metricLimits(s, { p95Latency: 0.2 });
+    assert.deepEqual(
+      limits.map((l) => l.metric),
+      ['errorRate', 'p95Latency', 'memory', 'cpu', 'authSuccess'],
+    );
+    assert.deepEqual(limits[0], { metric: 'errorRate', label: 'HTTP 5xx error rate', unit: 'percent', bound: 'max', threshold: 1, limit: 1, action: 'alert', sustainedSamples: 1 });
+    assert.equal(limits[1]!.bound, 'overBaseline');
+    assert.equal(limits[1]!.threshold, 50);
+    assert.ok(Math.abs(limits[1]!.limit! - 0.3) < 1e-9, `p95 limit 0.2 s + 50 %, got ${limits[1]!.limit}`);
+    assert.deepEqual(limits[4]!, { metric: 'authSuccess', label: 'Login / auth success rate', unit: 'percent', bound: 'min', threshold: 99, limit: 99, action: 'rollback', sustainedSamples: 1 });
+    assert.equal(limits[3]!.sustainedSamples, 4);
+    assert.equal(metricLimits(s, { p95Latency: null })[1]!.limit, null, 'no baseline: p95 has no limit to draw');
   });
 
   test('problems a schema cannot see: a poll longer than the window, a percentage above 100, a bad rate window', () => {

@@ -19,7 +19,8 @@ export type MonitorOutcome = (typeof MONITOR_OUTCOMES)[number];
  * How a threshold reads: `max` (healthy below it), `min` (healthy above it), or `overBaseline`
  * (healthy below the baseline plus that many percent).
  */
-type Bound = 'max' | 'min' | 'overBaseline';
+export const MONITOR_BOUNDS = ['max', 'min', 'overBaseline'] as const;
+type Bound = (typeof MONITOR_BOUNDS)[number];
 
 type MetricInfo = {
   label: string;
@@ -172,6 +173,38 @@ export function thresholdFor(metric: MonitorMetric, rule: MetricRule, baseline: 
   if (METRIC_DEFAULTS[metric].bound !== 'overBaseline') return rule.threshold;
   const base = baseline?.p95Latency;
   return base === null || base === undefined ? null : base * (1 + rule.threshold / 100);
+}
+
+/** One metric's rule as a chart draws it: the configured threshold and the value it means for one watch. */
+export type MetricLimit = {
+  metric: MonitorMetric;
+  label: string;
+  unit: 'percent' | 'seconds';
+  bound: Bound;
+  /** As configured: a percentage, or for `overBaseline` the percent allowed over the baseline. */
+  threshold: number;
+  /** The value a sample is judged against (p95: the baseline plus the threshold); null when it cannot be judged. */
+  limit: number | null;
+  action: MonitorAction;
+  sustainedSamples: number;
+};
+
+/** Every metric's limit for a watch with this baseline, in SEED.md's order (the dashboard draws them). */
+export function metricLimits(settings: Pick<MonitoringSettings, 'metrics'>, baseline: Pick<MetricValues, 'p95Latency'> | null): MetricLimit[] {
+  return MONITOR_METRICS.map((metric) => {
+    const info = METRIC_DEFAULTS[metric];
+    const rule = settings.metrics[metric];
+    return {
+      metric,
+      label: info.label,
+      unit: info.unit,
+      bound: info.bound,
+      threshold: rule.threshold,
+      limit: thresholdFor(metric, rule, baseline),
+      action: rule.action,
+      sustainedSamples: rule.sustainedSamples,
+    };
+  });
 }
 
 /** SEED.md's healthy thresholds are strict ("< 0.5 %", "> 99 %"): reaching the limit is a breach. */

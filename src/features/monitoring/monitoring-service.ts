@@ -27,6 +27,7 @@ import {
   judgeableValues,
   outcomeOf,
   resolveMonitoringSettings,
+  metricLimits,
   unjudgedNotes,
   type Baseline,
   type Breach,
@@ -241,7 +242,10 @@ export function createMonitoringService(deps: MonitoringDeps) {
       systems.get(system);
       assertCan({ username: actor.username, roles: deps.identity.rolesOn(actor, system) }, 'bugs.read', system);
       if (!(await store.deploymentExists(db, system, deploymentId))) throw new DomainError('not_found', `deployment ${deploymentId} does not exist on system ${system}`);
-      return { deploymentId, watches: await store.forDeployment(db, deploymentId) };
+      // The limits each chart draws: the system's rules as configured now, p95 against each watch's own baseline.
+      const settings = settingsOf(system);
+      const watches = await store.forDeployment(db, deploymentId);
+      return { deploymentId, watches: watches.map((w) => ({ ...w, thresholds: metricLimits(settings, w.baseline) })) };
     },
   };
 }

@@ -12,7 +12,7 @@ import { DELIVERY_STATUSES } from './notification-rules.ts';
 import type { NotificationService } from './notification-service.ts';
 import type { TelegramBots } from './telegram-bot.ts';
 
-const DeliverySchema = Type.Object({
+export const DeliverySchema = Type.Object({
   id: Type.Integer(),
   outboxId: Type.Integer({ description: 'The outbox message (the first one, for a digest of a run).' }),
   messageIds: Type.Array(Type.Integer(), { description: 'Every outbox message this delivery carries.' }),
@@ -32,6 +32,9 @@ const DeliverySchema = Type.Object({
   sentAt: Nullable(Type.String({ format: 'date-time' })),
   text: Nullable(Type.String({ description: 'The text as sent.' })),
 });
+
+export const DeliveryPageSchema = Type.Object({ items: Type.Array(DeliverySchema), nextCursor: Nullable(Type.Integer()) });
+export const TelegramLinkSchema = Type.Object({ code: Type.String(), username: Type.String(), expiresAt: Type.String({ format: 'date-time' }) });
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) }, { additionalProperties: false });
 
@@ -59,7 +62,7 @@ export function registerNotificationRoutes(app: FastifyInstance, deps: { notific
         },
         { additionalProperties: false },
       ),
-      response: { 200: Type.Object({ items: Type.Array(DeliverySchema), nextCursor: Nullable(Type.Integer()) }), ...PROBLEM_RESPONSES },
+      response: { 200: DeliveryPageSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => {
       const limit = req.query.limit ?? 50;
@@ -90,7 +93,7 @@ export function registerNotificationRoutes(app: FastifyInstance, deps: { notific
       summary: 'A one-time code that links a Telegram account to the user: send /link CODE to the bot (admin, or yourself); valid 15 minutes',
       params: Type.Object({ username: Type.String() }, { additionalProperties: false }),
       body: Type.Object({}, { additionalProperties: false }),
-      response: { 201: Type.Object({ code: Type.String(), username: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }), ...PROBLEM_RESPONSES },
+      response: { 201: TelegramLinkSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req, reply) => reply.code(201).send(await deps.notifications.createLinkCode(actorOf(req), req.params.username)),
   });

@@ -15,7 +15,7 @@ const IdParams = Type.Object({ system: Type.String(), id: Type.Integer({ minimum
 const Env = StringEnum(['uat', 'prod'] as const);
 const AnyObject = (description: string) => Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true, description });
 
-const RollbackSchema = Type.Object({
+export const RollbackSchema = Type.Object({
   id: Type.Integer(),
   system: Type.String(),
   env: Env,
@@ -45,7 +45,7 @@ const RollbackSchema = Type.Object({
   checklist: Type.Array(Type.Object({ item: Type.String(), done: Type.Boolean(), detail: Type.String() }), { description: "SEED.md's rollback checklist, item by item." }),
 });
 
-const LockSchema = Type.Object({
+export const LockSchema = Type.Object({
   inProgress: Type.Boolean({ description: 'true: a deploy holds the system ("deploy in progress").' }),
   system: Type.String(),
   holder: Type.Optional(Type.String({ description: 'Who.' })),
@@ -67,6 +67,8 @@ const LockSchema = Type.Object({
     ),
   ),
 });
+
+export const RollbackPageSchema = Type.Object({ items: Type.Array(RollbackSchema), nextCursor: Nullable(Type.Integer()) });
 
 export function registerRollbackRoutes(app: FastifyInstance, deps: { rollbacks: RollbackService; lock: DeployLock }): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -110,7 +112,7 @@ export function registerRollbackRoutes(app: FastifyInstance, deps: { rollbacks: 
         { cursor: Type.Optional(Type.Integer({ minimum: 1, description: 'nextCursor of the previous page' })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })) },
         { additionalProperties: false },
       ),
-      response: { 200: Type.Object({ items: Type.Array(RollbackSchema), nextCursor: Nullable(Type.Integer()) }), ...PROBLEM_RESPONSES },
+      response: { 200: RollbackPageSchema, ...PROBLEM_RESPONSES },
     },
     handler: async (req) => {
       const limit = req.query.limit ?? 50;

@@ -199,6 +199,14 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(Object.keys(watch.series[0]).sort(), ['at', 'authAttempts', 'authSuccess', 'cpu', 'error', 'errorRate', 'memory', 'p95Latency', 'requests', 'seq']);
         assert.equal(typeof watch.series[0].p95Latency, 'number');
         assert.equal(watch.baseline.p95Latency, baseline.p95Latency);
+        // The limits the dashboard draws: SEED.md's thresholds, p95 against this watch's baseline.
+        const limits = Object.fromEntries(watch.thresholds.map((l: { metric: string }) => [l.metric, l]));
+        assert.deepEqual(Object.keys(limits), ['errorRate', 'p95Latency', 'memory', 'cpu', 'authSuccess']);
+        assert.deepEqual(limits.errorRate, { metric: 'errorRate', label: 'HTTP 5xx error rate', unit: 'percent', bound: 'max', threshold: 0.5, limit: 0.5, action: 'rollback', sustainedSamples: 1 });
+        assert.equal(limits.p95Latency.bound, 'overBaseline');
+        assert.ok(Math.abs(limits.p95Latency.limit - baseline.p95Latency! * 1.2) < 1e-9, `p95 limit is the baseline + 20 %: ${limits.p95Latency.limit}`);
+        assert.equal(limits.authSuccess.limit, 99);
+        assert.equal(limits.cpu.sustainedSamples, 4);
 
         const missing = await server.request('viewer', 'GET', '/api/v1/systems/shop/deployments/99999/metrics');
         assert.equal(missing.status, 404);

@@ -1,12 +1,13 @@
 /**
- * Admin: users (role, display name, whether they may sign in, password) and their API tokens.
+ * Admin: users (role, display name, whether they may sign in, password), their API tokens, and
+ * one-time codes that link a Telegram account (so approvals pressed in Telegram count).
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { ROLES } from '../../../src/features/identity/roles.ts';
 import { api } from '../api/client.ts';
 import { keys } from '../api/keys.ts';
-import type { ApiTokenList, CreateUserInput, IssuedToken, UpdateUserInput, User, UserList } from '../api/types.ts';
+import type { ApiTokenList, CreateUserInput, IssuedToken, TelegramLink, UpdateUserInput, User, UserList } from '../api/types.ts';
 import { Loading, ProblemNote } from '../components/problem.tsx';
 import { Instant } from '../components/time.tsx';
 import { useSession } from '../session.tsx';
@@ -127,6 +128,7 @@ function UserCard({ user }: { user: User }) {
         API tokens
       </button>
       {showTokens ? <Tokens username={user.username} /> : null}
+      <TelegramLinkCode username={user.username} disabled={user.disabled} />
     </section>
   );
 }
@@ -181,6 +183,38 @@ function Tokens({ username }: { username: string }) {
         <p className="notice" role="status">
           Token for {issued.username} (shown only now, copy it): <code>{issued.token}</code>
         </p>
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * A code valid for 15 minutes; the person sends `/link CODE` to the team's Tonic bot in Telegram,
+ * and from then on their presses on the bot's Approve buttons count as theirs.
+ */
+export function TelegramLinkCode({ username, disabled = false }: { username: string; disabled?: boolean }) {
+  const { session } = useSession();
+  const link = useMutation({ mutationFn: () => api<TelegramLink>('POST', userPath(username, '/telegram-link'), {}) });
+  const self = session?.user.username === username;
+  return (
+    <div className="telegram-link">
+      <button type="button" onClick={() => link.mutate()} disabled={link.isPending || disabled}>
+        {link.data ? 'New Telegram link code' : `Telegram link code for ${self ? 'me' : username}`}
+      </button>
+      <ProblemNote error={link.error} prefix="No code:" />
+      {link.data ? (
+        <div className="notice" role="status" aria-label={`Telegram link code for ${link.data.username}`}>
+          <p>
+            Code <code className="code">{link.data.code}</code>, valid until <Instant at={link.data.expiresAt} timeZone={Intl.DateTimeFormat().resolvedOptions().timeZone} /> (15 minutes, once).
+          </p>
+          <ol className="small">
+            <li>{self ? 'In' : `${link.data.username}, in`} Telegram, open a chat with the team's Tonic bot.</li>
+            <li>
+              Send <code>/link {link.data.code}</code>
+            </li>
+            <li>The bot answers that the account is linked; approval buttons pressed there then count as {link.data.username}'s (if their role may approve).</li>
+          </ol>
+        </div>
       ) : null}
     </div>
   );

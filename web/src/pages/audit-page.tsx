@@ -6,15 +6,17 @@ import type { AuditPage as AuditPageData, SystemList } from '../api/types.ts';
 import { Loading, ProblemNote } from '../components/problem.tsx';
 import { Instant } from '../components/time.tsx';
 
-/** The audit log, newest first, by stream (a system, or users and sessions) and subject. */
+/** The audit log, newest first, by stream (a system, or users and sessions), subject, who and what. */
 export function AuditPage() {
   const [stream, setStream] = useState('');
   const [subject, setSubject] = useState('');
+  const [actor, setActor] = useState('');
+  const [action, setAction] = useState('');
   const systems = useQuery({ queryKey: keys.systems, queryFn: () => api<SystemList>('GET', '/systems'), staleTime: Infinity });
-  const filters = { stream, subject };
+  const filters = { stream, subject, actor, action };
   const query = useInfiniteQuery({
     queryKey: keys.audit(filters),
-    queryFn: ({ pageParam }) => api<AuditPageData>('GET', `/audit${queryString({ stream, subject, cursor: pageParam, limit: 100 })}`),
+    queryFn: ({ pageParam }) => api<AuditPageData>('GET', `/audit${queryString({ ...filters, cursor: pageParam, limit: 100 })}`),
     initialPageParam: undefined as number | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
@@ -39,6 +41,19 @@ export function AuditPage() {
         <label>
           Subject
           <input value={subject} placeholder="bug:12, user:alice" onChange={(e) => setSubject(e.target.value.trim())} />
+        </label>
+        <label>
+          Who
+          <input value={actor} placeholder="alice, system" onChange={(e) => setActor(e.target.value.trim())} />
+        </label>
+        <label>
+          What
+          <input value={action} placeholder="bug.approve_prod, freeze.*" onChange={(e) => setAction(e.target.value.trim())} list="audit-actions" />
+          <datalist id="audit-actions">
+            {['bug.*', 'freeze.*', 'hotfix.*', 'rollback.*', 'run.*', 'user.*', 'session.*'].map((a) => (
+              <option key={a} value={a} />
+            ))}
+          </datalist>
         </label>
       </form>
       {query.isPending ? <Loading what="the audit log" /> : null}

@@ -4,12 +4,12 @@
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { Link, useParams } from 'wouter';
+import { Link, useLocation, useParams } from 'wouter';
 import { FLOW_LABEL, STATUS_INFO } from '../../../src/features/bugs/bug-statuses.ts';
 import { runsAtInWords, slotInWords } from '../../../src/features/schedule/slot-words.ts';
 import { api, ApiProblem, systemPath } from '../api/client.ts';
 import { keys } from '../api/keys.ts';
-import type { BugWithHistory, PersonAction, Plan } from '../api/types.ts';
+import type { BugWithHistory, Hotfix, PersonAction, Plan } from '../api/types.ts';
 import { Loading, ProblemNote } from '../components/problem.tsx';
 import { SeverityTag, StatusBadge } from '../components/status-badge.tsx';
 import { Instant } from '../components/time.tsx';
@@ -85,6 +85,7 @@ export function BugPage() {
         </section>
       ) : null}
       <BugActions bug={bug} system={system} />
+      <EmergencyHotfix bug={bug} system={system} />
       <dl className="facts">
         <Fact term="Description">{bug.description ? <p className="prose">{bug.description}</p> : '—'}</Fact>
         <Fact term="Severity">{bug.severity}</Fact>
@@ -304,6 +305,43 @@ function BugActions({ bug, system }: { bug: BugWithHistory; system: string }) {
           {notice}
         </p>
       ) : null}
+    </section>
+  );
+}
+
+/**
+ * High and critical bugs never enter the pipeline: their incident, or, while the bug is still
+ * submitted, the button that opens one (for those who may).
+ */
+function EmergencyHotfix({ bug, system }: { bug: BugWithHistory; system: string }) {
+  const client = useQueryClient();
+  const [, navigate] = useLocation();
+  const canOpen = useCan('hotfixes.manage', system);
+  const open = useMutation({
+    mutationFn: () => api<Hotfix>('POST', systemPath(system, '/hotfixes'), { bugId: bug.id }),
+    onSuccess: (h) => {
+      void client.invalidateQueries({ queryKey: keys.system(system) });
+      navigate(`/systems/${system}/incidents/${h.id}`);
+    },
+  });
+  if (bug.severity !== 'high' && bug.severity !== 'critical') return null;
+  const incidents = bug.history.flatMap((h) => (h.action === 'hotfix_opened' && typeof h.data?.incidentId === 'number' ? [h.data.incidentId] : []));
+  return (
+    <section className="panel hotfix-note" aria-label="Emergency hotfix">
+      <p>
+        <strong>{bug.severity}:</strong> the nightly pipeline refuses this bug; it is fixed as an emergency hotfix.
+      </p>
+      {incidents.map((id) => (
+        <p key={id}>
+          <Link href={`/systems/${system}/incidents/${id}`}>Incident {id}</Link>
+        </p>
+      ))}
+      {incidents.length === 0 && bug.status === 'submitted' && canOpen ? (
+        <button type="button" className="danger" onClick={() => open.mutate()} disabled={open.isPending}>
+          Open emergency hotfix
+        </button>
+      ) : null}
+      <ProblemNote error={open.error} prefix="Not opened:" />
     </section>
   );
 }

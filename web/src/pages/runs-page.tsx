@@ -2,7 +2,9 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'wouter';
 import { api, queryString, systemPath } from '../api/client.ts';
 import { keys } from '../api/keys.ts';
-import type { DeploymentPage, Run, RunPage } from '../api/types.ts';
+import type { ChecklistPage, DeploymentPage, Run, RunPage } from '../api/types.ts';
+import { ChecklistReport } from '../components/checklist-report.tsx';
+import { LiveDeployLog } from '../components/live-deploy-log.tsx';
 import { Loading, ProblemNote } from '../components/problem.tsx';
 import { Instant } from '../components/time.tsx';
 import { useSystem } from './use-system.ts';
@@ -82,6 +84,10 @@ export function RunPage() {
     queryFn: () => api<DeploymentPage>('GET', systemPath(system, `/deployments${queryString({ runId: id })}`)),
     refetchInterval: run.data?.status === 'running' ? 1000 : false,
   });
+  const checks = useQuery({
+    queryKey: keys.checks(system, { runId: id }),
+    queryFn: () => api<ChecklistPage>('GET', systemPath(system, `/checks${queryString({ runId: id, limit: 10 })}`)),
+  });
   if (run.isPending) return <Loading what={`run ${id}`} />;
   if (run.error) return <ProblemNote error={run.error} prefix={`Run ${id} could not be loaded:`} />;
   const r = run.data;
@@ -97,6 +103,18 @@ export function RunPage() {
         Slot <Instant at={r.scheduledFor} timeZone={zone} /> ({r.trigger}), started <Instant at={r.startedAt} timeZone={zone} />, finished <Instant at={r.finishedAt} timeZone={zone} />
       </p>
       {r.error ? <p className="problem">{r.error}</p> : null}
+      {r.report.skipped ? (
+        <p className="warning" data-skipped={r.report.skipped.reason}>
+          Skipped ({r.report.skipped.reason === 'freeze' ? 'a change freeze' : 'the pre-deploy checklist blocks it'}): {r.report.skipped.detail}
+        </p>
+      ) : null}
+      {r.report.freeze && !r.report.skipped && r.report.freeze.modules.length ? <p className="warning">Frozen modules, their bugs left out: {r.report.freeze.detail}</p> : null}
+      {r.status === 'running' ? (
+        <section aria-labelledby="live-title">
+          <h2 id="live-title">Deploying now</h2>
+          <LiveDeployLog system={system} runId={r.id} timeZone={zone} />
+        </section>
+      ) : null}
       <h2>Bugs</h2>
       {r.report.bugs.length ? (
         <ul>
@@ -126,6 +144,16 @@ export function RunPage() {
           </li>
         ))}
       </ul>
+      <h2>Pre-deploy checklist</h2>
+      {checks.data?.items.length ? (
+        checks.data.items.map((c) => <ChecklistReport key={c.id} system={system} checklist={c} timeZone={zone} />)
+      ) : r.report.checklist ? (
+        <p>
+          Checklist {r.report.checklist.id}: {r.report.checklist.verdict}
+        </p>
+      ) : (
+        <p className="empty">No checklist ran for this run.</p>
+      )}
       <h2>Steps</h2>
       <ol className="steps">
         {r.report.steps.map((s, i) => (
