@@ -95,4 +95,25 @@ describe('what a rehearsal records', () => {
     assert.equal(step.fix, 'fix it');
     assert.equal(shellQuote(["it's"]), `'it'\\''s'`);
   });
+  test("a system's services section: its services in deploy order (migrations first, then dependencies), each with its own driver or the environment's", () => {
+    const envDeploy = command(['./deploy.sh', '{env}', '{service}', '{tag}']);
+    const svc = (name: string, dependsOn: string[], migrations = false, deploy: ReturnType<typeof command> | null = null) => ({
+      name,
+      paths: [`${name}/**`],
+      dependsOn,
+      migrations,
+      downMigration: null,
+      environments: { uat: { url: `http://${name}-u`, deploy, health: null }, prod: { url: `http://${name}-p`, deploy, health: null } },
+      smoke: null,
+    });
+    const services = runbookServicesOf({
+      name: 'shop',
+      environments: { uat: { url: 'http://u', line: 'develop', deploy: envDeploy, health: null }, prod: { url: 'http://p', line: 'main', deploy: envDeploy, health: null } },
+      services: [svc('web', ['api']), svc('api', ['db']), svc('db', [], true, command(['migrate', '{tag}']))],
+    } as never);
+    assert.deepEqual(services.map((s) => s.name), ['db', 'api', 'web']);
+    assert.deepEqual(services.map((s) => (s.deploy.prod?.driver === 'command' ? s.deploy.prod.command[0] : null)), ['migrate', './deploy.sh', './deploy.sh']);
+    const text = rollbackRunbook(input({ services }));
+    assert.match(text, /services web, api, db/);
+  });
 });

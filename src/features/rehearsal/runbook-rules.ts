@@ -9,6 +9,7 @@
 import type { DeployConfig, DownMigrationConfig, HealthConfig, SystemConfig } from '../../config/load-config.ts';
 import { IMPACT_ACTION, ROLLBACK_IMPACTS } from '../rollbacks/rollback-rules.ts';
 import type { SmokeConfig } from '../smoke/smoke-rules.ts';
+import { serviceOrderOf } from '../services/service-rules.ts';
 import { describeExpectation, shellQuote, type Env } from './rehearsal-rules.ts';
 
 export type RunbookService = {
@@ -41,15 +42,25 @@ export type RunbookInput = {
   renderedAt: string;
 };
 
-/** A system without a `services` section is one service: itself, deployed by its environments. */
-export function runbookServicesOf(system: Pick<SystemConfig, 'name' | 'environments'>): RunbookService[] {
-  return [
-    {
-      name: system.name,
-      deploy: { uat: system.environments.uat.deploy, prod: system.environments.prod.deploy },
-      health: { uat: system.environments.uat.health, prod: system.environments.prod.health },
-    },
-  ];
+/**
+ * The services of a system in deploy order (the runbook undoes them in reverse): each with its own
+ * driver and health check, else the environment's. A system without a `services` section is one
+ * service: itself, deployed by its environments.
+ */
+export function runbookServicesOf(system: Pick<SystemConfig, 'name' | 'environments' | 'services'>): RunbookService[] {
+  const envs = system.environments;
+  if (!system.services) {
+    return [{ name: system.name, deploy: { uat: envs.uat.deploy, prod: envs.prod.deploy }, health: { uat: envs.uat.health, prod: envs.prod.health } }];
+  }
+  const byName = new Map(system.services.map((s) => [s.name, s]));
+  return serviceOrderOf(system)!.map((name) => {
+    const own = byName.get(name)!.environments;
+    return {
+      name,
+      deploy: { uat: own.uat.deploy ?? envs.uat.deploy, prod: own.prod.deploy ?? envs.prod.deploy },
+      health: { uat: own.uat.health, prod: own.prod.health },
+    };
+  });
 }
 
 const ENV_NAME: Record<Env, string> = { prod: 'PROD', uat: 'UAT' };
