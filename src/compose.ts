@@ -147,10 +147,7 @@ export function composeTonic({ database, config, clock, home, versions, analyzer
     repositories,
     freezes: {
       source: 'the freeze rules (environment, configuration, declared freezes, calendars)',
-      at: async (system, at) => {
-        const state = await freezes.at(system, at);
-        return { ...state, sources: state.sources.map((w) => ({ source: w.source, label: w.label, scope: w.scope, modules: w.modules, until: w.end })) };
-      },
+      at: (system, at) => freezes.at(system, at),
     },
   });
   const analysis = createAnalysisService({

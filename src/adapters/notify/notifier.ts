@@ -4,7 +4,7 @@
  * classified (sent, retry, failed) and the delivery worker applies the policy.
  */
 import type { ChannelKind } from '../../config/channels-schema.ts';
-import type { SendOutcome } from '../../features/notifications/notification-rules.ts';
+import { classifyHttpStatus, type SendOutcome } from '../../features/notifications/notification-rules.ts';
 import type { RenderedMessage } from '../../features/notifications/templates/message-format.ts';
 
 export type OutgoingMessage = {
@@ -50,4 +50,20 @@ export function retryAfterMs(header: string | null): number | null {
 
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** POSTs a JSON body to a channel's URL and reads its answer as a send outcome (Slack, webhooks). */
+export async function postJson(url: string, headers: Record<string, string>, body: string): Promise<SendOutcome> {
+  let res: Response;
+  try {
+    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
+  } catch (error) {
+    return networkFailure(error);
+  }
+  const text = clip((await res.text().catch(() => '')).trim(), 300);
+  const answer = `HTTP ${res.status}${text ? `: ${text}` : ''}`;
+  const kind = classifyHttpStatus(res.status);
+  if (kind === 'sent') return { kind, answer, externalId: null };
+  if (kind === 'retry') return { kind, answer, retryAfterMs: retryAfterMs(res.headers.get('retry-after')) };
+  return { kind, answer };
 }

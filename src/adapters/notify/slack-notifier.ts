@@ -4,8 +4,7 @@
  * 404 "no_service" or 403 "invalid_token" mean the URL is gone (failed at once); 429 carries
  * Retry-After.
  */
-import { classifyHttpStatus, type SendOutcome } from '../../features/notifications/notification-rules.ts';
-import { clip, networkFailure, retryAfterMs, SEND_TIMEOUT_MS, type Notifier, type OutgoingMessage } from './notifier.ts';
+import { clip, postJson, type Notifier, type OutgoingMessage } from './notifier.ts';
 
 /** Slack's mrkdwn treats &, < and > as markup. */
 function escapeMrkdwn(text: string): string {
@@ -28,24 +27,6 @@ export function createSlackNotifier(config: { webhookUrl: string }): Notifier {
   return {
     kind: 'slack',
     idempotent: false,
-    async send(message): Promise<SendOutcome> {
-      let res: Response;
-      try {
-        res = await fetch(config.webhookUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(slackBlocks(message)),
-          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-        });
-      } catch (error) {
-        return networkFailure(error);
-      }
-      const text = clip((await res.text().catch(() => '')).trim(), 300);
-      const answer = `HTTP ${res.status}${text ? `: ${text}` : ''}`;
-      const kind = classifyHttpStatus(res.status);
-      if (kind === 'sent') return { kind, answer, externalId: null };
-      if (kind === 'retry') return { kind, answer, retryAfterMs: retryAfterMs(res.headers.get('retry-after')) };
-      return { kind, answer };
-    },
+    send: (message) => postJson(config.webhookUrl, {}, JSON.stringify(slackBlocks(message))),
   };
 }

@@ -4,14 +4,13 @@
  * Idempotency-Key header that stays the same on every attempt so the receiver can drop repeats.
  */
 import { signWebhook } from '../deploy/webhook-driver.ts';
-import { classifyHttpStatus, type SendOutcome } from '../../features/notifications/notification-rules.ts';
-import { clip, networkFailure, retryAfterMs, SEND_TIMEOUT_MS, type Notifier } from './notifier.ts';
+import { postJson, type Notifier } from './notifier.ts';
 
 export function createWebhookNotifier(config: { url: string; secret: string }, now: () => Date): Notifier {
   return {
     kind: 'webhook',
     idempotent: true,
-    async send(message): Promise<SendOutcome> {
+    async send(message) {
       const body = JSON.stringify({
         id: message.idempotencyKey,
         event: message.event,
@@ -24,29 +23,16 @@ export function createWebhookNotifier(config: { url: string; secret: string }, n
         payloads: message.payloads,
       });
       const timestamp = String(Math.floor(now().getTime() / 1000));
-      let res: Response;
-      try {
-        res = await fetch(config.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'idempotency-key': message.idempotencyKey,
-            'x-tonic-event': message.event,
-            'x-tonic-timestamp': timestamp,
-            'x-tonic-signature': signWebhook(config.secret, timestamp, body),
-          },
-          body,
-          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-        });
-      } catch (error) {
-        return networkFailure(error);
-      }
-      const text = clip((await res.text().catch(() => '')).trim(), 300);
-      const answer = `HTTP ${res.status}${text ? `: ${text}` : ''}`;
-      const kind = classifyHttpStatus(res.status);
-      if (kind === 'sent') return { kind, answer, externalId: null };
-      if (kind === 'retry') return { kind, answer, retryAfterMs: retryAfterMs(res.headers.get('retry-after')) };
-      return { kind, answer };
+      return postJson(
+        config.url,
+        {
+          'idempotency-key': message.idempotencyKey,
+          'x-tonic-event': message.event,
+          'x-tonic-timestamp': timestamp,
+          'x-tonic-signature': signWebhook(config.secret, timestamp, body),
+        },
+        body,
+      );
     },
   };
 }

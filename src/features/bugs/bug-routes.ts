@@ -160,7 +160,9 @@ export function registerBugRoutes(app: FastifyInstance, service: BugService): vo
       querystring: ListQuery,
       response: { 200: BugPageSchema, ...PROBLEM_RESPONSES },
     },
-    handler: async (req) => service.list(actorOf(req), req.params.system, req.query),
+    // The page comes as JSON text written straight from the rows (bugPageJson, the hot path): a
+    // string with a JSON content type is sent as is; the response schema above documents it.
+    handler: async (req, reply) => reply.type('application/json; charset=utf-8').send((await service.listJson(actorOf(req), req.params.system, req.query)) as never),
   });
 
   r.get('/systems/:system/bugs/:id', {

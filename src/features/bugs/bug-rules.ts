@@ -237,6 +237,24 @@ export function allowedActions(bug: BugFacts & { fixAttachedBy: string | null },
   });
 }
 
+/**
+ * `allowedActions` for many bugs and one caller (a list page): the answer depends only on the
+ * bug's status, flow, severity and whether the caller attached its fix, so each combination is
+ * worked out once.
+ */
+export function allowedActionsFor(caller: Caller): (bug: BugFacts & { fixAttachedBy: string | null }) => PersonAction[] {
+  const known = new Map<string, PersonAction[]>();
+  return (bug) => {
+    const key = `${bug.status} ${bug.fixFlow} ${bug.severity} ${bug.fixAttachedBy === caller.username}`;
+    let actions = known.get(key);
+    if (actions === undefined) {
+      actions = allowedActions(bug, caller);
+      known.set(key, actions);
+    }
+    return actions;
+  };
+}
+
 /** Statuses reachable from `status` in one step, with the action that takes each. */
 export function nextSteps(status: BugStatus): { action: BugAction; to: BugStatus }[] {
   return (Object.entries(TRANSITIONS) as [BugAction, Transition][])

@@ -51,8 +51,12 @@ export const SUMMARY_COLUMNS = [
 export type BugSummaryRow = Pick<BugRow, (typeof SUMMARY_COLUMNS)[number]>;
 export type BugSummary = Omit<BugView, 'description' | 'analysis' | 'validationSteps' | 'aiFixDiff'>;
 
-export function toBugView(r: BugRow, timeZone: string): BugView {
-  const analysis = r.analysis ? (JSON.parse(r.analysis) as Record<string, unknown>) : null;
+/**
+ * `parsedAnalysis`: the row's analysis already parsed (a view of the same row before a change that
+ * left the analysis alone), so a long analysis is not parsed twice in one change.
+ */
+export function toBugView(r: BugRow, timeZone: string, parsedAnalysis?: Record<string, unknown> | null): BugView {
+  const analysis = parsedAnalysis !== undefined ? parsedAnalysis : r.analysis ? (JSON.parse(r.analysis) as Record<string, unknown>) : null;
   return { ...toBugSummary(r, timeZone), description: r.description, analysis, validationSteps: validationStepsOf(analysis), aiFixDiff: r.ai_fix_diff };
 }
 
@@ -88,6 +92,36 @@ export function toBugSummary(r: BugSummaryRow, timeZone: string): BugSummary {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
+}
+
+const json = JSON.stringify;
+
+type BugFactsOfRow = { id: number; status: BugStatus; fixFlow: FixFlow | null; severity: Severity; fixAttachedBy: string | null };
+
+/** What the actions a person may take depend on, from a row. */
+function factsOfRow(r: BugSummaryRow): BugFactsOfRow {
+  return { id: r.id, status: r.status as BugStatus, fixFlow: r.fix_flow as FixFlow | null, severity: r.severity as Severity, fixAttachedBy: r.fix_attached_by };
+}
+
+/**
+ * A list page as JSON text, written straight from the rows: the same document as
+ * `JSON.stringify({ items: rows.map((r) => ({ ...toBugSummary(r, timeZone), allowedActions })), nextCursor })`,
+ * key for key, without building the objects first. The JSON columns (services, fix refs, conflict)
+ * are embedded as stored: Tonic writes them with JSON.stringify. The bug list is the hottest read
+ * of the API (every dashboard refresh); decision record 0022.
+ */
+export function bugPageJson(rows: readonly BugSummaryRow[], timeZone: string, actionsOf: (bug: BugFactsOfRow) => readonly PersonAction[], nextCursor: string | null): string {
+  let items = '';
+  for (const r of rows) {
+    const runsAtLocal = r.runs_at ? formatLocal(new Date(r.runs_at), timeZone) : null;
+    items +=
+      `${items ? ',' : ''}{"id":${json(r.id)},"system":${json(r.system)},"title":${json(r.title)},"severity":${json(r.severity)},"status":${json(r.status)}` +
+      `,"foundInEnv":${json(r.found_in_env)},"module":${json(r.module)},"services":${r.services},"fixFlow":${json(r.fix_flow)},"flowReason":${json(r.flow_reason)}` +
+      `,"flowHold":${json(r.flow_hold)},"flowOverrideReason":${json(r.flow_override_reason)},"reporter":${json(r.reporter)},"fixAttachedBy":${json(r.fix_attached_by)}` +
+      `,"fixRefs":${r.fix_refs},"conflict":${r.conflict || 'null'},"releaseId":${json(r.release_id)},"runsAt":${json(r.runs_at)},"runsAtLocal":${json(runsAtLocal)}` +
+      `,"version":${json(r.version)},"createdAt":${json(r.created_at)},"updatedAt":${json(r.updated_at)},"allowedActions":${json(actionsOf(factsOfRow(r)))}}`;
+  }
+  return `{"items":[${items}],"nextCursor":${json(nextCursor)}}`;
 }
 
 /** Opaque cursor for keyset pagination, newest first. */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { evaluateFreezes, NO_FREEZE_CONFIG, type FreezeFlags } from '../freezes/freeze-rules.ts';
 import {
   checklistVerdict,
-  evaluateFreezeVariables,
   judgeAlertRules,
   judgeBackup,
   judgeDependencies,
@@ -182,38 +182,28 @@ describe('on call', () => {
   });
 });
 
-describe('change freeze from the DEPLOY_FREEZE* variables', () => {
-  test('DEPLOY_FREEZE=true is a full freeze; false or unset is none', () => {
-    assert.equal(evaluateFreezeVariables({ DEPLOY_FREEZE: 'true' }, AT, HK).full, true);
-    assert.deepEqual(evaluateFreezeVariables({ DEPLOY_FREEZE: 'false' }, AT, HK), { full: false, modules: [], lunarNewYear: false, sources: [] });
-    assert.deepEqual(evaluateFreezeVariables({}, AT, HK).sources, []);
+describe('change freeze: the verdict on what the freeze rules found', () => {
+  const flags = (f: Partial<FreezeFlags>, at = AT, zone = HK) => evaluateFreezes(at, zone, { environment: { all: null, modules: [], until: null, ...f }, config: NO_FREEZE_CONFIG }, []);
+
+  test('nothing frozen passes, naming the instant in the system zone', () => {
+    const j = judgeFreeze(flags({ all: false }), AT, HK, 'the freeze rules');
+    assert.equal(j.result, 'pass');
+    assert.match(j.detail, /^no freeze in force at 2026-11-26 \d\d:\d\d GMT\+8$/);
   });
 
-  test('modules freeze only those modules', () => {
-    const s = evaluateFreezeVariables({ DEPLOY_FREEZE_MODULES: 'financial, payroll' }, AT, HK);
-    assert.deepEqual([s.full, s.modules], [false, ['financial', 'payroll']]);
-    const j = judgeFreeze(s, AT, HK, 'vars');
+  test('a module freeze warns: those modules wait, the others deploy', () => {
+    const j = judgeFreeze(flags({ modules: ['financial', 'payroll'] }), AT, HK, 'the freeze rules');
     assert.equal(j.result, 'warn');
-    assert.match(j.detail, /modules financial, payroll are frozen/);
+    assert.match(j.detail, /^modules financial, payroll are frozen \(.*DEPLOY_FREEZE_MODULES.*\): their bugs wait, the others deploy$/);
+    assert.equal(j.measured.modules, 'financial,payroll');
   });
 
-  test('DEPLOY_FREEZE_UNTIL lifts the freeze at 00:00 of that date in the system zone', () => {
-    const vars = { DEPLOY_FREEZE: 'true', DEPLOY_FREEZE_UNTIL: '2026-11-27' };
-    assert.equal(evaluateFreezeVariables(vars, new Date('2026-11-26T15:59:59Z'), HK).full, true, '23:59:59 HKT');
-    assert.equal(evaluateFreezeVariables(vars, new Date('2026-11-26T16:00:00Z'), HK).full, false, '00:00 HKT on the 27th');
-    assert.equal(evaluateFreezeVariables(vars, new Date('2026-11-26T16:00:00Z'), 'Europe/London').full, true, 'still the 26th in London');
-    const j = judgeFreeze(evaluateFreezeVariables(vars, AT, HK), AT, HK, 'vars');
+  test('a full freeze fails with its source and when it lifts, in the system zone', () => {
+    const j = judgeFreeze(flags({ all: true, until: '2026-11-27' }), AT, HK, 'the freeze rules');
     assert.equal(j.result, 'fail');
-    assert.match(j.detail, /DEPLOY_FREEZE=true: all deploys blocked until 2026-11-27 00:00 GMT\+8/);
-  });
-
-  test('a value that cannot be read freezes and says why', () => {
-    const typo = evaluateFreezeVariables({ DEPLOY_FREEZE: 'ture' }, AT, HK);
-    assert.equal(typo.full, true);
-    assert.match(typo.sources[0]!.label, /"ture" is neither true nor false/);
-    const badDate = evaluateFreezeVariables({ DEPLOY_FREEZE_UNTIL: '5 Feb' }, AT, HK);
-    assert.equal(badDate.full, true);
-    assert.match(badDate.sources[0]!.label, /is not a date \(YYYY-MM-DD\)/);
+    assert.match(j.detail, /DEPLOY_FREEZE.* until 2026-11-27 00:00 GMT\+8/);
+    assert.equal(j.measured.evaluatedBy, 'the freeze rules');
+    assert.equal(judgeFreeze(flags({ all: true, until: '2026-11-27' }, new Date('2026-11-26T16:00:00Z')), new Date('2026-11-26T16:00:00Z'), HK, 'x').result, 'pass', 'lifted at 00:00 HKT');
   });
 });
 

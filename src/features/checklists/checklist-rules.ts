@@ -4,6 +4,7 @@
  * I/O, no clock; instants come in as parameters. The probes (./probes/) measure; these rules judge.
  */
 import { DateTime } from 'luxon';
+import type { FreezeState, FreezeWindow } from '../freezes/freeze-rules.ts';
 import { formatLocal, latestSlotAtOrBefore, type LocalTime } from '../schedule/schedule-rules.ts';
 
 export const PROBES = ['backup', 'monitoring', 'onCall', 'freeze', 'rollbackPath', 'dependencies', 'headroom'] as const;
@@ -291,57 +292,9 @@ export function judgeOnCall(input: {
 
 // ---- 4. Change freeze ------------------------------------------------------------------------------
 
-export type FreezeSource = { source: string; label: string; scope: 'system' | 'modules'; modules: string[]; until: string | null };
-
-/** The shape of `tonic.freezes.at(system, instant)`: what is frozen at an instant, and why. */
-export type FreezeState = { full: boolean; modules: string[]; lunarNewYear: boolean; sources: FreezeSource[] };
-
-export type FreezeVariables = { DEPLOY_FREEZE?: string; DEPLOY_FREEZE_MODULES?: string; DEPLOY_FREEZE_UNTIL?: string };
-
-/**
- * SEED.md's freeze flags (DESIGN.md decision 7): DEPLOY_FREEZE=true freezes everything,
- * DEPLOY_FREEZE_MODULES=a,b freezes those modules, DEPLOY_FREEZE_UNTIL=YYYY-MM-DD lifts both at
- * 00:00 of that date in the system's zone. A value that cannot be read freezes, and says so: a
- * typo must not silently let deploys through.
- */
-export function evaluateFreezeVariables(vars: FreezeVariables, at: Date, timeZone: string): FreezeState {
-  const flag = (vars.DEPLOY_FREEZE ?? '').trim().toLowerCase();
-  const modules = (vars.DEPLOY_FREEZE_MODULES ?? '')
-    .split(',')
-    .map((m) => m.trim())
-    .filter(Boolean);
-  const untilText = (vars.DEPLOY_FREEZE_UNTIL ?? '').trim();
-  const sources: FreezeSource[] = [];
-  let until: string | null = null;
-  if (untilText) {
-    const lift = /^\d{4}-\d{2}-\d{2}$/.test(untilText) ? DateTime.fromISO(untilText, { zone: timeZone }).startOf('day') : null;
-    if (!lift || !lift.isValid) {
-      return {
-        full: true,
-        modules: [],
-        lunarNewYear: false,
-        sources: [{ source: 'DEPLOY_FREEZE_UNTIL', label: `DEPLOY_FREEZE_UNTIL="${untilText}" is not a date (YYYY-MM-DD): treated as a freeze until corrected`, scope: 'system', modules: [], until: null }],
-      };
-    }
-    if (at.getTime() >= lift.toMillis()) return { full: false, modules: [], lunarNewYear: false, sources: [] };
-    until = lift.toUTC().toISO();
-  }
-  const on = ['true', '1', 'yes', 'on'].includes(flag);
-  if (flag && !on && !['false', '0', 'no', 'off'].includes(flag)) {
-    sources.push({ source: 'DEPLOY_FREEZE', label: `DEPLOY_FREEZE="${vars.DEPLOY_FREEZE}" is neither true nor false: treated as a freeze until corrected`, scope: 'system', modules: [], until });
-  } else if (on) {
-    sources.push({ source: 'DEPLOY_FREEZE', label: 'DEPLOY_FREEZE=true: all deploys blocked', scope: 'system', modules: [], until });
-  }
-  if (modules.length > 0) {
-    sources.push({ source: 'DEPLOY_FREEZE_MODULES', label: `DEPLOY_FREEZE_MODULES=${modules.join(',')}`, scope: 'modules', modules, until });
-  }
-  const full = sources.some((s) => s.scope === 'system');
-  return { full, modules: full ? [] : modules, lunarNewYear: false, sources };
-}
-
 export function judgeFreeze(state: FreezeState, at: Date, timeZone: string, evaluatedBy: string): Judgement {
   const measured: Measured = { full: state.full, modules: state.modules.join(',') || null, lunarNewYear: state.lunarNewYear, evaluatedBy };
-  const until = (s: FreezeSource) => (s.until ? ` until ${formatLocal(new Date(s.until), timeZone)}` : '');
+  const until = (s: FreezeWindow) => (s.end ? ` until ${formatLocal(new Date(s.end), timeZone)}` : '');
   if (state.full) {
     const why = state.sources.filter((s) => s.scope === 'system').map((s) => `${s.label}${until(s)}`);
     return { result: 'fail', measured, detail: `frozen at ${formatLocal(at, timeZone)}: ${why.join('; ')}` };

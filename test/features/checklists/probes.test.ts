@@ -14,8 +14,8 @@ import { normaliseChecklist, type ChecklistInput } from '../../../src/features/c
 import type { ProbeOutcome } from '../../../src/features/checklists/checklist-rules.ts';
 import type { Probe, ProbeContext } from '../../../src/features/checklists/probes/probe.ts';
 import { buildProbes } from '../../../src/features/checklists/probes/probe-set.ts';
-import { createVariableFreezes } from '../../../src/features/checklists/variable-freezes.ts';
-import { createSystemRegistry } from '../../../src/features/systems/system-registry.ts';
+import { evaluateFreezes, NO_FREEZE_CONFIG } from '../../../src/features/freezes/freeze-rules.ts';
+import { readFreezeEnvironment } from '../../../src/config/settings.ts';
 import { eventually, freePort } from '../../support/processes.ts';
 import { assertPrometheusInstalled, startPrometheus, type TestPrometheus } from '../../support/prometheus.ts';
 import { testSystem } from '../../support/test-tonic.ts';
@@ -29,7 +29,9 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 /** One probe from a checklist section, as the service builds it (db-free probes only). */
 function probe(section: ChecklistInput, env: NodeJS.ProcessEnv = {}): Probe {
   const c = normaliseChecklist(section, dir)!;
-  const probes = buildProbes(c, { freezes: createVariableFreezes(env, createSystemRegistry([system])) } as never);
+  // The freeze rules as the freeze service applies them, with only the environment's DEPLOY_FREEZE* as a source.
+  const freezes = { source: 'DEPLOY_FREEZE* variables', at: async (_system: string, instant: Date) => evaluateFreezes(instant, system.timeZone, { environment: readFreezeEnvironment(env), config: NO_FREEZE_CONFIG }, []) };
+  const probes = buildProbes(c, { freezes } as never);
   assert.equal(probes.size, 1);
   return [...probes.values()][0]!;
 }
@@ -258,7 +260,7 @@ describe('4. Change freeze from the DEPLOY_FREEZE* variables', () => {
     assert.equal(modules.evidence.measured.evaluatedBy, 'DEPLOY_FREEZE* variables');
     const full = await run(probe({ freeze: {} }, { DEPLOY_FREEZE: 'true', DEPLOY_FREEZE_UNTIL: '2026-12-01' }));
     assert.equal(full.result, 'fail');
-    assert.match(full.evidence.detail, /DEPLOY_FREEZE=true: all deploys blocked until 2026-12-01 00:00 GMT\+8/);
+    assert.match(full.evidence.detail, /^frozen at 2026-11-26 20:00 GMT\+8: environment: DEPLOY_FREEZE=true, DEPLOY_FREEZE_UNTIL=2026-12-01 until 2026-12-01 00:00 GMT\+8$/);
   });
 });
 

@@ -3,7 +3,8 @@
  * (the DEPLOY_FREEZE* variables, or the freeze feature's full evaluation once wired).
  */
 import type { ProbeCommon } from '../checklist-config.ts';
-import { judgeFreeze, outcome, type FreezeState } from '../checklist-rules.ts';
+import type { FreezeState } from '../../freezes/freeze-rules.ts';
+import { judgeFreeze, outcome } from '../checklist-rules.ts';
 import type { Probe } from './probe.ts';
 
 /** The shape of `tonic.freezes`: what is frozen for a system at an instant. */
