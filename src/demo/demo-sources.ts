@@ -4,20 +4,10 @@
  */
 
 /**
- * The demo service: /health with its version, /metrics in Prometheus text, and a tiny API
- * (/api/orders, which the demo's smoke steps check). `brokenOrders` writes the regression a bad
- * fix brings in: /api/orders answers 500, so smoke fails and the deploy is rolled back.
+ * What every demo process measures and serves on /metrics (Prometheus text): requests by status, a
+ * latency histogram, resident memory and CPU seconds, as post-deploy monitoring scrapes them.
  */
-export function serviceSource(service: string, bugLine: string, options: { brokenOrders?: boolean } = {}): string {
-  const orders = options.brokenOrders
-    ? `  // Cached orders list: the cache is read before it is filled (the regression the demo rolls back).
-  if (req.url === '/api/orders') { res.statusCode = 500; return res.end(JSON.stringify({ error: 'orders cache is empty' })); }`
-    : `  if (req.url === '/api/orders') return res.end(JSON.stringify({ orders: [{ id: 1, total: 42 }, { id: 2, total: 7 }] }));`;
-  return `// ${service}: the service Tonic Deploy's demo ships. APP_VERSION and PORT come from the deploy.
-import { createServer } from 'node:http';
-
-const version = process.env.APP_VERSION ?? 'dev';
-const counts = new Map();
+const METRICS = `const counts = new Map();
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const buckets = BUCKETS.map(() => 0);
 let latencySum = 0;
@@ -37,10 +27,10 @@ function metrics() {
   lines.push('# TYPE process_cpu_seconds_total counter');
   lines.push(\`process_cpu_seconds_total \${(cpu.user + cpu.system) / 1e6}\`);
   return lines.join('\\n') + '\\n';
-}
+}`;
 
-const server = createServer((req, res) => {
-  const started = process.hrtime.bigint();
+/** The start of every request handler: measure it; answer /metrics. */
+const MEASURED = `  const started = process.hrtime.bigint();
   res.on('finish', () => {
     counts.set(res.statusCode, (counts.get(res.statusCode) ?? 0) + 1);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -51,7 +41,25 @@ const server = createServer((req, res) => {
   if (req.url === '/metrics') {
     res.setHeader('content-type', 'text/plain; version=0.0.4');
     return res.end(metrics());
-  }
+  }`;
+
+/**
+ * The demo service: /health with its version, /metrics in Prometheus text, and a tiny API
+ * (/api/orders, which the demo's smoke steps check). `brokenOrders` writes the regression a bad
+ * fix brings in: /api/orders answers 500, so smoke fails and the deploy is rolled back.
+ */
+export function serviceSource(service: string, bugLine: string, options: { brokenOrders?: boolean } = {}): string {
+  const orders = options.brokenOrders
+    ? `  // Cached orders list: the cache is read before it is filled (the regression the demo rolls back).
+  if (req.url === '/api/orders') { res.statusCode = 500; return res.end(JSON.stringify({ error: 'orders cache is empty' })); }`
+    : `  if (req.url === '/api/orders') return res.end(JSON.stringify({ orders: [{ id: 1, total: 42 }, { id: 2, total: 7 }] }));`;
+  return `// ${service}: the service Tonic Deploy's demo ships. APP_VERSION and PORT come from the deploy.
+import { createServer } from 'node:http';
+
+const version = process.env.APP_VERSION ?? 'dev';
+${METRICS}
+const server = createServer((req, res) => {
+${MEASURED}
   res.setHeader('content-type', 'application/json');
   if (req.url === '/health') return res.end(JSON.stringify({ status: 'ok', service: '${service}', version }));
 ${orders}
@@ -74,17 +82,9 @@ import { createServer } from 'node:http';
 
 const version = process.env.APP_VERSION ?? 'dev';
 const api = process.env.API_URL ?? 'http://127.0.0.1:0';
-const counts = new Map();
-
+${METRICS}
 const server = createServer(async (req, res) => {
-  res.on('finish', () => counts.set(res.statusCode, (counts.get(res.statusCode) ?? 0) + 1));
-  if (req.url === '/metrics') {
-    res.setHeader('content-type', 'text/plain; version=0.0.4');
-    const lines = ['# TYPE http_requests_total counter'];
-    for (const [code, n] of counts) lines.push(\`http_requests_total{code="\${code}"} \${n}\`);
-    lines.push('# TYPE process_resident_memory_bytes gauge', \`process_resident_memory_bytes \${process.memoryUsage().rss}\`);
-    return res.end(lines.join('\\n') + '\\n');
-  }
+${MEASURED}
   if (req.url === '/health') {
     res.setHeader('content-type', 'application/json');
     return res.end(JSON.stringify({ status: 'ok', service: '${service}', version }));

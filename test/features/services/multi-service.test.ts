@@ -162,6 +162,12 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(release.notes.trim().split('\n').slice(2), [`[api] Fix #${bug.id} [medium]: Checkout total wrong`, `[web] Fix #${bug.id} [medium]: Checkout total wrong`]);
 
       await w.t.tonic.bugs.approveProd(w.t.actors.manager, 'shop', bug.id);
+      const next = (await w.api.request('viewer', 'GET', '/api/v1/systems/shop/plan')).body;
+      assert.deepEqual(
+        next.deploys.map((d: Record<string, unknown>) => [d.slot, d.env, d.release, d.bugs, d.order, d.rollbackOrder]),
+        [['t2', 'prod', 'v1.0.1', [bug.id], ['api', 'web'], ['web', 'api']]],
+        'what T2 will do to PROD, before it does',
+      );
       const t2 = await w.t.tonic.runs.runNow(w.t.actors.admin, 'shop', 't2');
       assert.equal(t2.status, 'succeeded', JSON.stringify(t2.report.steps));
       assert.deepEqual(w.envs.deploys().slice(2), ['prod api v1.0.1', 'prod web v1.0.1'], 'PROD gets the same release in the same order');
