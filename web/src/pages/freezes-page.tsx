@@ -61,6 +61,8 @@ export function FreezesPage() {
   const calendar = useQuery({
     queryKey: keys.freezeCalendar(system, days),
     queryFn: () => api<FreezeCalendar>('GET', systemPath(system, `/freezes/calendar${queryString({ days })}`)),
+    // Today (and so the days asked for) is the system's: wait for its time zone.
+    enabled: info !== undefined,
     placeholderData: (previous) => previous,
   });
   const zoneName = zoneAbbreviation(now, zone);
