@@ -35,6 +35,9 @@ const requests = new Map();
 const buckets = BUCKETS.map(() => 0);
 let latencySum = 0, latencyCount = 0, apiCount = 0, loginCount = 0;
 const auth = { success: 0, failure: 0 };
+// Requests answered but not yet counted (their answer waits for the latency).
+const pending = new Set();
+let started_ = 0;
 // Exactly floor(n * rate) of the first n requests fail.
 const spread = (n, rate) => Math.floor(n * rate) > Math.floor((n - 1) * rate);
 
@@ -71,13 +74,23 @@ const server = createServer((req, res) => {
   if (req.url === '/__behaviour' && req.method === 'POST') {
     let body = '';
     req.on('data', (d) => (body += d));
-    req.on('end', () => { behaviour = { ...behaviour, ...JSON.parse(body) }; res.end(JSON.stringify(behaviour)); });
+    req.on('end', () => {
+      behaviour = { ...behaviour, ...JSON.parse(body) };
+      // Answer once every request decided under the old behaviour is counted: from here on the
+      // metrics page shows only the new one.
+      const older = [...pending];
+      const settled = () => (older.some((r) => pending.has(r)) ? setTimeout(settled, 5) : res.end(JSON.stringify(behaviour)));
+      settled();
+    });
     return;
   }
+  const id = ++started_;
+  pending.add(id);
   const finish = (code, payload) => setTimeout(() => {
     res.writeHead(code, { 'content-type': 'application/json' });
     res.end(JSON.stringify(payload));
     observe(code, Number(process.hrtime.bigint() - started) / 1e9);
+    pending.delete(id);
   }, behaviour.latencyMs);
   if (req.url === '/login') {
     loginCount += 1;
@@ -109,7 +122,7 @@ export type MetricsService = {
   url: string;
   metricsUrl: string;
   port: number;
-  /** Changes how it behaves from now on. */
+  /** Changes how it behaves from now on; resolves once every request decided before the change is counted on the metrics page. */
   set(behaviour: MetricsBehaviour): Promise<void>;
   close(): Promise<void>;
 };

@@ -224,6 +224,14 @@ export function createRehearsalService(deps: RehearsalDeps) {
           uat: { ...real.environments.uat, health: null },
           prod: { ...real.environments.prod, health: null },
         },
+        // Services deploy through the recording drivers too; their health checks, smoke steps and
+        // down migrations are described by those drivers, never run against the real environments.
+        services: real.services?.map((service) => ({
+          ...service,
+          downMigration: null,
+          smoke: null,
+          environments: { uat: { ...service.environments.uat, health: null }, prod: { ...service.environments.prod, health: null } },
+        })),
         // Freezes are rehearsed by the freeze check below; the flows run as on an unfrozen night.
         freeze: NO_FREEZE_CONFIG,
         smoke: null,
