@@ -159,6 +159,8 @@ describe('the dashboard operations pages in a browser', () => {
     await page.getByRole('heading', { name: `Deployment ${deployment.id} to UAT succeeded` }).waitFor();
     await page.locator('figure.chart').first().waitFor();
     assert.match((await page.getByRole('status', { name: 'Verdict' }).textContent()) ?? '', /^Verdict: Deployed(, smoke passed, monitoring clean\.|; monitoring raised alerts\.)$/);
+    // The demo shop is an api and a web front that depends on it: each service's progress, in deploy order.
+    assert.deepEqual(await page.locator('ol.services li').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-service')} ${e.getAttribute('data-status')}`)), ['api healthy', 'web healthy']);
     await page.locator('table.probes tr[data-probe="freeze"][data-result="pass"]').waitFor();
     await page.locator('table.smoke tr[data-step="health"][data-result="pass"]').waitFor();
     await page.locator('table.smoke tr[data-step="orders"][data-result="pass"]').waitFor();
