@@ -49,7 +49,15 @@ export const SAMPLE_PAYLOADS: Record<NotifiedEvent, Record<string, unknown>> = {
   },
   'deploy.failed': { env: 'uat', deploymentId: 9, release: 'v1.0.1', commit: '0123456789abcdef0123456789abcdef01234567', runId: 7, error: 'the deploy command exited with 1' },
   'run.failed': { runId: 7, slot: 't1', error: 'a deploy failed', steps: [{ at: '2026-11-26T12:00:01.000Z', message: 'built v1.0.1 (flow1)' }, { at: '2026-11-26T12:00:05.000Z', message: 'deploy of v1.0.1 to uat failed' }] },
-  'run.interrupted': { runId: 8, slot: 't2', scheduledFor: '2026-11-26T14:00:00.000Z', deployments: [10], reason: 'the instance a stopped renewing its lease' },
+  'run.interrupted': {
+    runId: 8,
+    slot: 't2',
+    scheduledFor: '2026-11-26T14:00:00.000Z',
+    deployments: [10],
+    reason: 'the instance a stopped renewing its lease',
+    done: ['T2 for shop, slot 2026-11-26T14:00:00.000Z (schedule)', 'pre-deploy checklist 4 for prod: pass'],
+    notDone: ['the deploy of v1.0.1 to prod did not finish (deployment 10: unknown)', 'bugs #12, #19 stay pending_prod: nothing after the deploy ran'],
+  },
   'run.missed': { runId: 9, slot: 't1', scheduledFor: '2026-11-26T12:00:00.000Z', lateMinutes: 95, graceMinutes: 30 },
   'run.skipped': {
     runId: 10,

@@ -464,7 +464,16 @@ const EXPECTED: Record<NotifiedEvent, Record<Language, string[]>> = {
       "原因:the instance a stopped renewing its lease",
       "狀態不明的部署:10",
       "",
+      "中斷前已完成:",
+      "  • T2 for shop, slot 2026-11-26T14:00:00.000Z (schedule)",
+      "  • pre-deploy checklist 4 for prod: pass",
+      "",
+      "未完成:",
+      "  • the deploy of v1.0.1 to prod did not finish (deployment 10: unknown)",
+      "  • bugs #12, #19 stay pending_prod: nothing after the deploy ran",
+      "",
       "系統不會自動重新部署:請檢查環境,然後記錄其實際版本(tonic env record)。",
+      "詳情:tonic runs show 8",
     ],
     'en': [
       "⚠️ T2 run interrupted — shop",
@@ -473,7 +482,16 @@ const EXPECTED: Record<NotifiedEvent, Record<Language, string[]>> = {
       "Why: the instance a stopped renewing its lease",
       "Deployments in an unknown state: 10",
       "",
+      "Done before it stopped:",
+      "  • T2 for shop, slot 2026-11-26T14:00:00.000Z (schedule)",
+      "  • pre-deploy checklist 4 for prod: pass",
+      "",
+      "Not done:",
+      "  • the deploy of v1.0.1 to prod did not finish (deployment 10: unknown)",
+      "  • bugs #12, #19 stay pending_prod: nothing after the deploy ran",
+      "",
       "Nothing is re-deployed on its own: check the environments, then record what they run (tonic env record).",
+      "Details: tonic runs show 8",
     ],
   },
   'run.missed': {
@@ -980,6 +998,49 @@ describe('notification templates', () => {
       ].join('\n'),
     );
     assert.equal(render('rollback.executed', 'zh-Hant', rolledBack).text.split('\n')[4], '服務(依序):web → api');
+  });
+
+  test('run.interrupted: without done/notDone (an older message) the lists are left out; a long run keeps its last steps and counts the earlier ones', () => {
+    const { done: _done, notDone: _notDone, ...bare } = SAMPLE_PAYLOADS['run.interrupted'];
+    assert.equal(
+      render('run.interrupted', 'en', bare).text,
+      [
+        '⚠️ T2 run interrupted — shop',
+        '',
+        'Run 8, slot 2026-11-26 22:00 HKT',
+        'Why: the instance a stopped renewing its lease',
+        'Deployments in an unknown state: 10',
+        '',
+        'Nothing is re-deployed on its own: check the environments, then record what they run (tonic env record).',
+        'Details: tonic runs show 8',
+      ].join('\n'),
+    );
+    const long = { ...bare, deployments: [], done: Array.from({ length: 9 }, (_, i) => `step ${i + 1}`), notDone: ['smoke and monitoring did not run'] };
+    assert.equal(
+      render('run.interrupted', 'zh-Hant', long).text,
+      [
+        '⚠️ T2 中斷 — shop',
+        '',
+        'Run 8,排程 2026-11-26 22:00 HKT',
+        '原因:the instance a stopped renewing its lease',
+        '',
+        '中斷前已完成:',
+        '  … 之前另有 3 步',
+        '  • step 4',
+        '  • step 5',
+        '  • step 6',
+        '  • step 7',
+        '  • step 8',
+        '  • step 9',
+        '',
+        '未完成:',
+        '  • smoke and monitoring did not run',
+        '',
+        '系統不會自動重新部署:請檢查環境,然後記錄其實際版本(tonic env record)。',
+        '詳情:tonic runs show 8',
+      ].join('\n'),
+    );
+    assert.match(render('run.interrupted', 'en', long).text, /\nDone before it stopped:\n {2}… and 3 earlier step\(s\)\n {2}• step 4\n/);
   });
 
   test('a missing placeholder is an error naming every path, not a message', () => {

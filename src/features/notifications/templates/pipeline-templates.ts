@@ -20,6 +20,20 @@ function approvalButtons(bugs: readonly BugLine[], approval: ApprovalButton['app
   return rows;
 }
 
+/** The steps an interrupted run had done: the last few are what matters (the rest: tonic runs show). */
+const RECENT_DONE = 6;
+
+/**
+ * The done or not-done items of an interrupted run, one per line: at most `keep`, the last ones
+ * (`newest`: the steps just before it stopped) or the first ones, with a line counting the rest.
+ */
+function interruptedList(items: readonly string[], keep: number, newest: boolean, more: (n: number) => string): string[] {
+  const line = (item: string) => `  • ${item}`;
+  if (items.length <= keep) return items.map(line);
+  const rest = more(items.length - keep);
+  return newest ? [rest, ...items.slice(-keep).map(line)] : [...items.slice(0, keep).map(line), rest];
+}
+
 /**
  * The checks each bug's analysis proposes, after the message (a channel's `validationSteps`): SEED's
  * text stays as it is above them. Nothing when the channel does not ask or no bug has steps.
@@ -219,6 +233,10 @@ export const PIPELINE_TEMPLATES = {
     const reason = p.text('reason');
     const deployments = p.strings('deployments');
     const unknown = deployments.length > 0 ? deployments.join(', ') : null;
+    // What the run had done and had not when it stopped (when the emitter knew: a shutdown knows
+    // its run's steps; a lease sweep knows what the database shows).
+    const done = interruptedList(p.optionalStrings('done'), RECENT_DONE, true, zh ? (n) => `  … 之前另有 ${n} 步` : (n) => `  … and ${n} earlier step(s)`);
+    const notDone = interruptedList(p.optionalStrings('notDone'), MAX_LISTED, false, zh ? (n) => `  … 另有 ${n} 項` : (n) => `  … and ${n} more`);
     return zh
       ? message([
           `⚠️ ${slot} 中斷${onSystem(input)}`,
@@ -226,8 +244,11 @@ export const PIPELINE_TEMPLATES = {
           `Run ${run},排程 ${scheduled}`,
           `原因:${reason}`,
           unknown && `狀態不明的部署:${unknown}`,
+          ...(done.length > 0 ? ['', '中斷前已完成:', ...done] : []),
+          ...(notDone.length > 0 ? ['', '未完成:', ...notDone] : []),
           '',
           '系統不會自動重新部署:請檢查環境,然後記錄其實際版本(tonic env record)。',
+          `詳情:tonic runs show ${run}`,
         ])
       : message([
           `⚠️ ${slot} run interrupted${onSystem(input)}`,
@@ -235,8 +256,11 @@ export const PIPELINE_TEMPLATES = {
           `Run ${run}, slot ${scheduled}`,
           `Why: ${reason}`,
           unknown && `Deployments in an unknown state: ${unknown}`,
+          ...(done.length > 0 ? ['', 'Done before it stopped:', ...done] : []),
+          ...(notDone.length > 0 ? ['', 'Not done:', ...notDone] : []),
           '',
           'Nothing is re-deployed on its own: check the environments, then record what they run (tonic env record).',
+          `Details: tonic runs show ${run}`,
         ]);
   },
 
