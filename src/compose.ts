@@ -43,6 +43,7 @@ import { createPostDeploy, type Monitor } from './features/rollbacks/post-deploy
 import { createRollbackService } from './features/rollbacks/rollback-service.ts';
 import { createRollbackStore } from './features/rollbacks/rollback-store.ts';
 import { createRehearsalService, type ScratchTonic } from './features/rehearsal/rehearsal-service.ts';
+import { wireRecovery } from './features/recovery/wire-recovery.ts';
 import { migrateToLatest, openDatabase } from './adapters/db/database.ts';
 import { createRunService } from './features/runs/run-service.ts';
 import { createRunStore } from './features/runs/run-store.ts';
@@ -133,7 +134,8 @@ export function composeTonic({
   const freezes = createFreezeService({ db, store: createFreezeStore(), systems, identity, audit, outbox, clock, environment: freezeEnvironment });
   const monitoring = createMonitoringService({ db, store: createMonitoringStore(), systems, providers: createMetricsProviders(), audit, outbox, clock, identity, sleep });
   const monitorInUse: Monitor = monitor ?? monitoring;
-  const lock = createDeployLock({ db, locks: createDeployLockStore(), deployments: deploymentStore, systems, audit, outbox, clock, instance: instanceId, leaseMs });
+  const lockStore = createDeployLockStore();
+  const lock = createDeployLock({ db, locks: lockStore, deployments: deploymentStore, systems, audit, outbox, clock, instance: instanceId, leaseMs });
   const smoke = createSmokeService({ db, deployments: deploymentStore, systems, audit, outbox, clock, runner: smokeRunner, workdirOf });
   const rollbacks = createRollbackService({
     db,
@@ -205,6 +207,8 @@ export function composeTonic({
     deployLock: lock,
     postDeploy,
   });
+  // Work a stopped process left under way (rollbacks, watches, hotfix deploys): closed once its owner is gone.
+  const recovery = wireRecovery({ db, locks: lockStore, lock, monitoring, rollbacks, hotfixes, clock, logger });
   const runStore = createRunStore();
   const runs = createRunService({
     db,
@@ -242,7 +246,10 @@ export function composeTonic({
     leaseMs,
     beforeSlots: (now) => checklists.beforeSlots(now),
     lock,
-    sweepers: [{ name: 'emergency hotfix SLA and review', sweep: (now) => hotfixes.sweep(now) }],
+    sweepers: [
+      { name: 'work left under way by a stopped process', sweep: (now) => recovery.sweep(now) },
+      { name: 'emergency hotfix SLA and review', sweep: (now) => hotfixes.sweep(now) },
+    ],
     logger,
   });
   const rehearsals = createRehearsalService({
@@ -294,6 +301,7 @@ export function composeTonic({
     checklists,
     scheduler,
     hotfixes,
+    recovery,
     notifications,
     rehearsals,
     metrics: createServerMetrics({ db, clock, systems: config.systems.map((s) => s.name) }),

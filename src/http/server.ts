@@ -88,23 +88,31 @@ export async function startServer(settings: Settings = readSettings()) {
       drain.begin(`the server is shutting down (${signal})`);
       tonic.scheduler.stopClaiming();
       const stoppingScheduler = stopScheduler();
-      const busy = () => ({ runs: tonic.runs.active().map((a) => a.run.id), requests: drain.inFlight });
+      // A deploy lock held is work in flight too: a manual rollback validates after its answer.
+      const busy = () => ({ runs: tonic.runs.active().map((a) => a.run.id), requests: drain.inFlight, deploying: tonic.lock.heldHere().map((h) => h.system) });
       const atStart = busy();
       logger.info({ ...atStart, graceSeconds }, `shutting down on ${signal}: waiting up to ${graceSeconds} s for the work in flight`);
       // 2. What is running may finish within the grace period.
       const deadline = Date.now() + settings.shutdownGraceMs;
-      while ((busy().runs.length > 0 || busy().requests > 0) && Date.now() < deadline) {
+      const working = () => {
+        const b = busy();
+        return b.runs.length > 0 || b.requests > 0 || b.deploying.length > 0;
+      };
+      while (working() && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
       }
-      // 3. What did not: recorded as interrupted (audit, run.interrupted), never lost.
+      // 3. What did not: recorded as interrupted (audit, a message), never lost: runs, and the
+      //    rollbacks, watches and hotfix deploys under the deploy locks this process holds.
       const left = busy();
       if (left.runs.length > 0) {
         const reason = `the server stopped (${signal}) and the run did not finish within the shutdown grace period of ${graceSeconds} s`;
         const recorded = await tonic.scheduler.interruptRunning(reason);
         for (const r of recorded) logger.warn(r, `run ${r.runId} of ${r.system} recorded as interrupted`);
-      } else {
-        logger.info('the work in flight finished');
       }
+      if (left.deploying.length > 0) {
+        await tonic.recovery.interruptInFlight(`the server stopped (${signal}) and the work did not finish within the shutdown grace period of ${graceSeconds} s`);
+      }
+      if (left.runs.length === 0 && left.deploying.length === 0) logger.info('the work in flight finished');
       if (left.requests > 0) logger.warn({ requests: left.requests }, `${left.requests} request(s) still in flight are cut off`);
       await Promise.race([stoppingScheduler, new Promise((resolve) => setTimeout(resolve, 1000))]);
       await stopNotifications();

@@ -65,6 +65,8 @@ const POLL_MS = 250;
 export function createDeployLock(deps: DeployLockDeps) {
   const { db, locks, systems, audit, outbox, clock } = deps;
   const held = new AsyncLocalStorage<ReadonlyMap<string, HeldLock>>();
+  /** Every lock this process holds now, by token (graceful shutdown: whose work is its own). */
+  const heldHere = new Map<string, { system: string; acquiredAt: string }>();
 
   /** The deployment under way, if one is (between deploys a run still holds the lock: smoke, monitoring). */
   async function running(system: string): Promise<RunningDeployment | null> {
@@ -93,8 +95,10 @@ export function createDeployLock(deps: DeployLockDeps) {
 
       const token = randomUUID();
       const deadline = performance.now() + (request.waitMs ?? 0);
+      let acquiredAt: Date;
       for (;;) {
         const at = clock.now();
+        acquiredAt = at;
         const acquired = await locks.acquire(db, {
           system,
           holder: request.holder,
@@ -119,13 +123,20 @@ export function createDeployLock(deps: DeployLockDeps) {
       const renew = setInterval(() => {
         void locks.renew(db, system, token, new Date(clock.now().getTime() + deps.leaseMs)).catch(() => undefined);
       }, Math.max(50, Math.floor(deps.leaseMs / 3)));
+      heldHere.set(token, { system, acquiredAt: acquiredAt.toISOString() });
       try {
         const outer = held.getStore();
         return await held.run(new Map(outer ?? []).set(system, lock), () => fn(lock));
       } finally {
         clearInterval(renew);
+        heldHere.delete(token);
         await locks.release(db, system, token);
       }
+    },
+
+    /** The locks this process holds now, and since when (the row's acquiredAt). */
+    heldHere(): { system: string; acquiredAt: string }[] {
+      return [...heldHere.values()];
     },
 
     async current(system: string): Promise<DeployLockState> {

@@ -7,7 +7,7 @@
 import type { DeployDrivers } from '../../adapters/deploy/deploy-drivers.ts';
 import { DeployFailure, type DeployLog } from '../../adapters/deploy/deploy-driver.ts';
 import { checkHealth } from '../../adapters/deploy/health-check.ts';
-import type { Db } from '../../adapters/db/schema.ts';
+import type { Db, Tx } from '../../adapters/db/schema.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { silentLogger, type Logger } from '../../shared/logger.ts';
@@ -90,6 +90,17 @@ export function createDeploymentService(deps: DeploymentDeps) {
   }
 
   return {
+    /**
+     * The deploys outside any run (a rollback's, a hotfix's) that a stopped process left in flight on
+     * a system since `since`: those still running become unknown, with why; returns every one left
+     * unknown since then (the lock sweep may have marked them first). Decision record 0024.
+     */
+    async markLeftInFlight(trx: Tx, system: string, since: string, at: Date, why: string): Promise<number[]> {
+      const marked = await deployments.markUnknownWithoutRun(trx, system, since, at, why);
+      const unknown = await deployments.unknownWithoutRunSince(trx, system, since);
+      return [...new Set([...marked, ...unknown])].sort((a, b) => a - b);
+    },
+
     async list(actor: Actor, system: string, query: { runId?: number; beforeId?: number; limit: number }) {
       authorize(actor, system);
       return deployments.list(db, system, query);

@@ -139,6 +139,21 @@ export function createDeploymentStore() {
       return rows.map((r) => r.id);
     },
 
+    /** Deployments outside any run on a system, started since `since`, left "unknown" (their process stopped). */
+    async unknownWithoutRunSince(db: Reader, system: string, since: string): Promise<number[]> {
+      const rows = await db
+        .selectFrom('deployments')
+        .select('id')
+        .where('system', '=', system)
+        .where('run_id', 'is', null)
+        .where('status', '=', 'unknown')
+        .where('started_at', '>=', since)
+        .orderBy('id')
+        .limit(100)
+        .execute();
+      return rows.map((r) => r.id);
+    },
+
     /** Deployments still running for runs whose lease lapsed: they become "unknown". */
     async markUnknown(trx: Tx, runId: number, at: Date, why: string): Promise<number[]> {
       const rows = await trx

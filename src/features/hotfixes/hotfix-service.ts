@@ -183,6 +183,50 @@ export function createHotfixService(deps: HotfixDeps) {
     return detail(config, await loadIncident(db, config.name, id), deployer);
   }
 
+  /** What a recovery finds under way on an incident (decision record 0024). */
+  type UnfinishedHotfix = { system: string; id: number; step: 'deploy' | 'uat_follow_up'; since: string };
+
+  /**
+   * A deploy to PROD or a UAT follow-up whose process stopped before it was over (decision record
+   * 0024): the incident goes back to where a person can act (open again; the follow-up failed, to
+   * run again or record by hand), the deploy left in flight becomes unknown, with an audit event and
+   * `hotfix.interrupted`. False when it finished meanwhile.
+   */
+  async function closeInterrupted(work: UnfinishedHotfix, why: string, now: Date): Promise<boolean> {
+    const config = systems.get(work.system);
+    return db.transaction().execute(async (trx) => {
+      const row = await hotfixes.get(trx, work.system, work.id);
+      if (!row) return false;
+      const followUp = parseFollowUp(row);
+      if (work.step === 'deploy' ? row.status !== 'deploying' : followUp?.status !== 'running') return false;
+      const marked = await deployments.markLeftInFlight(trx, work.system, work.since, now, `${why}: whether this deploy finished is unknown`);
+      const env = work.step === 'deploy' ? 'prod' : 'uat';
+      if (work.step === 'deploy') {
+        await change(trx, row, { status: 'open' }, now);
+        await record(trx, work.system, TONIC, 'deploy_interrupted', row, { reason: why, deployments: marked }, now);
+      } else {
+        const failed: UatFollowUp = { ...followUp!, status: 'failed', error: `interrupted: ${why}`, conflictFiles: [], at: now.toISOString(), by: TONIC };
+        await change(trx, row, { uat_follow_up: JSON.stringify(failed) }, now);
+        await record(trx, work.system, TONIC, 'uat_follow_up_interrupted', row, { reason: why, deployments: marked }, now);
+      }
+      const bug = await loadBug(trx, config, row.bug_id);
+      const payload = {
+        incidentId: row.id,
+        bugId: bug.id,
+        title: bug.title,
+        severity: bug.severity,
+        priority: row.priority,
+        env,
+        step: work.step,
+        reason: why,
+        deployments: marked,
+        at: now.toISOString(),
+      };
+      await outbox.enqueue(trx, message(work.system, 'hotfix.interrupted', `${row.id}:${work.step}:${row.version}`, payload, now));
+      return true;
+    });
+  }
+
   /** Longer than a deploy to PROD can take: its driver's timeout and the health check's, and a margin. */
   function deployStaleAfterMs(config: SystemConfig): number {
     const prod = config.environments.prod;
@@ -421,6 +465,17 @@ export function createHotfixService(deps: HotfixDeps) {
   }
 
   return {
+    /** Deploys and UAT follow-ups marked under way (decision record 0024: the recovery asks whose they are). */
+    async unfinished(): Promise<UnfinishedHotfix[]> {
+      return (await hotfixes.underWay(db)).map((row) => ({
+        system: row.system,
+        id: row.id,
+        step: row.status === 'deploying' ? 'deploy' : 'uat_follow_up',
+        since: row.updated_at,
+      }));
+    },
+    closeInterrupted,
+
     /** `POST …/hotfixes`, `tonic hotfix open`: a high or critical bug becomes an incident; it never enters the pipeline. */
     async open(actor: Actor, system: string, input: { bugId: number }): Promise<HotfixDetail> {
       const config = authorize(actor, system, 'hotfixes.manage');

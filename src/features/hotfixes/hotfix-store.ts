@@ -302,6 +302,20 @@ export function createHotfixStore() {
         .execute();
     },
 
+    /**
+     * Incidents with work under way: a deploy to PROD (`deploying`), or a UAT follow-up running
+     * (its JSON says so). Few: an emergency is rare; a recovery asks whose they are.
+     */
+    async underWay(db: Reader): Promise<HotfixRow[]> {
+      return db
+        .selectFrom('hotfixes')
+        .selectAll()
+        .where((eb) => eb.or([eb('status', '=', 'deploying'), eb.and([eb('status', '=', 'deployed'), eb('uat_follow_up', 'like', '%"status":"running"%')])]))
+        .orderBy('id')
+        .limit(500)
+        .execute();
+    },
+
     /** Usernames among `names` that are users. */
     async existingUsers(db: Reader, names: readonly string[]): Promise<string[]> {
       if (names.length === 0) return [];

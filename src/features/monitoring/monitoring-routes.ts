@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../../http/auth.ts';
 import { Nullable, PROBLEM_RESPONSES, StringEnum } from '../../http/schema-helpers.ts';
-import { MONITOR_ACTIONS, MONITOR_BOUNDS, MONITOR_METRICS, MONITOR_OUTCOMES } from './monitoring-rules.ts';
+import { MONITOR_ACTIONS, MONITOR_BOUNDS, MONITOR_METRICS, WATCH_OUTCOMES } from './monitoring-rules.ts';
 import type { MonitoringService } from './monitoring-service.ts';
 
 const Value = Nullable(Type.Number());
@@ -46,7 +46,7 @@ export const WatchSchema = Type.Object({
   env: StringEnum(['uat', 'prod'] as const),
   release: Type.String(),
   source: Type.String({ description: 'Where the metrics came from' }),
-  outcome: StringEnum([...MONITOR_OUTCOMES, 'watching'] as const),
+  outcome: StringEnum(WATCH_OUTCOMES, { description: 'watching while the window runs; then clean, alert, rollback or unavailable; interrupted when the process watching stopped before the window was over' }),
   reason: Nullable(Type.String()),
   baseline: Type.Object({ ...measured, measuredAt: Type.String({ format: 'date-time' }), source: Type.String(), error: Nullable(Type.String()) }),
   breaches: Type.Array(BreachSchema),

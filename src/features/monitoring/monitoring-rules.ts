@@ -16,6 +16,13 @@ export const MONITOR_OUTCOMES = ['clean', 'rollback', 'alert', 'unavailable'] as
 export type MonitorOutcome = (typeof MONITOR_OUTCOMES)[number];
 
 /**
+ * A stored watch: `watching` while its window runs, then its verdict; `interrupted` when the process
+ * watching stopped before the window was over (decision record 0024): part of it was never watched.
+ */
+export const WATCH_OUTCOMES = ['watching', ...MONITOR_OUTCOMES, 'interrupted'] as const;
+export type WatchOutcome = (typeof WATCH_OUTCOMES)[number];
+
+/**
  * How a threshold reads: `max` (healthy below it), `min` (healthy above it), or `overBaseline`
  * (healthy below the baseline plus that many percent).
  */
@@ -264,7 +271,7 @@ export function demandsRollback(breaches: readonly Breach[]): boolean {
 }
 
 /** The outcome of a window that ran to its end (or was cut short by a rollback breach). */
-export function outcomeOf(breaches: readonly Breach[]): Exclude<MonitorOutcome, 'unavailable'> {
+export function outcomeOf(breaches: readonly Breach[]): 'clean' | 'rollback' | 'alert' {
   if (demandsRollback(breaches)) return 'rollback';
   return breaches.length > 0 ? 'alert' : 'clean';
 }
@@ -300,4 +307,68 @@ export function unjudgedNotes(settings: MonitoringSettings, baseline: Pick<Basel
     }
   }
   return notes;
+}
+
+// ---- A watch whose process stopped (decision record 0024) ---------------------------------------
+
+/** A sample as stored: its values, or the error of a poll that could not measure. */
+export type RecordedSample = { seq: number; at: string; values: MetricValues | null; error: string | null };
+
+export type RecoveredWatch = {
+  /** A verdict the samples decide, or `interrupted` when part of the window was never watched. */
+  outcome: MonitorOutcome | 'interrupted';
+  breaches: Breach[];
+  /** Samples that measured something. */
+  samples: number;
+  /** How many polls the whole window takes. */
+  expectedSamples: number;
+  /** When the last poll was taken, measured or not. */
+  lastAt: string | null;
+  notes: string[];
+};
+
+/**
+ * The verdict of a watch left `watching` by a process that stopped, from the samples it recorded,
+ * judged as the watch itself would have judged them (the same streaks, thresholds and baseline).
+ * A verdict stands only when the samples decide it: a rollback-level breach (the watch ends on it),
+ * too many failed polls in a row, or polls up to the window's end. Otherwise the window was not
+ * watched to its end, and "clean" would claim what nobody saw: `interrupted`, with what the samples
+ * did show in `breaches`.
+ */
+export function recoverWatchVerdict(input: { settings: MonitoringSettings; baseline: Pick<Baseline, 'p95Latency' | 'error'>; startedAt: Date; samples: readonly RecordedSample[] }): RecoveredWatch {
+  const { settings, baseline } = input;
+  const ordered = [...input.samples].sort((a, b) => a.seq - b.seq);
+  const expectedSamples = Math.max(1, Math.ceil(settings.windowMs / settings.pollMs));
+  const judged = Object.fromEntries(MONITOR_METRICS.map((m) => [m, 0])) as Record<MonitorMetric, number>;
+  const breaches: Breach[] = [];
+  let streaks = NO_STREAKS;
+  let failures = 0;
+  let measured = 0;
+  const result = (outcome: RecoveredWatch['outcome']): RecoveredWatch => ({
+    outcome,
+    breaches,
+    samples: measured,
+    expectedSamples,
+    lastAt: ordered.at(-1)?.at ?? null,
+    notes: outcome === 'unavailable' ? [] : unjudgedNotes(settings, baseline, judged),
+  });
+  for (const sample of ordered) {
+    if (sample.values === null) {
+      failures += 1;
+      if (failures >= MAX_CONSECUTIVE_FAILURES) return result('unavailable');
+      continue;
+    }
+    failures = 0;
+    measured += 1;
+    const judgement = judgeSample({ settings, baseline, values: sample.values, streaks, at: new Date(sample.at) });
+    streaks = judgement.streaks;
+    const counted = judgeableValues(sample.values, settings.minRequests);
+    for (const m of MONITOR_METRICS) if (counted[m] !== null && (m !== 'p95Latency' || baseline.p95Latency !== null)) judged[m] += 1;
+    breaches.push(...judgement.breaches);
+    if (demandsRollback(judgement.breaches)) return result('rollback');
+  }
+  const last = ordered.at(-1);
+  const windowEnd = input.startedAt.getTime() + settings.windowMs;
+  if (!last || new Date(last.at).getTime() < windowEnd) return result('interrupted');
+  return result(measured === 0 ? 'unavailable' : outcomeOf(breaches));
 }

@@ -26,6 +26,7 @@ import {
   judgeSample,
   judgeableValues,
   outcomeOf,
+  recoverWatchVerdict,
   resolveMonitoringSettings,
   metricLimits,
   unjudgedNotes,
@@ -37,7 +38,7 @@ import {
   type MonitorVerdict,
   type MonitoringSettings,
 } from './monitoring-rules.ts';
-import type { MonitoringStore } from './monitoring-store.ts';
+import type { MonitoringStore, UnfinishedWatch } from './monitoring-store.ts';
 
 type MonitoringDeps = {
   db: Db;
@@ -231,7 +232,67 @@ export function createMonitoringService(deps: MonitoringDeps) {
 
   }
 
+  /**
+   * A watch whose process stopped (decision record 0024): its verdict from the samples it recorded
+   * when they decide one, else `interrupted`; audited, and announced (monitoring.interrupted) since
+   * whoever awaited the verdict (a run, a hotfix, a rollback's validation) is gone and did not act.
+   */
+  async function closeInterrupted(watch: UnfinishedWatch, why: string, now: Date): Promise<boolean> {
+    const configured = settingsOf(watch.system);
+    const settings: MonitoringSettings = { ...configured, windowMs: watch.windowMs, pollMs: watch.pollMs };
+    const recorded = await store.samplesOf(db, watch.id);
+    const verdict = recoverWatchVerdict({ settings, baseline: watch.baseline, startedAt: new Date(watch.startedAt), samples: recorded });
+    const window = `${spoken(watch.windowMs)} window`;
+    const taken = `${verdict.samples} of ${verdict.expectedSamples} samples${verdict.lastAt ? `, the last at ${verdict.lastAt}` : ''}`;
+    const seen =
+      verdict.breaches.length > 0
+        ? `they showed ${verdict.breaches.map((b) => describeBreach(b, settings.metrics[b.metric])).join('; ')}`
+        : verdict.samples > 0
+          ? 'they were within bounds'
+          : 'none measured anything';
+    const rolling = verdict.breaches.find((b) => b.action === 'rollback');
+    const reason = ((): string => {
+      switch (verdict.outcome) {
+        case 'interrupted':
+          return `Tonic stopped while watching (${why}): ${taken}; ${seen}; the rest of the ${window} was not watched`;
+        case 'rollback':
+          return `${describeBreach(rolling!, settings.metrics[rolling!.metric])} at sample ${verdict.samples} (${watch.source}): roll back; but Tonic stopped (${why}) before acting on it: nothing was rolled back`;
+        case 'unavailable':
+          return `monitoring could not measure (${taken}; the polls failed: ${recorded.at(-1)?.error ?? 'no answer'}), and Tonic stopped (${why})`;
+        case 'clean':
+        case 'alert':
+          return `the ${window} was watched to its end (${taken}); ${seen}; Tonic stopped before recording the verdict (${why})`;
+      }
+    })();
+    return db.transaction().execute(async (trx) => {
+      const closed = await store.finishWatch(trx, watch.id, { outcome: verdict.outcome, reason, breaches: verdict.breaches, notes: verdict.notes, samples: verdict.samples, at: now });
+      if (!closed) return false;
+      const data = {
+        deploymentId: watch.deploymentId,
+        env: watch.env,
+        release: watch.release,
+        system: watch.system,
+        watchId: watch.id,
+        outcome: verdict.outcome,
+        samples: verdict.samples,
+        expectedSamples: verdict.expectedSamples,
+        breaches: verdict.breaches.length,
+        source: watch.source,
+        why,
+        reason,
+        at: now.toISOString(),
+      };
+      await audit.append(trx, { stream: watch.system, actor: ACTOR, action: `monitoring.${verdict.outcome}`, subject: `deployment:${watch.deploymentId}`, data: { ...data, recovered: true }, at: now });
+      await outbox.enqueue(trx, { system: watch.system, event: 'monitoring.interrupted', payload: data, idempotencyKey: `monitoring.interrupted:${watch.id}`, at: now });
+      return true;
+    });
+  }
+
   return {
+    /** Watches still marked `watching` (decision record 0024: the recovery asks whose they are). */
+    unfinished: () => store.unfinished(db),
+    closeInterrupted,
+
     /** Whether the system asks for post-deploy monitoring (it has a `monitoring` section). */
     enabledFor: (system: string): boolean => systems.get(system).monitoring !== undefined,
     baseline,

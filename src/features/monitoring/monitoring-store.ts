@@ -1,8 +1,11 @@
 /** Watches and their samples, stored with the deployment they judge (migration 0007). */
 import type { Reader, Tx } from '../../adapters/db/schema.ts';
-import type { Baseline, Breach, MetricValues, MonitorOutcome } from './monitoring-rules.ts';
+import type { Baseline, Breach, MetricValues, RecordedSample, WatchOutcome } from './monitoring-rules.ts';
 
-export type WatchOutcome = MonitorOutcome | 'watching';
+export type { WatchOutcome };
+
+/** A watch still marked `watching`: what a recovery needs to judge it (decision record 0024). */
+export type UnfinishedWatch = Pick<WatchView, 'id' | 'deploymentId' | 'system' | 'env' | 'release' | 'source' | 'baseline' | 'windowMs' | 'pollMs' | 'startedAt'>;
 
 export type SampleView = MetricValues & { seq: number; at: string; error: string | null };
 
@@ -72,12 +75,50 @@ export function createMonitoringStore() {
         .execute();
     },
 
-    async finishWatch(trx: Tx, id: number, f: { outcome: MonitorOutcome; reason: string; breaches: Breach[]; notes: string[]; samples: number; at: Date }): Promise<void> {
-      await trx
+    /**
+     * Records the verdict, only while the watch is still `watching`: false when it was already
+     * decided (a watch recovered as interrupted keeps that verdict if its process comes back late).
+     */
+    async finishWatch(trx: Tx, id: number, f: { outcome: Exclude<WatchOutcome, 'watching'>; reason: string; breaches: Breach[]; notes: string[]; samples: number; at: Date }): Promise<boolean> {
+      const r = await trx
         .updateTable('monitoring_watches')
         .set({ outcome: f.outcome, reason: f.reason, breaches: JSON.stringify(f.breaches), notes: JSON.stringify(f.notes), samples: f.samples, finished_at: f.at.toISOString() })
         .where('id', '=', id)
-        .execute();
+        .where('outcome', '=', 'watching')
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    /** Every watch still `watching`, oldest first (few: one per deploy under way). */
+    async unfinished(db: Reader): Promise<UnfinishedWatch[]> {
+      const rows = await db.selectFrom('monitoring_watches').selectAll().where('outcome', '=', 'watching').orderBy('id').limit(1000).execute();
+      return rows.map((w) => ({
+        id: w.id,
+        deploymentId: w.deployment_id,
+        system: w.system,
+        env: w.env as 'uat' | 'prod',
+        release: w.release,
+        source: w.source,
+        baseline: JSON.parse(w.baseline) as Baseline,
+        windowMs: w.window_ms,
+        pollMs: w.poll_ms,
+        startedAt: w.started_at,
+      }));
+    },
+
+    /** One watch's samples in order, as recorded. */
+    async samplesOf(db: Reader, watchId: number): Promise<RecordedSample[]> {
+      const rows = await db.selectFrom('monitoring_samples').selectAll().where('watch_id', '=', watchId).orderBy('seq').limit(20_000).execute();
+      return rows.map((s) => ({
+        seq: s.seq,
+        at: s.at,
+        // A poll that could not measure is stored with its error and no values.
+        values:
+          s.error !== null
+            ? null
+            : { errorRate: s.error_rate, p95Latency: s.p95_latency, memory: s.memory, cpu: s.cpu, authSuccess: s.auth_success, requests: s.requests, authAttempts: s.auth_attempts },
+        error: s.error,
+      }));
     },
 
     async deploymentExists(db: Reader, system: string, deploymentId: number): Promise<boolean> {

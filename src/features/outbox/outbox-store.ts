@@ -46,6 +46,8 @@ export const OUTBOX_EVENTS = [
   'hotfix.deployed',
   'hotfix.sla_warning',
   'hotfix.review_due',
+  // Work cut short when its process stopped (decision record 0024); rollbacks use rollback.escalated.
+  'hotfix.interrupted',
   'run.skipped',
   // The pre-deploy checklist (DESIGN.md decision 8).
   'checklist.failed',
@@ -54,6 +56,7 @@ export const OUTBOX_EVENTS = [
   // Post-deploy monitoring: a metric out of bounds; a provider that cannot measure.
   'monitoring.breach',
   'monitoring.unavailable',
+  'monitoring.interrupted',
 ] as const;
 export type OutboxEvent = (typeof OUTBOX_EVENTS)[number];
 

@@ -17,10 +17,11 @@ export const IMPACT_ACTION: Record<RollbackImpact, { rollsBack: boolean; escalat
   'data-corruption': { rollsBack: true, escalates: true, meaning: 'data corruption risk: roll back, escalate and engage the DBA' },
 };
 
-export const ROLLBACK_STATUSES = ['followup', 'running', 'validating', 'stable', 'escalated', 'failed'] as const;
+export const ROLLBACK_STATUSES = ['followup', 'running', 'validating', 'stable', 'escalated', 'failed', 'interrupted'] as const;
 /**
  * followup: impact ux, nothing rolled back; running: executing; validating: executed, smoke and
- * the watch window decide; stable / escalated: validated; failed: the rollback itself failed.
+ * the watch window decide; stable / escalated: validated; failed: the rollback itself failed;
+ * interrupted: the process carrying it out stopped before it was over (decision record 0024).
  */
 export type RollbackStatus = (typeof ROLLBACK_STATUSES)[number];
 
@@ -67,7 +68,8 @@ export type RollbackRecord = {
 
 export type ChecklistItem = { item: string; done: boolean; detail: string };
 
-const executed = (r: RollbackRecord) => r.status !== 'followup' && r.status !== 'running' && r.rollbackDeploymentId !== null && r.status !== 'failed';
+/** The deploy back went through and the bugs returned, announced in the same transaction (status validating). */
+const executed = (r: RollbackRecord) => r.rollbackDeploymentId !== null && r.notified && r.status !== 'followup' && r.status !== 'failed';
 
 /** SEED.md's Rollback Checklist, each item done or not, with what shows it. */
 export function rollbackChecklist(r: RollbackRecord): ChecklistItem[] {
@@ -101,12 +103,47 @@ export function rollbackChecklist(r: RollbackRecord): ChecklistItem[] {
         ? smoke.ok
           ? `passed ${smoke.steps.length}/${smoke.steps.length} steps`
           : `failed at step "${smoke.failedStep}"`
-        : (noRollback ?? (executed(r) ? 'no smoke steps are configured (systems[].smoke)' : 'not run')),
+        : (noRollback ??
+          (r.status === 'interrupted' ? 'not run: the rollback was interrupted before its validation' : executed(r) ? 'no smoke steps are configured (systems[].smoke)' : 'not run')),
     },
     { item: 'Root cause of regression documented', done: Boolean(r.rootCause), detail: r.rootCause ?? 'not documented yet (PATCH rootCause)' },
     { item: 'Team + stakeholders notified', done: r.notified, detail: r.notified ? 'announced through the outbox' : 'not yet' },
     { item: 'Fix plan for the reverted change recorded', done: Boolean(r.fixPlan), detail: r.fixPlan ?? 'not recorded yet (PATCH fixPlan)' },
   ];
+}
+
+/**
+ * What a rollback cut short by its process stopping had done and had not, read from its record
+ * (the process that knew more is gone), and what people should do next (decision record 0024).
+ * `unknown`: the deployments it left in an unknown state.
+ */
+export function interruptedRollback(r: RollbackRecord, unknown: readonly number[]): { done: string[]; notDone: string[]; nextStep: string } {
+  const from = r.deployed.version ?? r.deployed.commit?.slice(0, 10) ?? 'what it ran';
+  const to = r.target.version ?? r.target.commit?.slice(0, 10) ?? 'the previous release';
+  const done: string[] = [];
+  const notDone: string[] = [];
+  if (r.migration) done.push(`down migration: ${r.migration.detail}`);
+  if (r.rollbackDeploymentId !== null) done.push(`${r.env} deployed back to ${to} (deployment ${r.rollbackDeploymentId})`);
+  else {
+    const which = unknown.length > 0 ? ` (deployment ${unknown.join(', ')}: unknown)` : '';
+    notDone.push(`the deploy of ${to} to ${r.env} did not finish${which}: ${r.env} may run ${from}, ${to}, or part of each`);
+  }
+  if (executed(r)) {
+    done.push(
+      r.bugs.length === 0
+        ? 'no bug had to return to an earlier status'
+        : `bugs returned: ${r.bugs.map((b) => (b.result === 'reverted' ? `#${b.id} ${b.from} → ${b.to}` : `#${b.id} left ${b.from}`)).join('; ')}`,
+      'announced (rollback.executed)',
+    );
+  } else notDone.push(`the bugs ${from} had moved were not returned to their earlier status`);
+  notDone.push(`the validation (smoke steps and the watch window) did not finish: whether ${r.env} is stable on ${to} is not known`);
+  const nextStep =
+    r.rollbackDeploymentId === null
+      ? `check what ${r.env} runs and record it (tonic env record --env ${r.env}); then roll back again if it still runs ${from}`
+      : executed(r)
+        ? `validate ${r.env} by hand now (its smoke steps and metrics); then record the root cause and fix plan (tonic rollbacks document ${r.id})`
+        : `${r.env} runs ${to} again: return the bugs ${from} had moved by hand (their history shows where each was), then validate ${r.env}`;
+  return { done, notDone, nextStep };
 }
 
 /** After a rollback: stable when smoke passed (or none is configured) and monitoring saw no rollback-level breach. */

@@ -38,6 +38,7 @@ import type { Monitor } from './post-deploy.ts';
 import {
   historyMarkdown,
   IMPACT_ACTION,
+  interruptedRollback,
   migrationFiles,
   rollbackChecklist,
   validationVerdict,
@@ -86,8 +87,9 @@ export function createRollbackService(deps: RollbackDeps) {
 
   const view = (r: RollbackRecord): RollbackView => ({ ...r, checklist: rollbackChecklist(r) });
 
+  /** A step of the rollback's own execution: never over a record already closed as interrupted. */
   async function change(system: string, id: number, changes: RollbackChanges): Promise<void> {
-    await db.transaction().execute((trx) => rollbacks.update(trx, id, changes, clock.now()));
+    await db.transaction().execute((trx) => rollbacks.update(trx, id, changes, clock.now(), { underWay: true }));
   }
 
   async function load(system: string, id: number): Promise<RollbackRecord> {
@@ -393,7 +395,7 @@ export function createRollbackService(deps: RollbackDeps) {
     const at = clock.now();
     const validationMinutes = Math.round(rollbackConfig.validationMs / 60_000);
     await db.transaction().execute(async (trx) => {
-      await rollbacks.update(trx, r.id, { status: 'validating', bugs: reverted, notified: true }, at);
+      await rollbacks.update(trx, r.id, { status: 'validating', bugs: reverted, notified: true }, at, { underWay: true });
       const payload = {
         rollbackId: r.id,
         env: input.env,
@@ -440,6 +442,41 @@ export function createRollbackService(deps: RollbackDeps) {
     return view(await load(system, r.id));
   }
 
+  /**
+   * A rollback whose process stopped before it was over (decision record 0024): recorded as
+   * `interrupted` with what it had done and had not, the deploy it left in flight as unknown, an
+   * audit event, and `rollback.escalated` (people are needed: the environment may be half-changed
+   * or not validated). False when it finished meanwhile.
+   */
+  async function closeInterrupted(r: RollbackRecord, why: string, now: Date): Promise<boolean> {
+    const config = systems.get(r.system);
+    const dbaContact = (config.rollback ?? DEFAULT_ROLLBACK).dbaContact;
+    const from = r.deployed.version ?? r.deployed.commit?.slice(0, 10) ?? 'what it ran';
+    const to = r.target.version ?? r.target.commit?.slice(0, 10) ?? 'the previous release';
+    return db.transaction().execute(async (trx) => {
+      const current = await rollbacks.get(trx, r.system, r.id);
+      if (!current || (current.status !== 'running' && current.status !== 'validating')) return false;
+      const unknown = await deployments.markLeftInFlight(trx, r.system, r.createdAt, now, `${why}: whether this deploy finished is unknown`);
+      const progress = interruptedRollback(current, unknown);
+      const detail = `interrupted: ${why}. Next: ${progress.nextStep}`;
+      if (!(await rollbacks.update(trx, r.id, { status: 'interrupted', detail, finished: true }, now, { underWay: true }))) return false;
+      const data = { env: r.env, from: r.deployed.version, to: r.target.version, reason: why, ...progress, deployments: unknown };
+      await audit.append(trx, { stream: r.system, actor: 'tonic', action: 'rollback.interrupted', subject: `rollback:${r.id}`, data, at: now });
+      const payload = {
+        rollbackId: r.id,
+        env: r.env,
+        reason: r.reason,
+        detail: `the rollback of ${r.env} from ${from} to ${to} was cut short: ${why}`,
+        impact: r.impact,
+        ...progress,
+        deployments: unknown,
+        ...(dbaContact && r.impact === 'data-corruption' ? { dbaContact } : {}),
+      };
+      await outbox.enqueue(trx, { system: r.system, event: 'rollback.escalated', payload, idempotencyKey: `rollback.escalated:${r.id}:interrupted`, at: now });
+      return true;
+    });
+  }
+
   function authorize(actor: Actor, system: string, permission: 'bugs.read' | 'releases.manage') {
     const config = systems.get(system);
     assertCan({ username: actor.username, roles: deps.identity.rolesOn(actor, system) }, permission, system);
@@ -447,6 +484,10 @@ export function createRollbackService(deps: RollbackDeps) {
   }
 
   return {
+    /** Rollbacks still running or validating (decision record 0024: the recovery asks whose they are). */
+    unfinished: () => rollbacks.unfinished(db),
+    closeInterrupted,
+
     /**
      * `POST …/rollbacks`, `tonic rollback`: an admin's rollback. Answers once the environment runs
      * the target again (validation by monitoring goes on after the answer, under the lock).

@@ -42,6 +42,9 @@ export type RollbackChanges = Partial<
   Pick<RollbackRecord, 'status' | 'target' | 'rollbackDeploymentId' | 'scope' | 'migration' | 'bugs' | 'smoke' | 'validation' | 'detail' | 'rootCause' | 'fixPlan' | 'notified'>
 > & { finished?: boolean };
 
+/** The statuses of a rollback its process is still carrying out. */
+const UNDER_WAY: RollbackStatus[] = ['running', 'validating'];
+
 export function createRollbackStore() {
   return {
     async insert(trx: Tx, r: NewRollback): Promise<RollbackRecord> {
@@ -83,9 +86,13 @@ export function createRollbackStore() {
       return toRollbackRecord(row);
     },
 
-    async update(trx: Tx, id: number, c: RollbackChanges, at: Date): Promise<void> {
+    /**
+     * Changes a rollback. `underWay`: only while it is still running or validating (its own
+     * execution), so a rollback recovered as interrupted keeps that record (decision record 0024).
+     */
+    async update(trx: Tx, id: number, c: RollbackChanges, at: Date, options: { underWay?: boolean } = {}): Promise<boolean> {
       const iso = at.toISOString();
-      await trx
+      let q = trx
         .updateTable('rollbacks')
         .set({
           ...(c.status !== undefined ? { status: c.status } : {}),
@@ -103,8 +110,16 @@ export function createRollbackStore() {
           ...(c.finished ? { finished_at: iso } : {}),
           updated_at: iso,
         })
-        .where('id', '=', id)
-        .execute();
+        .where('id', '=', id);
+      if (options.underWay) q = q.where('status', 'in', UNDER_WAY);
+      const r = await q.executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    /** Rollbacks still running or validating, oldest first: what a stopped process may have left. */
+    async unfinished(db: Reader): Promise<RollbackRecord[]> {
+      const rows = await db.selectFrom('rollbacks').selectAll().where('status', 'in', UNDER_WAY).orderBy('id').limit(1000).execute();
+      return rows.map(toRollbackRecord);
     },
 
     async get(db: Reader, system: string, id: number): Promise<RollbackRecord | undefined> {

@@ -56,3 +56,27 @@ export function promotionVerdict(members: readonly ReleaseMember[], slotAt: Date
 export function isDue(runsAt: string | null, slotAt: Date): boolean {
   return runsAt !== null && new Date(runsAt).getTime() <= slotAt.getTime();
 }
+
+/**
+ * A run whose process stopped without saving its report (its lease lapsed): what it had done and
+ * had not, as far as the database shows (the releases it built, its deployments), for the record
+ * and the run.interrupted message. The steps in between lived in the stopped process.
+ */
+export function interruptedRunProgress(progress: {
+  releases: readonly { version: string; kind: string; targetEnv: string }[];
+  deployments: readonly { id: number; env: string; status: string; version: string }[];
+}): { done: string[]; notDone: string[] } {
+  const done: string[] = progress.releases.map((r) => `built ${r.version} (${r.kind}) for ${r.targetEnv}`);
+  const notDone: string[] = [];
+  for (const d of progress.deployments) {
+    if (d.status === 'succeeded') done.push(`deployed ${d.version} to ${d.env} (deployment ${d.id})`);
+    else if (d.status === 'failed') done.push(`the deploy of ${d.version} to ${d.env} failed (deployment ${d.id})`);
+    else notDone.push(`the deploy of ${d.version} to ${d.env} did not finish (deployment ${d.id}: unknown)`);
+  }
+  notDone.push(
+    progress.deployments.length > 0
+      ? 'what follows a deploy may not all have run (moving its bugs, the message, smoke and monitoring): each bug\'s history shows where it stands'
+      : 'nothing was deployed; the bugs the run had not moved stay where they were',
+  );
+  return { done, notDone };
+}

@@ -32,6 +32,12 @@ export type RunReport = {
   interrupted?: { reason: string; done: string[]; notDone: string[] };
 };
 
+/** What a run left in the database: releases built, deployments and their status. */
+export type RunProgress = {
+  releases: { id: number; version: string; kind: string; targetEnv: string }[];
+  deployments: { id: number; env: string; status: string; version: string }[];
+};
+
 export type RunFreeze = { full: boolean; modules: string[]; lunarNewYear: boolean; detail: string; sources: FreezeWindow[] };
 
 export type RunView = {
@@ -155,6 +161,26 @@ export function createRunStore() {
         .where('status', '=', 'running')
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
+    },
+
+    /**
+     * What the database shows a run did: the releases it built and its deployments with their
+     * status (for a run whose process stopped before it saved its own report).
+     */
+    async progress(db: Reader, runId: number): Promise<RunProgress> {
+      const releases = await db.selectFrom('releases').select(['id', 'version', 'kind', 'target_env']).where('run_id', '=', runId).orderBy('id').limit(50).execute();
+      const deployments = await db
+        .selectFrom('deployments')
+        .innerJoin('releases', 'releases.id', 'deployments.release_id')
+        .select(['deployments.id', 'deployments.env', 'deployments.status', 'releases.version'])
+        .where('deployments.run_id', '=', runId)
+        .orderBy('deployments.id')
+        .limit(50)
+        .execute();
+      return {
+        releases: releases.map((r) => ({ id: r.id, version: r.version, kind: r.kind, targetEnv: r.target_env })),
+        deployments: deployments.map((d) => ({ id: d.id, env: d.env, status: d.status, version: d.version })),
+      };
     },
 
     async get(db: Reader, system: string, id: number): Promise<RunView | undefined> {

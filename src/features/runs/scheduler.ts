@@ -14,6 +14,7 @@ import type { OutboxStore } from '../outbox/outbox-store.ts';
 import { slotsBetween } from '../schedule/schedule-rules.ts';
 import type { SystemRegistry } from '../systems/system-registry.ts';
 import type { RunService } from './run-service.ts';
+import { interruptedRunProgress } from './run-rules.ts';
 import { RUN_SLOTS, type RunStore, type RunView } from './run-store.ts';
 import type { AuditStore } from '../audit/audit-store.ts';
 
@@ -54,7 +55,14 @@ export function createScheduler(deps: SchedulerDeps) {
         const why = `the instance ${run.claimedBy} stopped renewing its lease at ${run.leaseUntil} (process stopped or killed)`;
         if (!(await runs.markInterrupted(trx, run.id, now, why))) return;
         const unknown = await deployments.markUnknown(trx, run.id, now, `${why}: whether the deploy finished is unknown; check the environment`);
-        const data = { runId: run.id, slot: run.slot, scheduledFor: run.scheduledFor, deployments: unknown, reason: why };
+        // The stopped process kept the run's steps; what it did is read back from the database.
+        const { done, notDone } = interruptedRunProgress(await runs.progress(trx, run.id));
+        await runs.saveReport(trx, run.id, {
+          ...run.report,
+          steps: [...run.report.steps, { at: now.toISOString(), message: `interrupted: ${why}` }],
+          interrupted: { reason: why, done, notDone },
+        });
+        const data = { runId: run.id, slot: run.slot, scheduledFor: run.scheduledFor, deployments: unknown, reason: why, done, notDone };
         await audit.append(trx, { stream: run.system, actor: 'tonic', action: 'run.interrupted', subject: `run:${run.id}`, data, at: now });
         await outbox.enqueue(trx, { system: run.system, event: 'run.interrupted', payload: data, idempotencyKey: `run.interrupted:${run.id}`, at: now });
       });
@@ -139,9 +147,12 @@ export function createScheduler(deps: SchedulerDeps) {
           if (!(await runs.markInterrupted(trx, run.id, now, reason))) return;
           const unknown = await deployments.markUnknown(trx, run.id, now, `${reason}: whether the deploy finished is unknown; check the environment`);
           const done = report.steps.map((s) => s.message);
+          const inFlight = report.releases.filter((r) => r.deployed === null);
           const notDone = [
-            ...report.releases.filter((r) => r.deployed === null).map((r) => `the deploy of ${r.version} to ${r.env} did not finish (deployment ${unknown.join(', ') || 'not started'}: unknown)`),
-            'the steps after it did not run: bugs not yet moved stay where they were, nothing more was announced, smoke and monitoring did not run',
+            ...inFlight.map((r) => `the deploy of ${r.version} to ${r.env} did not finish (deployment ${unknown.join(', ') || 'not started'}: unknown)`),
+            inFlight.length > 0
+              ? 'the steps after it did not run: bugs not yet moved stay where they were, nothing more was announced, smoke and monitoring did not run'
+              : 'the run stopped after the last step above: what it had not reached did not run (a watch or rollback it had under way is recorded and announced on its own)',
           ];
           await runs.saveReport(trx, run.id, {
             ...report,

@@ -640,6 +640,26 @@ const EXPECTED: Record<NotifiedEvent, Record<Language, string[]>> = {
     'zh-Hant': ["📟 值班已確認 — shop", "", "carol 已確認今晚部署(T1:2026-11-26 20:00 HKT)時可回應。"],
     'en': ["📟 On-call confirmed — shop", "", "carol confirmed they can respond during tonight's deploy (T1: 2026-11-26 20:00 HKT)."],
   },
+  'monitoring.interrupted': {
+    'zh-Hant': [
+      "📉 監控中斷 — v1.0.1 於 PROD — shop",
+      "",
+      "樣本:3 / 40",
+      "結論:無 — 部分監控時段未有監察",
+      "詳情:Tonic stopped while watching: 3 of 40 samples; they were within bounds; the rest of the 10 min window was not watched",
+      "",
+      "請立即人手監察 PROD:其指標及部署記錄(tonic deployments show 9)。",
+    ],
+    'en': [
+      "📉 Monitoring cut short — v1.0.1 on PROD — shop",
+      "",
+      "Samples: 3 of 40",
+      "Verdict: none — part of the window was never watched",
+      "Detail: Tonic stopped while watching: 3 of 40 samples; they were within bounds; the rest of the 10 min window was not watched",
+      "",
+      "Watch PROD by hand now: its metrics, and the deployment (tonic deployments show 9).",
+    ],
+  },
   'monitoring.unavailable': {
     'zh-Hant': [
       "📉 無法監控 — v1.0.1 於 PROD — shop",
@@ -832,6 +852,28 @@ const EXPECTED: Record<NotifiedEvent, Record<Language, string[]>> = {
       "Bug: #3 Payments down",
       "Due: 2026-11-26 23:00 HKT",
       "Incident: 5",
+    ],
+  },
+  'hotfix.interrupted': {
+    'zh-Hant': [
+      "🚨 緊急修復中斷 — P1 — shop",
+      "",
+      "Bug: #3 [critical] Payments down",
+      "步驟:部署至 PROD(事件 5)",
+      "原因:the instance a stopped renewing the deploy lock it ran under at 2026-11-26T04:40:00.000Z (process stopped or killed)",
+      "狀態不明的部署:21",
+      "",
+      "事件已重新開放:請先檢查 PROD 目前運行的版本,然後重新部署(tonic hotfix deploy 5)或記錄人手完成的部署(tonic hotfix deploy 5 --commit SHA)。",
+    ],
+    'en': [
+      "🚨 Emergency hotfix interrupted — P1 — shop",
+      "",
+      "Bug: #3 [critical] Payments down",
+      "Step: the deploy to PROD (incident 5)",
+      "Why: the instance a stopped renewing the deploy lock it ran under at 2026-11-26T04:40:00.000Z (process stopped or killed)",
+      "Deployments in an unknown state: 21",
+      "",
+      "The incident is open again: check what PROD runs, then deploy again (tonic hotfix deploy 5) or record the deploy done by hand (tonic hotfix deploy 5 --commit SHA).",
     ],
   },
   'hotfix.review_due': {
@@ -1041,6 +1083,73 @@ describe('notification templates', () => {
       ].join('\n'),
     );
     assert.match(render('run.interrupted', 'en', long).text, /\nDone before it stopped:\n {2}… and 3 earlier step\(s\)\n {2}• step 4\n/);
+  });
+
+  test('work cut short by a stopped process: a monitoring verdict nobody acted on, a UAT follow-up, a rollback with what it had done and had not', () => {
+    const rollback = { ...SAMPLE_PAYLOADS['monitoring.interrupted'], outcome: 'rollback', samples: 5, breaches: 1, reason: 'HTTP 5xx error rate 12.5 %: at or above the limit 0.5 % at sample 5: roll back; but Tonic stopped before acting on it: nothing was rolled back' };
+    assert.deepEqual(render('monitoring.interrupted', 'en', rollback).text.split('\n').slice(2, 4), ['Samples: 5 of 40', 'Verdict from the samples recorded: roll back — NOT rolled back: Tonic stopped first']);
+    assert.equal(render('monitoring.interrupted', 'en', rollback).text.split('\n').at(-1), 'Check PROD now; if it still breaches, roll back: tonic rollback --env prod --impact regression --reason …');
+    assert.equal(render('monitoring.interrupted', 'zh-Hant', rollback).text.split('\n').at(-1), '請立即檢查 PROD;如仍超出門檻,請回滾:tonic rollback --env prod --impact regression --reason …');
+    const clean = { ...SAMPLE_PAYLOADS['monitoring.interrupted'], outcome: 'clean', samples: 40 };
+    assert.deepEqual(render('monitoring.interrupted', 'zh-Hant', clean).text.split('\n').slice(3), [
+      '按已記錄樣本判斷:正常(已監控整個時段)',
+      `詳情:${String(SAMPLE_PAYLOADS['monitoring.interrupted'].reason)}`,
+      '',
+      '沒有程序按此結論處理:請檢查部署記錄(tonic deployments show 9)。',
+    ]);
+
+    const followUp = { ...SAMPLE_PAYLOADS['hotfix.interrupted'], env: 'uat', step: 'uat_follow_up', deployments: [] };
+    assert.equal(
+      render('hotfix.interrupted', 'en', followUp).text,
+      [
+        '🚨 Emergency hotfix interrupted — P1 — shop',
+        '',
+        'Bug: #3 [critical] Payments down',
+        'Step: the UAT follow-up (incident 5)',
+        'Why: the instance a stopped renewing the deploy lock it ran under at 2026-11-26T04:40:00.000Z (process stopped or killed)',
+        '',
+        'Check what UAT runs first; the follow-up can run again (tonic hotfix uat-follow-up 5), or record UAT updated by hand (--commit SHA).',
+      ].join('\n'),
+    );
+    assert.equal(render('hotfix.interrupted', 'zh-Hant', followUp).text.split('\n')[3], '步驟:UAT 跟進(事件 5)');
+
+    const interrupted = {
+      rollbackId: 4,
+      env: 'prod',
+      reason: 'checkout broken after v1.0.1',
+      detail: 'the rollback of prod from v1.0.1 to v1.0.0 was cut short: the server stopped (SIGTERM)',
+      impact: 'regression',
+      done: ['prod deployed back to v1.0.0 (deployment 12)', 'bugs returned: #7 deployed_prod → pending_prod', 'announced (rollback.executed)'],
+      notDone: ['the validation (smoke steps and the watch window) did not finish: whether prod is stable on v1.0.0 is not known'],
+      nextStep: 'validate prod by hand now (its smoke steps and metrics); then record the root cause and fix plan (tonic rollbacks document 4)',
+      deployments: [],
+    };
+    assert.equal(
+      render('rollback.escalated', 'en', interrupted).text,
+      [
+        '🆘 Rollback escalated — PROD — shop',
+        '',
+        'Reason: checkout broken after v1.0.1',
+        'the rollback of prod from v1.0.1 to v1.0.0 was cut short: the server stopped (SIGTERM)',
+        '',
+        'Done before it stopped:',
+        '  • prod deployed back to v1.0.0 (deployment 12)',
+        '  • bugs returned: #7 deployed_prod → pending_prod',
+        '  • announced (rollback.executed)',
+        '',
+        'Not done:',
+        '  • the validation (smoke steps and the watch window) did not finish: whether prod is stable on v1.0.0 is not known',
+        '',
+        'Next: validate prod by hand now (its smoke steps and metrics); then record the root cause and fix plan (tonic rollbacks document 4)',
+        '',
+        'People are needed now.',
+      ].join('\n'),
+    );
+    assert.deepEqual(render('rollback.escalated', 'zh-Hant', interrupted).text.split('\n').filter((l) => /^(中斷前已完成|未完成|下一步)/.test(l)), [
+      '中斷前已完成:',
+      '未完成:',
+      '下一步:validate prod by hand now (its smoke steps and metrics); then record the root cause and fix plan (tonic rollbacks document 4)',
+    ]);
   });
 
   test('a missing placeholder is an error naming every path, not a message', () => {

@@ -37,6 +37,7 @@ const OUTCOME_WORDS: Record<Watch['outcome'], string> = {
   alert: 'alert: people were told',
   rollback: 'rollback: the deploy was rolled back',
   unavailable: 'unavailable: monitoring could not measure',
+  interrupted: 'interrupted: Tonic stopped before the window was over',
 };
 
 export function MonitoringWatch({ watch, timeZone, title }: { watch: Watch; timeZone: string; title: string }) {

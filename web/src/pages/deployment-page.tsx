@@ -141,6 +141,7 @@ function Verdict({ deployment: d, smoke, watches }: { deployment: DeploymentWith
   else if (watch?.outcome === 'rollback') [words, tone] = ['Deployed, then rolled back by monitoring.', 'bad'];
   else if (watch?.outcome === 'alert') [words, tone] = ['Deployed; monitoring raised alerts.', 'bad'];
   else if (watch?.outcome === 'unavailable') [words, tone] = ['Deployed; monitoring could not measure.', 'pending'];
+  else if (watch?.outcome === 'interrupted') [words, tone] = ['Deployed; monitoring was cut short when Tonic stopped: part of the window was never watched.', 'bad'];
   else [words, tone] = [`Deployed${smoke ? ', smoke passed' : ''}${watch ? ', monitoring clean' : ''}.`, 'good'];
   return (
     <p className={`verdict-line verdict-${tone}`} role="status" aria-label="Verdict">

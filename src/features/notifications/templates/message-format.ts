@@ -180,6 +180,17 @@ export function bugLines(bugs: readonly BugLine[], suffix: (bug: BugLine, index:
   return shown;
 }
 
+/**
+ * Items one per line ("  • …"), at most `keep`: the last ones (`newest`: the steps just before
+ * something stopped) or the first ones, with a line counting the rest.
+ */
+export function bulletList(items: readonly string[], keep: number, newest: boolean, more: (n: number) => string): string[] {
+  const line = (item: string) => `  • ${item}`;
+  if (items.length <= keep) return items.map(line);
+  const rest = more(items.length - keep);
+  return newest ? [rest, ...items.slice(-keep).map(line)] : [...items.slice(0, keep).map(line), rest];
+}
+
 export function message(lines: readonly (string | null | false)[], buttons: ApprovalButton[][] = []): RenderedMessage {
   const text = lines
     .filter((l): l is string => typeof l === 'string')

@@ -3,7 +3,7 @@
  * tests and monitoring, rollbacks (SEED.md's "Rollback" template word for word), change freezes,
  * and emergency hotfixes (SEED.md's "Emergency Hotfix" template word for word). Pure.
  */
-import { message } from './message-format.ts';
+import { bulletList, MAX_LISTED, message } from './message-format.ts';
 import { checklistItem, checklistLine, releaseAndCommit } from './pipeline-templates.ts';
 import type { Template, TemplateInput } from './template-types.ts';
 
@@ -54,6 +54,40 @@ export const OPERATIONS_TEMPLATES = {
     return zh
       ? message([`📉 無法監控 — ${release} 於 ${env}${onSystem(input)}`, '', `來源:${source}`, `原因:${reason}`, '', '部署後的指標未被檢查,請人手確認。'])
       : message([`📉 Monitoring unavailable — ${release} on ${env}${onSystem(input)}`, '', `Source: ${source}`, `Why: ${reason}`, '', 'The metrics after this deploy were not checked: watch it by hand.']);
+  },
+
+  'monitoring.interrupted': (input) => {
+    const { p, zh } = input;
+    const env = p.text('env').toUpperCase();
+    const release = p.text('release');
+    const deployment = p.number('deploymentId');
+    const samples = p.number('samples');
+    const expected = p.number('expectedSamples');
+    const reason = p.text('reason');
+    const outcome = p.text('outcome');
+    const check = `tonic deployments show ${deployment}`;
+    const verdict: Record<string, [string, string]> = {
+      interrupted: ['結論:無 — 部分監控時段未有監察', 'Verdict: none — part of the window was never watched'],
+      clean: ['按已記錄樣本判斷:正常(已監控整個時段)', 'Verdict from the samples recorded: clean (the window was watched to its end)'],
+      alert: ['按已記錄樣本判斷:有警報(已監控整個時段)', 'Verdict from the samples recorded: alerts (the window was watched to its end)'],
+      rollback: ['按已記錄樣本判斷:應回滾 — 但未有回滾:Tonic 已先停止', 'Verdict from the samples recorded: roll back — NOT rolled back: Tonic stopped first'],
+      unavailable: ['結論:無法監控 — 未能量度指標', 'Verdict: unavailable — monitoring could not measure'],
+    };
+    const next: Record<string, [string, string]> = {
+      interrupted: [`請立即人手監察 ${env}:其指標及部署記錄(${check})。`, `Watch ${env} by hand now: its metrics, and the deployment (${check}).`],
+      unavailable: [`請立即人手監察 ${env}:其指標及部署記錄(${check})。`, `Watch ${env} by hand now: its metrics, and the deployment (${check}).`],
+      rollback: [
+        `請立即檢查 ${env};如仍超出門檻,請回滾:tonic rollback --env ${env.toLowerCase()} --impact regression --reason …`,
+        `Check ${env} now; if it still breaches, roll back: tonic rollback --env ${env.toLowerCase()} --impact regression --reason …`,
+      ],
+      clean: [`沒有程序按此結論處理:請檢查部署記錄(${check})。`, `Nothing acted on this verdict: check the deployment (${check}).`],
+      alert: [`沒有程序按此結論處理:請檢查部署記錄(${check})。`, `Nothing acted on this verdict: check the deployment (${check}).`],
+    };
+    const [verdictZh, verdictEn] = verdict[outcome] ?? [`結論:${outcome}`, `Verdict: ${outcome}`];
+    const [nextZh, nextEn] = next[outcome] ?? next.interrupted!;
+    return zh
+      ? message([`📉 監控中斷 — ${release} 於 ${env}${onSystem(input)}`, '', `樣本:${samples} / ${expected}`, verdictZh, `詳情:${reason}`, '', nextZh])
+      : message([`📉 Monitoring cut short — ${release} on ${env}${onSystem(input)}`, '', `Samples: ${samples} of ${expected}`, verdictEn, `Detail: ${reason}`, '', nextEn]);
   },
 
   'deploy.lock_expired': (input) => {
@@ -126,9 +160,35 @@ export const OPERATIONS_TEMPLATES = {
     const reason = p.text('reason');
     const detail = p.text('detail');
     const dba = p.optional('dbaContact');
+    // A rollback cut short by its process stopping says what it had done and had not, and what next.
+    const done = bulletList(p.optionalStrings('done'), MAX_LISTED, false, zh ? (n) => `  … 另有 ${n} 項` : (n) => `  … and ${n} more`);
+    const notDone = bulletList(p.optionalStrings('notDone'), MAX_LISTED, false, zh ? (n) => `  … 另有 ${n} 項` : (n) => `  … and ${n} more`);
+    const next = p.optional('nextStep');
     return zh
-      ? message([`🆘 Rollback 已升級處理 — ${env}${onSystem(input)}`, '', `原因:${reason}`, detail, dba && `DBA 聯絡人:${dba}`, '', '需要人手即時處理。'])
-      : message([`🆘 Rollback escalated — ${env}${onSystem(input)}`, '', `Reason: ${reason}`, detail, dba && `DBA contact: ${dba}`, '', 'People are needed now.']);
+      ? message([
+          `🆘 Rollback 已升級處理 — ${env}${onSystem(input)}`,
+          '',
+          `原因:${reason}`,
+          detail,
+          dba && `DBA 聯絡人:${dba}`,
+          ...(done.length > 0 ? ['', '中斷前已完成:', ...done] : []),
+          ...(notDone.length > 0 ? ['', '未完成:', ...notDone] : []),
+          ...(next ? ['', `下一步:${next}`] : []),
+          '',
+          '需要人手即時處理。',
+        ])
+      : message([
+          `🆘 Rollback escalated — ${env}${onSystem(input)}`,
+          '',
+          `Reason: ${reason}`,
+          detail,
+          dba && `DBA contact: ${dba}`,
+          ...(done.length > 0 ? ['', 'Done before it stopped:', ...done] : []),
+          ...(notDone.length > 0 ? ['', 'Not done:', ...notDone] : []),
+          ...(next ? ['', `Next: ${next}`] : []),
+          '',
+          'People are needed now.',
+        ]);
   },
 
   'rollback.followup': (input) => {
@@ -197,6 +257,42 @@ export const OPERATIONS_TEMPLATES = {
     return zh
       ? message([`🚨 Emergency Hotfix — ${env}`, '', `Bug: #${bug.id} [${bug.severity}] ${bug.title}`, `時間:${at}`, `部署人:${by}`, '', '狀態:已部署,請立即驗收', `需要跟進:${followUp ? '是 — 需要 cherry-pick 至 UAT' : '否'}`])
       : message([`🚨 Emergency Hotfix — ${env}`, '', `Bug: #${bug.id} [${bug.severity}] ${bug.title}`, `Time: ${at}`, `Deployed by: ${by}`, '', 'Status: deployed, validate now', `Follow-up needed: ${followUp ? 'yes — UAT cherry-pick needed' : 'no'}`]);
+  },
+
+  'hotfix.interrupted': (input) => {
+    const { p, zh } = input;
+    const bug = { id: p.number('bugId'), severity: p.text('severity'), title: p.text('title') };
+    const priority = p.text('priority');
+    const incident = p.number('incidentId');
+    const reason = p.text('reason');
+    const deployments = p.strings('deployments');
+    const unknown = deployments.length > 0 ? deployments.join(', ') : null;
+    const followUp = p.text('step') === 'uat_follow_up';
+    return zh
+      ? message([
+          `🚨 緊急修復中斷 — ${priority}${onSystem(input)}`,
+          '',
+          `Bug: #${bug.id} [${bug.severity}] ${bug.title}`,
+          `步驟:${followUp ? 'UAT 跟進' : '部署至 PROD'}(事件 ${incident})`,
+          `原因:${reason}`,
+          unknown && `狀態不明的部署:${unknown}`,
+          '',
+          followUp
+            ? `請先檢查 UAT 目前運行的版本;跟進可再次執行(tonic hotfix uat-follow-up ${incident}),或記錄人手完成的更新(--commit SHA)。`
+            : `事件已重新開放:請先檢查 PROD 目前運行的版本,然後重新部署(tonic hotfix deploy ${incident})或記錄人手完成的部署(tonic hotfix deploy ${incident} --commit SHA)。`,
+        ])
+      : message([
+          `🚨 Emergency hotfix interrupted — ${priority}${onSystem(input)}`,
+          '',
+          `Bug: #${bug.id} [${bug.severity}] ${bug.title}`,
+          `Step: ${followUp ? 'the UAT follow-up' : 'the deploy to PROD'} (incident ${incident})`,
+          `Why: ${reason}`,
+          unknown && `Deployments in an unknown state: ${unknown}`,
+          '',
+          followUp
+            ? `Check what UAT runs first; the follow-up can run again (tonic hotfix uat-follow-up ${incident}), or record UAT updated by hand (--commit SHA).`
+            : `The incident is open again: check what PROD runs, then deploy again (tonic hotfix deploy ${incident}) or record the deploy done by hand (tonic hotfix deploy ${incident} --commit SHA).`,
+        ]);
   },
 
   'hotfix.sla_warning': (input) => {

@@ -4,7 +4,7 @@
  * other things a run announces (held release, failed deploy, failed, interrupted, missed or
  * skipped runs, frozen modules). Pure.
  */
-import { bugLines, MAX_LISTED, message, shortCommit, type ApprovalButton, type BugLine, type ItemReader } from './message-format.ts';
+import { bugLines, bulletList, MAX_LISTED, message, shortCommit, type ApprovalButton, type BugLine, type ItemReader } from './message-format.ts';
 import type { Template, TemplateInput } from './template-types.ts';
 
 /** Per-bug buttons are capped (Telegram allows 100 per message); the batch button covers all. */
@@ -22,17 +22,6 @@ function approvalButtons(bugs: readonly BugLine[], approval: ApprovalButton['app
 
 /** The steps an interrupted run had done: the last few are what matters (the rest: tonic runs show). */
 const RECENT_DONE = 6;
-
-/**
- * The done or not-done items of an interrupted run, one per line: at most `keep`, the last ones
- * (`newest`: the steps just before it stopped) or the first ones, with a line counting the rest.
- */
-function interruptedList(items: readonly string[], keep: number, newest: boolean, more: (n: number) => string): string[] {
-  const line = (item: string) => `  • ${item}`;
-  if (items.length <= keep) return items.map(line);
-  const rest = more(items.length - keep);
-  return newest ? [rest, ...items.slice(-keep).map(line)] : [...items.slice(0, keep).map(line), rest];
-}
 
 /**
  * The checks each bug's analysis proposes, after the message (a channel's `validationSteps`): SEED's
@@ -235,8 +224,8 @@ export const PIPELINE_TEMPLATES = {
     const unknown = deployments.length > 0 ? deployments.join(', ') : null;
     // What the run had done and had not when it stopped (when the emitter knew: a shutdown knows
     // its run's steps; a lease sweep knows what the database shows).
-    const done = interruptedList(p.optionalStrings('done'), RECENT_DONE, true, zh ? (n) => `  … 之前另有 ${n} 步` : (n) => `  … and ${n} earlier step(s)`);
-    const notDone = interruptedList(p.optionalStrings('notDone'), MAX_LISTED, false, zh ? (n) => `  … 另有 ${n} 項` : (n) => `  … and ${n} more`);
+    const done = bulletList(p.optionalStrings('done'), RECENT_DONE, true, zh ? (n) => `  … 之前另有 ${n} 步` : (n) => `  … and ${n} earlier step(s)`);
+    const notDone = bulletList(p.optionalStrings('notDone'), MAX_LISTED, false, zh ? (n) => `  … 另有 ${n} 項` : (n) => `  … and ${n} more`);
     return zh
       ? message([
           `⚠️ ${slot} 中斷${onSystem(input)}`,
