@@ -246,10 +246,8 @@ export function composeTonic({
     leaseMs,
     beforeSlots: (now) => checklists.beforeSlots(now),
     lock,
-    sweepers: [
-      { name: 'work left under way by a stopped process', sweep: (now) => recovery.sweep(now) },
-      { name: 'emergency hotfix SLA and review', sweep: (now) => hotfixes.sweep(now) },
-    ],
+    recoverOrphans: (now) => recovery.sweep(now),
+    sweepers: [{ name: 'emergency hotfix SLA and review', sweep: (now) => hotfixes.sweep(now) }],
     logger,
   });
   const rehearsals = createRehearsalService({

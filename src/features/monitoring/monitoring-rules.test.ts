@@ -13,6 +13,7 @@ import {
   metricLimits,
   monitoringProblems,
   outcomeOf,
+  recoverWatchVerdict,
   resolveMonitoringSettings,
   thresholdFor,
   unjudgedNotes,
@@ -20,6 +21,7 @@ import {
   type MetricValues,
   type MonitorMetric,
   type MonitoringSettings,
+  type RecordedSample,
   type Streaks,
 } from './monitoring-rules.ts';
 
@@ -222,6 +224,77 @@ describe('properties of judging a window', () => {
           count += j.breaches.length;
         }
         assert.equal(count, samples.includes('bad') ? 1 : 0);
+      }),
+    );
+  });
+});
+
+describe('a watch whose process stopped: its verdict from the samples it recorded (decision record 0024)', () => {
+  // A one-minute window of 15 s polls: four samples, at +15 s, +30 s, +45 s and +60 s (the window's end).
+  const settings = resolveMonitoringSettings({ windowMinutes: 1, pollSeconds: 15 });
+  const started = new Date('2026-11-26T14:00:00.000Z');
+  const baseline = { p95Latency: 0.1, error: null };
+  const at = (k: number) => new Date(started.getTime() + k * 15_000).toISOString();
+  const samples = (...values: (Partial<MetricValues> | 'failed')[]): RecordedSample[] =>
+    values.map((v, i) => (v === 'failed' ? { seq: i + 1, at: at(i + 1), values: null, error: 'connection refused' } : { seq: i + 1, at: at(i + 1), values: { ...HEALTHY, ...v }, error: null }));
+  const recover = (recorded: RecordedSample[]) => recoverWatchVerdict({ settings, baseline, startedAt: started, samples: recorded });
+
+  test('polled to the end of the window: the verdict the watch would have given, clean or alert', () => {
+    const clean = recover(samples({}, {}, {}, {}));
+    assert.deepEqual([clean.outcome, clean.samples, clean.expectedSamples, clean.breaches, clean.lastAt], ['clean', 4, 4, [], at(4)]);
+    const alert = recover(samples({}, { memory: 90 }, {}, {}));
+    assert.equal(alert.outcome, 'alert');
+    assert.deepEqual(alert.breaches.map((b) => [b.metric, b.value, b.action, b.at]), [['memory', 90, 'alert', at(2)]]);
+  });
+
+  test('stopped part-way: interrupted, never "clean", with what the samples did show', () => {
+    const quiet = recover(samples({}, {}, {}));
+    assert.deepEqual([quiet.outcome, quiet.samples, quiet.expectedSamples, quiet.lastAt], ['interrupted', 3, 4, at(3)]);
+    const alerted = recover(samples({}, { memory: 90 }));
+    assert.equal(alerted.outcome, 'interrupted', 'an alert does not end a watch: the rest of the window was still owed');
+    assert.deepEqual(alerted.breaches.map((b) => b.metric), ['memory']);
+    assert.equal(recover([]).outcome, 'interrupted', 'stopped before its first poll');
+  });
+
+  test('a rollback-level breach recorded: the watch ends on it, whether or not the window was over', () => {
+    const verdict = recover(samples({}, { errorRate: 5 }));
+    assert.deepEqual([verdict.outcome, verdict.samples], ['rollback', 2]);
+    assert.deepEqual(verdict.breaches.map((b) => [b.metric, b.value, b.threshold, b.action]), [['errorRate', 5, 0.5, 'rollback']]);
+    assert.equal(recover(samples({ errorRate: 5 }, {}, {}, {})).outcome, 'rollback', 'later healthy samples do not undo it');
+  });
+
+  test('streaks replay as the watch counted them: CPU over 80 % for three samples is not yet a breach, the fourth is', () => {
+    assert.equal(recover(samples({}, { cpu: 95 }, { cpu: 95 }, { cpu: 95 })).outcome, 'clean');
+    const sustained = recover(samples({ cpu: 95 }, { cpu: 95 }, { cpu: 95 }, { cpu: 95 }));
+    assert.deepEqual(sustained.breaches.map((b) => [b.metric, b.at]), [['cpu', at(4)]]);
+  });
+
+  test('three failed polls in a row: unavailable; a failure between measured samples is only a gap', () => {
+    assert.equal(recover(samples({}, 'failed', 'failed', 'failed')).outcome, 'unavailable');
+    const gap = recover(samples({}, 'failed', {}, {}));
+    assert.deepEqual([gap.outcome, gap.samples], ['clean', 3]);
+    assert.equal(recover(samples('failed', 'failed')).outcome, 'interrupted', 'two failures, then the process stopped');
+  });
+
+  test('the notes say what could not be judged, as after a finished window', () => {
+    const verdict = recoverWatchVerdict({ settings, baseline: { p95Latency: null, error: null }, startedAt: started, samples: samples({}, {}) });
+    assert.ok(verdict.notes.some((n) => /API response time \(p95\): not judged, no baseline/.test(n)), verdict.notes.join('\n'));
+  });
+
+  test('property: a verdict needs the whole window, a rollback breach or failed polls; anything else is interrupted', () => {
+    const sample = fc.oneof(fc.constant<'failed'>('failed'), fc.record({ errorRate: fc.constantFrom(0, 0.2, 3), memory: fc.constantFrom(40, 90) }));
+    fc.assert(
+      fc.property(fc.array(sample, { maxLength: 4 }), (values) => {
+        const recorded = samples(...values);
+        const verdict = recover(recorded);
+        const measured = values.filter((v) => v !== 'failed');
+        assert.ok(verdict.samples <= measured.length);
+        if (verdict.outcome === 'clean' || verdict.outcome === 'alert') assert.equal(recorded.length, 4, 'a plain verdict needs the whole window');
+        if (verdict.outcome === 'rollback') assert.ok(measured.some((v) => v.errorRate === 3));
+        if (verdict.outcome === 'interrupted') {
+          assert.ok(recorded.length < 4, 'the window was not over');
+          assert.ok(!measured.some((v) => v.errorRate === 3), 'a rollback breach would have decided');
+        }
       }),
     );
   });

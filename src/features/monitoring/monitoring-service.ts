@@ -117,7 +117,8 @@ export function createMonitoringService(deps: MonitoringDeps) {
       const notes = outcome === 'unavailable' ? [] : unjudgedNotes(settings, input.baseline, judged);
       const at = clock.now();
       await db.transaction().execute(async (trx) => {
-        await store.finishWatch(trx, watchId, { outcome, reason, breaches, notes, samples, at });
+        // Recovered as interrupted meanwhile (this process was taken for gone): that record stands.
+        if (!(await store.finishWatch(trx, watchId, { outcome, reason, breaches, notes, samples, at }))) return;
         const data = { ...announced, outcome, reason, samples, breaches: breaches.length, source: provider.source };
         await audit.append(trx, { stream: input.system, actor: ACTOR, action: `monitoring.${outcome}`, subject: `deployment:${input.deploymentId}`, data, at });
         if (outcome === 'unavailable') {

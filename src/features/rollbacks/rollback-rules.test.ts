@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { assertRollback, statusBeforeDeployment } from '../bugs/bug-rules.ts';
 import type { BugStatus } from '../bugs/bug-statuses.ts';
-import { historyMarkdown, migrationFiles, rollbackChecklist, validationVerdict, type RollbackRecord } from './rollback-rules.ts';
+import { historyMarkdown, interruptedRollback, migrationFiles, rollbackChecklist, validationVerdict, type RollbackRecord } from './rollback-rules.ts';
 
 const step = (action: string, from: BugStatus | null, to: BugStatus, release?: string) => ({ action, from, to, data: release ? { release } : null });
 
@@ -118,5 +118,38 @@ describe('validation and the checklist', () => {
     assert.match(md, /- \*\*Bugs\*\*: #1 deployed_prod → deployed_uat/);
     assert.match(md, /- \[ \] Fix plan for the reverted change recorded: not recorded yet/);
     assert.equal(historyMarkdown('shop', [], String), '# Rollback history: shop\n\nNo rollback has been recorded.\n');
+  });
+
+  test('interrupted while validating (decision record 0024): what it did, that the validation is owed, and the checklist says so', () => {
+    const validating = record({ status: 'validating', smoke: null, validation: null, finishedAt: null });
+    assert.deepEqual(interruptedRollback(validating, []), {
+      done: ['prod deployed back to v1.0.0 (deployment 10)', 'bugs returned: #1 deployed_prod → deployed_uat', 'announced (rollback.executed)'],
+      notDone: ['the validation (smoke steps and the watch window) did not finish: whether prod is stable on v1.0.0 is not known'],
+      nextStep: 'validate prod by hand now (its smoke steps and metrics); then record the root cause and fix plan (tonic rollbacks document 3)',
+    });
+    const checklist = rollbackChecklist({ ...validating, status: 'interrupted' });
+    assert.deepEqual(checklist[2], { item: 'Affected bug statuses reverted in system', done: true, detail: '#1 deployed_prod → deployed_uat' });
+    assert.deepEqual(checklist[3], { item: 'Smoke test completed after rollback', done: false, detail: 'not run: the rollback was interrupted before its validation' });
+  });
+
+  test('interrupted mid-deploy: the environment may be half-changed, the bugs not returned; check and record what it runs', () => {
+    const running = record({ status: 'running', rollbackDeploymentId: null, bugs: [], notified: false, smoke: null, validation: null, finishedAt: null });
+    const progress = interruptedRollback(running, [11]);
+    assert.deepEqual(progress.done, []);
+    assert.deepEqual(progress.notDone, [
+      'the deploy of v1.0.0 to prod did not finish (deployment 11: unknown): prod may run v1.0.1, v1.0.0, or part of each',
+      'the bugs v1.0.1 had moved were not returned to their earlier status',
+      'the validation (smoke steps and the watch window) did not finish: whether prod is stable on v1.0.0 is not known',
+    ]);
+    assert.equal(progress.nextStep, 'check what prod runs and record it (tonic env record --env prod); then roll back again if it still runs v1.0.1');
+    const checklist = rollbackChecklist({ ...running, status: 'interrupted' });
+    assert.deepEqual(checklist.map((c) => c.done), [true, true, false, false, false, false, false]);
+    // Deployed back, stopped before the bugs moved: a down migration that ran is on the list too.
+    const migrated = interruptedRollback(
+      record({ status: 'running', bugs: [], notified: false, migration: { needed: true, files: ['db/002.sql'], command: ['migrate', 'down'], ok: true, output: [], detail: 'ran migrate down for 1 changed migration file(s): db/002.sql' } }),
+      [],
+    );
+    assert.deepEqual(migrated.done, ['down migration: ran migrate down for 1 changed migration file(s): db/002.sql', 'prod deployed back to v1.0.0 (deployment 10)']);
+    assert.match(migrated.nextStep, /^prod runs v1\.0\.0 again: return the bugs v1\.0\.1 had moved by hand/);
   });
 });

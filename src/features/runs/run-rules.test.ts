@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { BUG_STATUSES } from '../bugs/bug-statuses.ts';
 import { chooseFlow } from '../environments/flow-rules.ts';
-import { decideT1, isDue, promotionVerdict, type ReleaseMember, type T1Candidate } from './run-rules.ts';
+import { decideT1, interruptedRunProgress, isDue, promotionVerdict, type ReleaseMember, type T1Candidate } from './run-rules.ts';
 
 const UAT = { version: 'v1.0.0', commit: 'a'.repeat(40) };
 const PROD = { version: 'v1.0.0', commit: 'b'.repeat(40) };
@@ -171,5 +171,28 @@ describe('isDue: a queued bug belongs to the first T2 at or after its runsAt', (
     assert.equal(isDue('2026-03-29T21:00:00.001Z', slot), false);
     assert.equal(isDue('2026-03-30T21:00:00.000Z', slot), false);
     assert.equal(isDue(null, slot), false);
+  });
+});
+
+describe('interruptedRunProgress: a run whose process stopped, read back from the database (decision record 0024)', () => {
+  test('what it built and deployed is done; a deploy left running is not; the steps in between are owed to the bugs\' history', () => {
+    const progress = interruptedRunProgress({
+      releases: [{ version: 'v1.0.1', kind: 'flow1', targetEnv: 'uat' }],
+      deployments: [
+        { id: 4, env: 'uat', status: 'succeeded', version: 'v1.0.1' },
+        { id: 5, env: 'prod', status: 'unknown', version: 'v1.0.1' },
+      ],
+    });
+    assert.deepEqual(progress.done, ['built v1.0.1 (flow1) for uat', 'deployed v1.0.1 to uat (deployment 4)']);
+    assert.deepEqual(progress.notDone, [
+      'the deploy of v1.0.1 to prod did not finish (deployment 5: unknown)',
+      "what follows a deploy may not all have run (moving its bugs, the message, smoke and monitoring): each bug's history shows where it stands",
+    ]);
+  });
+
+  test('nothing deployed (it stopped while building): nothing done on the environments', () => {
+    assert.deepEqual(interruptedRunProgress({ releases: [], deployments: [] }), { done: [], notDone: ['nothing was deployed; the bugs the run had not moved stay where they were'] });
+    const failed = interruptedRunProgress({ releases: [], deployments: [{ id: 2, env: 'uat', status: 'failed', version: 'v1.0.2' }] });
+    assert.deepEqual(failed.done, ['the deploy of v1.0.2 to uat failed (deployment 2)']);
   });
 });

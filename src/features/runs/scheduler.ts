@@ -36,6 +36,11 @@ type SchedulerDeps = {
    * and review reminders): each runs before the slots, and a failing one does not stop the runs.
    */
   sweepers?: readonly { name: string; sweep(now: Date): Promise<unknown> }[];
+  /**
+   * Work other than runs a stopped process left under way (rollbacks, watches, hotfix deploys),
+   * closed first on each tick, while the lapsed deploy lock still says whose it was.
+   */
+  recoverOrphans?: (now: Date) => Promise<unknown>;
   /** Work due ahead of the slots on each tick: the pre-deploy checklist's early check before T1. */
   beforeSlots?: (now: Date) => Promise<unknown>;
   logger?: Logger;
@@ -49,6 +54,7 @@ export function createScheduler(deps: SchedulerDeps) {
   let stopped = false;
 
   async function sweepInterrupted(now: Date): Promise<void> {
+    await deps.recoverOrphans?.(now).catch((e: unknown) => logger.error({ err: e }, 'scheduler: the recovery of work left under way failed'));
     await deps.lock.sweepExpired(now);
     for (const run of await runs.expired(db, now)) {
       await db.transaction().execute(async (trx) => {
