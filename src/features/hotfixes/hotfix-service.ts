@@ -674,6 +674,14 @@ export function createHotfixService(deps: HotfixDeps) {
           };
           await db.transaction().execute(async (trx) => {
             const fresh = await loadIncident(trx, system, id);
+            if (fresh.status !== 'deploying') {
+              // Recorded as interrupted while this deploy ran (its process was taken for stopped):
+              // that record stands; the deploy did go through, so say how to record it.
+              throw new DomainError(
+                'conflict',
+                `hotfix ${id} was recorded as interrupted while this deploy ran; the deploy finished after all: PROD runs ${release.version} (deployment ${outcome.deploymentId}). Record it: tonic hotfix deploy ${id} --commit ${release.commit} --version ${release.version}`,
+              );
+            }
             await recordDeployed(trx, actor, config, fresh, bug, deployed, followUp, { ai_fix_diff: diff, analysis, release_id: release.id });
             if (publishNote) await record(trx, system, TONIC, 'publish_note', fresh, { note: publishNote }, clock.now());
           });
@@ -796,6 +804,12 @@ export function createHotfixService(deps: HotfixDeps) {
           const publishNote = await repo.publish(release.tag, config.environments.uat.line, release.commit);
           await db.transaction().execute(async (trx) => {
             const fresh = await loadIncident(trx, system, id);
+            if (parseFollowUp(fresh)?.status !== 'running') {
+              throw new DomainError(
+                'conflict',
+                `hotfix ${id}: the UAT follow-up was recorded as interrupted while it ran; its deploy finished after all: UAT runs ${release.version} (deployment ${outcome.deploymentId}). Record it: tonic hotfix uat-follow-up ${id} --commit ${release.commit} --version ${release.version}`,
+              );
+            }
             const at = clock.now();
             const done: UatFollowUp = {
               ...decided,

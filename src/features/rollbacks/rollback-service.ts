@@ -391,11 +391,18 @@ export function createRollbackService(deps: RollbackDeps) {
 
     // 3. The bugs that deployment moved go back; 4. announce.
     const current = await load(system, r.id);
+    if (current.status !== 'running') {
+      // Recorded as interrupted meanwhile (this process was taken for stopped): that record stands,
+      // and what it says was not done is left to people, as it told them.
+      const closed = view(current);
+      onExecuted(closed);
+      return closed;
+    }
     const reverted = await revertBugs(actor, current, deployed);
     const at = clock.now();
     const validationMinutes = Math.round(rollbackConfig.validationMs / 60_000);
     await db.transaction().execute(async (trx) => {
-      await rollbacks.update(trx, r.id, { status: 'validating', bugs: reverted, notified: true }, at, { underWay: true });
+      if (!(await rollbacks.update(trx, r.id, { status: 'validating', bugs: reverted, notified: true }, at, { underWay: true }))) return;
       const payload = {
         rollbackId: r.id,
         env: input.env,
