@@ -12,7 +12,7 @@ import { afterEach, describe, test } from 'node:test';
 import { openDatabase } from '../../src/adapters/db/database.ts';
 import { createScratchPgDatabase, DIALECTS } from '../support/databases.ts';
 import { eventually, freePort, runTonic, waitForHealth, type TonicProcess } from '../support/processes.ts';
-import { createServedSystem, type ServedSystem } from '../support/served-system.ts';
+import { createMonitoredServedSystem, createServedSystem, type ServedSystem } from '../support/served-system.ts';
 
 const TOKEN = 'shutdown-test-token-0123456789';
 
@@ -24,8 +24,8 @@ describe('graceful shutdown', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  async function start(dialect: (typeof DIALECTS)[number], graceSeconds: number): Promise<Started> {
-    const served = await createServedSystem();
+  async function start(dialect: (typeof DIALECTS)[number], graceSeconds: number, serve: () => Promise<ServedSystem> = () => createServedSystem()): Promise<Started> {
+    const served = await serve();
     cleanups.push(() => served.remove());
     const pg = dialect === 'postgres' ? await createScratchPgDatabase() : null;
     const databaseUrl = pg?.url ?? join(served.dir, 'home', 'tonic.sqlite');
@@ -84,6 +84,10 @@ describe('graceful shutdown', () => {
         bugs: await db.selectFrom('bugs').select(['id', 'status']).orderBy('id').execute(),
         audit: await db.selectFrom('audit_events').select(['action', 'subject', 'data']).where('action', '=', 'run.interrupted').execute(),
         outbox: await db.selectFrom('outbox').select(['event', 'payload']).where('event', '=', 'run.interrupted').execute(),
+        rollbacks: await db.selectFrom('rollbacks').selectAll().orderBy('id').execute(),
+        watches: await db.selectFrom('monitoring_watches').selectAll().orderBy('id').execute(),
+        recoveryAudit: await db.selectFrom('audit_events').select(['action', 'subject']).where('action', 'in', ['rollback.interrupted', 'monitoring.interrupted']).orderBy('id').execute(),
+        recoveryOutbox: await db.selectFrom('outbox').select(['event', 'payload', 'idempotency_key']).where('event', 'in', ['rollback.escalated', 'monitoring.interrupted']).orderBy('id').execute(),
       };
     } finally {
       await database.close();
@@ -148,6 +152,38 @@ describe('graceful shutdown', () => {
         assert.deepEqual(after.audit.map((a) => a.subject), [`run:${run!.id}`]);
         assert.equal(after.outbox.length, 1);
         assert.deepEqual(JSON.parse(after.outbox[0]!.payload).deployments, [after.deployments[0]!.id]);
+      });
+
+      test('SIGTERM while a manual rollback is being validated: it waits the grace period, then records the rollback and its watch as interrupted, with what was done and what was not; exit 0', { timeout: 180_000 }, async () => {
+        const s = await start(dialect, 2, () => createMonitoredServedSystem());
+        for (const env of ['prod', 'uat']) assert.equal((await call(s.url, 'POST', `/systems/shop/environments/${env}`, { commit: s.served.base, version: 'v1.0.0' })).status, 200);
+        const rollback = await call(s.url, 'POST', '/systems/shop/rollbacks', { env: 'uat', to: 'v0.9.0', impact: 'regression', reason: 'checkout totals wrong' });
+        assert.equal(rollback.status, 201, JSON.stringify(rollback.body));
+        assert.equal(rollback.body.status, 'validating', 'answered once UAT runs v0.9.0: ten minutes of monitoring follow');
+        const deploymentId = rollback.body.rollbackDeploymentId as number;
+        await eventually('the validation watch to take a sample', async () => (await call(s.url, 'GET', `/systems/shop/deployments/${deploymentId}/metrics`)).body.watches?.[0]?.series.length >= 1, 60_000);
+
+        s.server.child.kill('SIGTERM');
+        assert.equal(await s.server.exited, 0, s.server.output());
+        assert.match(s.server.output(), /"deploying":\["shop"\]/, 'the held deploy lock counts as work in flight');
+        assert.match(s.server.output(), new RegExp(`rollback ${rollback.body.id} \\(uat, validating\\) of shop recorded as interrupted`));
+
+        const after = await readBack(s.databaseUrl);
+        const [recorded] = after.rollbacks;
+        assert.equal(recorded!.status, 'interrupted');
+        assert.match(recorded!.detail!, /^interrupted: the server stopped \(SIGTERM\) and the work did not finish within the shutdown grace period of 2 s\. Next: validate uat by hand now/);
+        assert.ok(recorded!.finished_at);
+        const [watch] = after.watches;
+        assert.equal(watch!.outcome, 'interrupted');
+        assert.match(watch!.reason!, /^Tonic stopped while watching \(the server stopped \(SIGTERM\).*\): \d+ of 600 samples/);
+        assert.deepEqual(after.recoveryAudit.map((a) => [a.action, a.subject]), [
+          ['monitoring.interrupted', `deployment:${deploymentId}`],
+          ['rollback.interrupted', `rollback:${rollback.body.id}`],
+        ]);
+        assert.deepEqual(after.recoveryOutbox.map((m) => m.idempotency_key), [`monitoring.interrupted:${watch!.id}`, `rollback.escalated:${rollback.body.id}:interrupted`]);
+        const escalated = JSON.parse(after.recoveryOutbox[1]!.payload);
+        assert.deepEqual(escalated.done, [`uat deployed back to v0.9.0 (deployment ${deploymentId})`, 'no bug had to return to an earlier status', 'announced (rollback.executed)']);
+        assert.equal(s.served.envs.running('uat')?.version, 'v0.9.0');
       });
     });
   }

@@ -21,7 +21,36 @@ export type ServedSystem = {
   remove(): Promise<void>;
 };
 
-export async function createServedSystem(options: { extraYaml?: string; deployTimeoutSeconds?: number } = {}): Promise<ServedSystem> {
+/**
+ * A system whose rollbacks are watched: monitoring scrapes each environment's /metrics (a counter
+ * that grows with every scrape, as a busy service's would) every second for ten minutes, and a tag
+ * v0.9.0 to roll back to. For tests that stop a server while a rollback is being validated.
+ */
+export async function createMonitoredServedSystem(): Promise<ServedSystem & { olderTag: string }> {
+  const served = await createServedSystem({
+    extraYaml: (envs) =>
+      [
+        '    monitoring:',
+        '      windowMinutes: 10',
+        '      pollSeconds: 1',
+        `      provider: { kind: scrape, urls: { uat: ${JSON.stringify(`${envs.config.uat.url}/metrics`)}, prod: ${JSON.stringify(`${envs.config.prod.url}/metrics`)} } }`,
+        '    rollback: { validationMinutes: 10 }',
+      ].join('\n'),
+  });
+  let scraped = 0;
+  served.envs.route('GET', '/metrics', (_env, _running, _req, res) => {
+    scraped += 20;
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+    res.end(`# TYPE http_requests_total counter\nhttp_requests_total{code="200"} ${scraped}\n`);
+  });
+  await served.repo.git('checkout', '--quiet', '-b', 'old', served.base);
+  await served.repo.commit('shop v0.9.0', { 'app.txt': 'v0.9\n' });
+  await served.repo.git('tag', '-a', 'v0.9.0', '-m', 'v0.9.0');
+  await served.repo.git('checkout', '--quiet', 'main');
+  return { ...served, olderTag: 'v0.9.0' };
+}
+
+export async function createServedSystem(options: { extraYaml?: string | ((envs: TestEnvironments) => string); deployTimeoutSeconds?: number } = {}): Promise<ServedSystem> {
   const dir = mkdtempSync(join(tmpdir(), 'tonic-served-'));
   const repo = await createTestRepo();
   const base = await repo.commit('shop v1.0.0', { 'app.txt': 'v1\n' });
@@ -53,7 +82,7 @@ export async function createServedSystem(options: { extraYaml?: string; deployTi
     env('uat'),
     env('prod'),
     '    modules: [checkout]',
-    options.extraYaml ?? '',
+    typeof options.extraYaml === 'function' ? options.extraYaml(envs) : (options.extraYaml ?? ''),
   ].join('\n');
   const configFile = join(dir, 'tonic.config.yaml');
   writeFileSync(configFile, `${yaml}\n`);
