@@ -44,7 +44,11 @@ export function formatRunDetail(run: Run): string[] {
   if (run.report.freeze) fields.push([run.report.freeze.full ? 'skipped by' : 'frozen', run.report.freeze.detail]);
   if (run.report.skipped) fields.push(['skipped', `${run.report.skipped.reason}: ${run.report.skipped.detail}`]);
   const lines = [`run ${run.id}: ${run.slot.toUpperCase()} ${run.status}`, ...formatTable(fields)];
-  const { steps, bugs, releases, checklist } = run.report;
+  const { steps, bugs, releases, checklist, interrupted } = run.report;
+  if (interrupted) {
+    lines.push('', 'interrupted: done before it stopped', ...(interrupted.done.length > 0 ? interrupted.done.map((d) => `  ${d}`) : ['  nothing recorded']));
+    lines.push('not done', ...interrupted.notDone.map((d) => `  ${d}`));
+  }
   if (checklist) {
     lines.push('', `pre-deploy checklist ${checklist.id} (${checklist.env}): ${checklist.verdict}`, ...indent(formatChecklistItems(checklist.items)));
   }

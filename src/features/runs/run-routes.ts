@@ -59,6 +59,12 @@ export const RunSchema = Type.Object({
       ),
     ),
     skipped: Type.Optional(Type.Object({ reason: StringEnum(['freeze', 'checklist'] as const), detail: Type.String() }, { description: 'Why a skipped run did nothing.' })),
+    interrupted: Type.Optional(
+      Type.Object(
+        { reason: Type.String(), done: Type.Array(Type.String()), notDone: Type.Array(Type.String()) },
+        { description: 'A run cut short because its server stopped: why, what it had done and what it had not.' },
+      ),
+    ),
   }),
   error: Nullable(Type.String()),
 });

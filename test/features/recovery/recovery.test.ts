@@ -141,7 +141,7 @@ for (const dialect of DIALECTS) {
       assert.equal(rollback.status, 'validating', 'answered once UAT runs v0.9.0; the ten-minute validation goes on');
       assert.equal(w.envs.running('uat')?.version, 'v0.9.0');
       const deploymentId = rollback.rollbackDeploymentId!;
-      await eventually('three samples of the validation watch', async () => (await b.tonic.monitoring.metrics(w.as('viewer'), 'shop', deploymentId)).watches[0]?.series.length! >= 3);
+      await eventually('three samples of the validation watch', async () => ((await b.tonic.monitoring.metrics(w.as('viewer'), 'shop', deploymentId)).watches[0]?.series.length ?? 0) >= 3);
       w.frozenA.freeze();
       await eventually('instance A to hang in its watch', async () => w.frozenA.parked() === 1);
       const samples = (await b.tonic.monitoring.metrics(w.as('viewer'), 'shop', deploymentId)).watches[0]!.series.length;

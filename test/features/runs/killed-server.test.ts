@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { formatRunDetail } from '../../../src/cli/run-format.ts';
 import { createScratchPgDatabase, DIALECTS } from '../../support/databases.ts';
 import { startTestEnvironments } from '../../support/environments.ts';
 import { createTestRepo } from '../../support/git-repo.ts';
@@ -90,6 +91,14 @@ for (const dialect of DIALECTS) {
             return r.status === 'interrupted' ? r : null;
           });
           assert.match(run.error, /stopped renewing its lease/);
+          // What it had done and had not, read back from the database (the killed process kept its steps).
+          assert.deepEqual(run.report.interrupted.done, ['built v1.0.1 (flow1) for uat']);
+          assert.deepEqual(run.report.interrupted.notDone, [
+            `the deploy of v1.0.1 to uat did not finish (deployment ${running.id}: unknown)`,
+            "what follows a deploy may not all have run (moving its bugs, the message, smoke and monitoring): each bug's history shows where it stands",
+          ]);
+          const shown = formatRunDetail(run).join('\n');
+          assert.match(shown, /\ninterrupted: done before it stopped\n {2}built v1\.0\.1 \(flow1\) for uat\nnot done\n {2}the deploy of v1\.0\.1 to uat did not finish/, shown);
           const deployment = await call('GET', `/deployments/${running.id}`);
           assert.equal(deployment.status, 'unknown');
           assert.match(deployment.error, /whether the deploy finished is unknown/);

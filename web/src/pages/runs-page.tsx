@@ -109,6 +109,19 @@ export function RunPage() {
         </p>
       ) : null}
       {r.report.freeze && !r.report.skipped && r.report.freeze.modules.length ? <p className="warning">Frozen modules, their bugs left out: {r.report.freeze.detail}</p> : null}
+      {r.report.interrupted ? (
+        <section aria-labelledby="interrupted-title" className="warning">
+          <h2 id="interrupted-title">Interrupted: its server stopped</h2>
+          <p>Done before it stopped:</p>
+          <ul>{r.report.interrupted.done.length ? r.report.interrupted.done.map((d, i) => <li key={i}>{d}</li>) : <li>nothing recorded</li>}</ul>
+          <p>Not done (check the environments, then record what they run):</p>
+          <ul>
+            {r.report.interrupted.notDone.map((d, i) => (
+              <li key={i}>{d}</li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       {r.status === 'running' ? (
         <section aria-labelledby="live-title">
           <h2 id="live-title">Deploying now</h2>
