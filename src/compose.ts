@@ -208,7 +208,7 @@ export function composeTonic({
     postDeploy,
   });
   // Work a stopped process left under way (rollbacks, watches, hotfix deploys): closed once its owner is gone.
-  const recovery = wireRecovery({ db, locks: lockStore, lock, monitoring, rollbacks, hotfixes, clock, logger });
+  const recovery = wireRecovery({ db, systems, locks: lockStore, lock, monitoring, rollbacks, hotfixes, clock, logger });
   const runStore = createRunStore();
   const runs = createRunService({
     db,

@@ -46,6 +46,8 @@ type RecoveryDeps = {
   locks: DeployLockStore;
   /** The deploy locks this process holds now (at shutdown: whose work is its own). */
   heldHere(): readonly { system: string; acquiredAt: string }[];
+  /** Systems this server is configured with: another system's work is left to a server that has it. */
+  configured(system: string): boolean;
   /** In the order they are judged: a watch before the rollback or hotfix that awaited it. */
   kinds: readonly { kind: string; list(): Promise<UnfinishedWork[]> }[];
   clock: Clock;
@@ -74,6 +76,7 @@ export function createRecoveryService(deps: RecoveryDeps) {
       const holds = new Map<string, LockHold | null>();
       for (const kind of deps.kinds) {
         for (const work of await kind.list()) {
+          if (!deps.configured(work.system)) continue;
           if (!holds.has(work.system)) holds.set(work.system, (await locks.get(db, work.system)) ?? null);
           const owner = ownership(work.since, holds.get(work.system)!, now);
           if (!owner.alive) await close(work, owner.why, now, out);

@@ -11,10 +11,12 @@ import type { DeployLockStore } from '../deployments/deploy-lock-store.ts';
 import type { HotfixService } from '../hotfixes/hotfix-service.ts';
 import type { MonitoringService } from '../monitoring/monitoring-service.ts';
 import type { RollbackService } from '../rollbacks/rollback-service.ts';
+import type { SystemRegistry } from '../systems/system-registry.ts';
 import { createRecoveryService, workKind } from './recovery-service.ts';
 
 type RecoveryWiring = {
   db: Db;
+  systems: Pick<SystemRegistry, 'list'>;
   locks: DeployLockStore;
   lock: Pick<DeployLock, 'heldHere'>;
   monitoring: Pick<MonitoringService, 'unfinished' | 'closeInterrupted'>;
@@ -30,6 +32,7 @@ export function wireRecovery(deps: RecoveryWiring) {
     db: deps.db,
     locks: deps.locks,
     heldHere: () => deps.lock.heldHere(),
+    configured: (system) => deps.systems.list().some((s) => s.name === system),
     clock: deps.clock,
     logger: deps.logger,
     kinds: [
