@@ -3,6 +3,7 @@
  * own chain ("stream"); identity changes go to the `_global` stream.
  */
 import { sql } from 'kysely';
+import { placeholderRows, precompiled, precompiledByShape, rowValues } from '../../adapters/db/precompiled.ts';
 import type { Reader, Tx } from '../../adapters/db/schema.ts';
 import { GENESIS_HASH, hashEvent, verifyStream, type ChainBreak } from './audit-chain.ts';
 
@@ -33,6 +34,23 @@ export type AuditEvent = {
 /** Told of events appended inside a transaction (live dashboard updates); must not block it. */
 export type AuditListener = (inputs: readonly AuditInput[]) => void;
 
+// Every change appends to the chain: these statements are compiled once (src/adapters/db/precompiled.ts).
+// The head row serialises writers of one stream: the upsert takes its row lock on PostgreSQL (held
+// to the end of the transaction); SQLite has a single writer.
+const lockHead = precompiled((db, p: { stream: string; genesis: string }) =>
+  db
+    .insertInto('audit_heads')
+    .values({ stream: p.stream, seq: 0, hash: p.genesis })
+    .onConflict((oc) => oc.column('stream').doUpdateSet((eb) => ({ stream: eb.ref('excluded.stream') })))
+    .returning(['seq', 'hash']),
+);
+const moveHead = precompiled((db, p: { stream: string; seq: number; hash: string }) => db.updateTable('audit_heads').set({ seq: p.seq, hash: p.hash }).where('stream', '=', p.stream));
+const EVENT_COLUMNS = ['stream', 'seq', 'at', 'actor', 'action', 'subject', 'data', 'prev_hash', 'hash'] as const;
+const insertEvents = precompiledByShape(
+  (count: number) => String(count),
+  (count) => precompiled((db, p: Record<string, unknown>) => db.insertInto('audit_events').values(placeholderRows(p, count, EVENT_COLUMNS) as never)),
+);
+
 export function createAuditStore(options: { afterAppend?: AuditListener } = {}) {
   return {
     /** Must run in the transaction of the change it records. */
@@ -45,15 +63,7 @@ export function createAuditStore(options: { afterAppend?: AuditListener } = {}) 
       const byStream = new Map<string, AuditInput[]>();
       for (const input of inputs) byStream.set(input.stream, [...(byStream.get(input.stream) ?? []), input]);
       for (const [stream, events] of byStream) {
-        // The head row serialises writers of one stream: the upsert takes its row lock on
-        // PostgreSQL (held to the end of the transaction); SQLite has a single writer.
-        const head = await trx
-          .insertInto('audit_heads')
-          .values({ stream, seq: 0, hash: GENESIS_HASH })
-          .onConflict((oc) => oc.column('stream').doUpdateSet((eb) => ({ stream: eb.ref('excluded.stream') })))
-          .returning(['seq', 'hash'])
-          .executeTakeFirstOrThrow();
-        let { seq, hash } = head;
+        let { seq, hash } = (await lockHead(trx, { stream, genesis: GENESIS_HASH })).rows[0]!;
         const rows = events.map((input) => {
           seq += 1;
           const content = {
@@ -69,8 +79,8 @@ export function createAuditStore(options: { afterAppend?: AuditListener } = {}) 
           hash = hashEvent(content, prev);
           return { ...content, prev_hash: prev, hash };
         });
-        await trx.insertInto('audit_events').values(rows).execute();
-        await trx.updateTable('audit_heads').set({ seq, hash }).where('stream', '=', stream).execute();
+        await insertEvents(rows.length)(trx, rowValues(rows));
+        await moveHead(trx, { stream, seq, hash });
       }
       if (inputs.length > 0) options.afterAppend?.(inputs);
     },

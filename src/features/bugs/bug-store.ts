@@ -3,6 +3,7 @@
  * the version it read and changes nothing if someone else changed the bug since.
  */
 import { sql } from 'kysely';
+import { placeholderRows, precompiled, precompiledByShape, rowValues } from '../../adapters/db/precompiled.ts';
 import type { BugRow, NewBugRow, Reader, Tx } from '../../adapters/db/schema.ts';
 import type { BugStatus } from './bug-statuses.ts';
 import { SUMMARY_COLUMNS, type BugSummaryRow } from './bug-view.ts';
@@ -28,6 +29,28 @@ export type BugChanges = Partial<
 
 export type HistoryEntry = { action: string; from: BugStatus | null; to: BugStatus; actor: string; reason: string | null; data: Record<string, unknown> | null; at: string };
 
+// The statements every change to a bug runs, compiled once (src/adapters/db/precompiled.ts).
+const getBug = precompiled((db, p: { id: number; system: string }) => db.selectFrom('bugs').selectAll().where('id', '=', p.id).where('system', '=', p.system));
+
+/** An update of these columns, besides version and updated_at. */
+const updateBug = precompiledByShape(
+  (columns: readonly string[]) => columns.join(),
+  (columns) =>
+    precompiled((db, p: Record<string, unknown>) =>
+      db
+        .updateTable('bugs')
+        .set({ ...Object.fromEntries(columns.map((c) => [c, p[c]])), version: p.$nextVersion as number, updated_at: p.$at as string })
+        .where('id', '=', p.$id as number)
+        .where('version', '=', p.$version as number),
+    ),
+);
+
+const HISTORY_COLUMNS = ['bug_id', 'action', 'from_status', 'to_status', 'actor', 'reason', 'data', 'at'] as const;
+const insertHistory = precompiledByShape(
+  (count: number) => String(count),
+  (count) => precompiled((db, p: Record<string, unknown>) => db.insertInto('bug_history').values(placeholderRows(p, count, HISTORY_COLUMNS) as never)),
+);
+
 export function createBugStore() {
   return {
     async insert(trx: Tx, row: NewBugRow): Promise<BugRow> {
@@ -35,7 +58,7 @@ export function createBugStore() {
     },
 
     async get(db: Reader, system: string, id: number): Promise<BugRow | undefined> {
-      return db.selectFrom('bugs').selectAll().where('id', '=', id).where('system', '=', system).executeTakeFirst();
+      return (await getBug(db, { id, system })).rows[0] as BugRow | undefined;
     },
 
     /** The bugs in given statuses, oldest first: what a run works through. */
@@ -64,32 +87,25 @@ export function createBugStore() {
 
     /** True when the bug was still at `version` and is now changed; false when it had moved on. */
     async update(trx: Tx, id: number, version: number, changes: BugChanges, at: Date): Promise<boolean> {
-      const result = await trx
-        .updateTable('bugs')
-        .set({ ...changes, version: version + 1, updated_at: at.toISOString() })
-        .where('id', '=', id)
-        .where('version', '=', version)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+      const columns = Object.keys(changes).filter((c) => changes[c as keyof BugChanges] !== undefined);
+      const values = { ...changes, $nextVersion: version + 1, $at: at.toISOString(), $id: id, $version: version };
+      const result = await updateBug(columns)(trx, values);
+      return Number(result.numAffectedRows) === 1;
     },
 
     async appendHistory(trx: Tx, entries: readonly { bugId: number; entry: HistoryEntry }[]): Promise<void> {
       if (entries.length === 0) return;
-      await trx
-        .insertInto('bug_history')
-        .values(
-          entries.map(({ bugId, entry }) => ({
-            bug_id: bugId,
-            action: entry.action,
-            from_status: entry.from,
-            to_status: entry.to,
-            actor: entry.actor,
-            reason: entry.reason,
-            data: entry.data ? JSON.stringify(entry.data) : null,
-            at: entry.at,
-          })),
-        )
-        .execute();
+      const rows = entries.map(({ bugId, entry }) => ({
+        bug_id: bugId,
+        action: entry.action,
+        from_status: entry.from,
+        to_status: entry.to,
+        actor: entry.actor,
+        reason: entry.reason,
+        data: entry.data ? JSON.stringify(entry.data) : null,
+        at: entry.at,
+      }));
+      await insertHistory(rows.length)(trx, rowValues(rows));
     },
 
     async getMany(db: Reader, system: string, ids: readonly number[]): Promise<BugRow[]> {

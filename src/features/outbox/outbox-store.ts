@@ -2,6 +2,7 @@
  * The outbox (DESIGN.md decision 12): a notification is written in the same transaction as the
  * change it announces, so it exists exactly when the change does. Delivery drains it later.
  */
+import { placeholderRows, precompiled, precompiledByShape, rowValues } from '../../adapters/db/precompiled.ts';
 import type { Reader, Tx } from '../../adapters/db/schema.ts';
 
 /** Every event the pipeline core announces. Channels and templates pick from these. */
@@ -66,26 +67,32 @@ export type OutboxMessage = {
   at: Date;
 };
 
+// Every change enqueues its message: compiled once per number of rows (src/adapters/db/precompiled.ts).
+const MESSAGE_COLUMNS = ['system', 'event', 'payload', 'idempotency_key', 'next_attempt_at', 'created_at'] as const;
+const insertMessages = precompiledByShape(
+  (count: number) => String(count),
+  (count) =>
+    precompiled((db, p: Record<string, unknown>) =>
+      db
+        .insertInto('outbox')
+        .values(placeholderRows(p, count, MESSAGE_COLUMNS) as never)
+        .onConflict((oc) => oc.column('idempotency_key').doNothing()),
+    ),
+);
+
 export function createOutboxStore() {
   return {
     async enqueue(trx: Tx, ...messages: OutboxMessage[]): Promise<void> {
       if (messages.length === 0) return;
-      await trx
-        .insertInto('outbox')
-        .values(
-          messages.map((message) => ({
-            system: message.system,
-            event: message.event,
-            payload: JSON.stringify(message.payload),
-            idempotency_key: message.idempotencyKey,
-            next_attempt_at: message.at.toISOString(),
-            created_at: message.at.toISOString(),
-            last_error: null,
-            sent_at: null,
-          })),
-        )
-        .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .execute();
+      const rows = messages.map((message) => ({
+        system: message.system,
+        event: message.event,
+        payload: JSON.stringify(message.payload),
+        idempotency_key: message.idempotencyKey,
+        next_attempt_at: message.at.toISOString(),
+        created_at: message.at.toISOString(),
+      }));
+      await insertMessages(rows.length)(trx, rowValues(rows));
     },
 
     async list(db: Reader, query: { system?: string; status?: string; limit: number }) {
