@@ -16,9 +16,17 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { DB } from './schema.ts';
 
-/** Stands for the value named `name` while the query is built. */
+/** Stands for a value while the query is built: `values[name]`, or `values[row][name]` for a row of an insert. */
 class Placeholder {
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    readonly row?: number,
+  ) {}
+
+  valueIn(values: unknown): unknown {
+    const from = (this.row === undefined ? values : (values as readonly unknown[])[this.row]) as Record<string, unknown>;
+    return from[this.name];
+  }
 }
 
 type Compiled = { query: CompiledQuery; parameters: readonly unknown[] };
@@ -28,14 +36,14 @@ export type Precompiled<P, R> = (db: Kysely<DB>, values: P) => Promise<QueryResu
 export function precompiled<P extends object, R>(build: (db: Kysely<DB>, p: P) => Compilable<R>): Precompiled<P, R> {
   // One compiled form per database: the dialect decides the SQL (placeholders, quoting).
   const byAdapter = new WeakMap<object, Compiled>();
-  return (db, values) => {
+  return async (db, values) => {
     const adapter = db.getExecutor().adapter;
     let compiled = byAdapter.get(adapter);
     if (!compiled) {
       compiled = compile(db, build);
       byAdapter.set(adapter, compiled);
     }
-    const parameters = compiled.parameters.map((v) => (v instanceof Placeholder ? (values as Record<string, unknown>)[v.name] : v));
+    const parameters = compiled.parameters.map((v) => (v instanceof Placeholder ? v.valueIn(values) : v));
     return db.executeQuery({ ...compiled.query, parameters } as CompiledQuery<R>);
   };
 }
@@ -50,7 +58,7 @@ function compile<P extends object, R>(db: Kysely<DB>, build: (db: Kysely<DB>, p:
     },
   });
   const query = build(db, placeholders).compile() as CompiledQuery;
-  const used = new Set(query.parameters.filter((v): v is Placeholder => v instanceof Placeholder).map((v) => v.name));
+  const used = new Set(query.parameters.filter((v): v is Placeholder => v instanceof Placeholder && v.row === undefined).map((v) => v.name));
   const lost = [...read].filter((name) => !used.has(name));
   if (lost.length > 0) {
     throw new Error(`precompiled query: ${lost.join(', ')} must reach the query as values, unchanged (compute derived values before the call): ${query.sql}`);
@@ -80,17 +88,18 @@ export function precompiledByShape<S, P, R>(keyOf: (shape: S) => string, build: 
 const MAX_SHAPES = 64;
 
 /**
- * Rows for a multi-row insert built from placeholders: row i's column c is the value named
- * `${i}.${c}`; `rowValues` gives the values in that naming.
+ * An insert of `count` rows of these columns (the shape), run with the rows themselves as values:
+ * `insertRows(3)(trx, rows)`. `build` gets the rows of placeholders to pass to `values(…)`.
  */
-export function placeholderRows<C extends string>(p: Record<string, unknown>, count: number, columns: readonly C[]): Record<C, unknown>[] {
-  return Array.from({ length: count }, (_, i) => Object.fromEntries(columns.map((c) => [c, p[`${i}.${c}`]])) as Record<C, unknown>);
-}
-
-export function rowValues(rows: readonly Record<string, unknown>[]): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  rows.forEach((row, i) => {
-    for (const [column, value] of Object.entries(row)) values[`${i}.${column}`] = value;
-  });
-  return values;
+export function precompiledInsert<C extends string>(
+  columns: readonly C[],
+  build: (db: Kysely<DB>, rows: Record<C, unknown>[]) => Compilable<unknown>,
+): (count: number) => Precompiled<readonly Record<C, unknown>[], unknown> {
+  return precompiledByShape(
+    (count: number) => String(count),
+    (count) =>
+      precompiled<readonly Record<C, unknown>[], unknown>((db) =>
+        build(db, Array.from({ length: count }, (_, row) => Object.fromEntries(columns.map((c) => [c, new Placeholder(c, row)])) as Record<C, unknown>)),
+      ),
+  );
 }

@@ -3,7 +3,7 @@
  * own chain ("stream"); identity changes go to the `_global` stream.
  */
 import { sql } from 'kysely';
-import { placeholderRows, precompiled, precompiledByShape, rowValues } from '../../adapters/db/precompiled.ts';
+import { precompiled, precompiledInsert } from '../../adapters/db/precompiled.ts';
 import type { Reader, Tx } from '../../adapters/db/schema.ts';
 import { GENESIS_HASH, hashEvent, verifyStream, type ChainBreak } from './audit-chain.ts';
 
@@ -36,7 +36,8 @@ export type AuditListener = (inputs: readonly AuditInput[]) => void;
 
 // Every change appends to the chain: these statements are compiled once (src/adapters/db/precompiled.ts).
 // The head row serialises writers of one stream: the upsert takes its row lock on PostgreSQL (held
-// to the end of the transaction); SQLite has a single writer.
+// to the end of the transaction); SQLite has a single writer. The database moves the head when an
+// event is inserted (migration 0014).
 const lockHead = precompiled((db, p: { stream: string; genesis: string }) =>
   db
     .insertInto('audit_heads')
@@ -44,12 +45,8 @@ const lockHead = precompiled((db, p: { stream: string; genesis: string }) =>
     .onConflict((oc) => oc.column('stream').doUpdateSet((eb) => ({ stream: eb.ref('excluded.stream') })))
     .returning(['seq', 'hash']),
 );
-const moveHead = precompiled((db, p: { stream: string; seq: number; hash: string }) => db.updateTable('audit_heads').set({ seq: p.seq, hash: p.hash }).where('stream', '=', p.stream));
 const EVENT_COLUMNS = ['stream', 'seq', 'at', 'actor', 'action', 'subject', 'data', 'prev_hash', 'hash'] as const;
-const insertEvents = precompiledByShape(
-  (count: number) => String(count),
-  (count) => precompiled((db, p: Record<string, unknown>) => db.insertInto('audit_events').values(placeholderRows(p, count, EVENT_COLUMNS) as never)),
-);
+const insertEvents = precompiledInsert(EVENT_COLUMNS, (db, rows) => db.insertInto('audit_events').values(rows as never));
 
 export function createAuditStore(options: { afterAppend?: AuditListener } = {}) {
   return {
@@ -58,7 +55,7 @@ export function createAuditStore(options: { afterAppend?: AuditListener } = {}) 
       await this.appendMany(trx, [input]);
     },
 
-    /** Several events in order, with one head read and one head write per stream. */
+    /** Several events in order, with one head read per stream (the database moves the head). */
     async appendMany(trx: Tx, inputs: readonly AuditInput[]): Promise<void> {
       const byStream = new Map<string, AuditInput[]>();
       for (const input of inputs) byStream.set(input.stream, [...(byStream.get(input.stream) ?? []), input]);
@@ -79,8 +76,7 @@ export function createAuditStore(options: { afterAppend?: AuditListener } = {}) 
           hash = hashEvent(content, prev);
           return { ...content, prev_hash: prev, hash };
         });
-        await insertEvents(rows.length)(trx, rowValues(rows));
-        await moveHead(trx, { stream, seq, hash });
+        await insertEvents(rows.length)(trx, rows);
       }
       if (inputs.length > 0) options.afterAppend?.(inputs);
     },

@@ -3,7 +3,7 @@
  * the version it read and changes nothing if someone else changed the bug since.
  */
 import { sql } from 'kysely';
-import { placeholderRows, precompiled, precompiledByShape, rowValues } from '../../adapters/db/precompiled.ts';
+import { precompiled, precompiledByShape, precompiledInsert } from '../../adapters/db/precompiled.ts';
 import type { BugRow, NewBugRow, Reader, Tx } from '../../adapters/db/schema.ts';
 import type { BugStatus } from './bug-statuses.ts';
 import { SUMMARY_COLUMNS, type BugSummaryRow } from './bug-view.ts';
@@ -46,10 +46,7 @@ const updateBug = precompiledByShape(
 );
 
 const HISTORY_COLUMNS = ['bug_id', 'action', 'from_status', 'to_status', 'actor', 'reason', 'data', 'at'] as const;
-const insertHistory = precompiledByShape(
-  (count: number) => String(count),
-  (count) => precompiled((db, p: Record<string, unknown>) => db.insertInto('bug_history').values(placeholderRows(p, count, HISTORY_COLUMNS) as never)),
-);
+const insertHistory = precompiledInsert(HISTORY_COLUMNS, (db, rows) => db.insertInto('bug_history').values(rows as never));
 
 export function createBugStore() {
   return {
@@ -105,7 +102,7 @@ export function createBugStore() {
         data: entry.data ? JSON.stringify(entry.data) : null,
         at: entry.at,
       }));
-      await insertHistory(rows.length)(trx, rowValues(rows));
+      await insertHistory(rows.length)(trx, rows);
     },
 
     async getMany(db: Reader, system: string, ids: readonly number[]): Promise<BugRow[]> {

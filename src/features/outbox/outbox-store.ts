@@ -2,7 +2,7 @@
  * The outbox (DESIGN.md decision 12): a notification is written in the same transaction as the
  * change it announces, so it exists exactly when the change does. Delivery drains it later.
  */
-import { placeholderRows, precompiled, precompiledByShape, rowValues } from '../../adapters/db/precompiled.ts';
+import { precompiledInsert } from '../../adapters/db/precompiled.ts';
 import type { Reader, Tx } from '../../adapters/db/schema.ts';
 
 /** Every event the pipeline core announces. Channels and templates pick from these. */
@@ -69,15 +69,11 @@ export type OutboxMessage = {
 
 // Every change enqueues its message: compiled once per number of rows (src/adapters/db/precompiled.ts).
 const MESSAGE_COLUMNS = ['system', 'event', 'payload', 'idempotency_key', 'next_attempt_at', 'created_at'] as const;
-const insertMessages = precompiledByShape(
-  (count: number) => String(count),
-  (count) =>
-    precompiled((db, p: Record<string, unknown>) =>
-      db
-        .insertInto('outbox')
-        .values(placeholderRows(p, count, MESSAGE_COLUMNS) as never)
-        .onConflict((oc) => oc.column('idempotency_key').doNothing()),
-    ),
+const insertMessages = precompiledInsert(MESSAGE_COLUMNS, (db, rows) =>
+  db
+    .insertInto('outbox')
+    .values(rows as never)
+    .onConflict((oc) => oc.column('idempotency_key').doNothing()),
 );
 
 export function createOutboxStore() {
@@ -92,7 +88,7 @@ export function createOutboxStore() {
         next_attempt_at: message.at.toISOString(),
         created_at: message.at.toISOString(),
       }));
-      await insertMessages(rows.length)(trx, rowValues(rows));
+      await insertMessages(rows.length)(trx, rows);
     },
 
     async list(db: Reader, query: { system?: string; status?: string; limit: number }) {
