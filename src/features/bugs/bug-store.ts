@@ -2,7 +2,7 @@
  * Plain reads and writes of bugs and their history. Writes take a transaction; an update names
  * the version it read and changes nothing if someone else changed the bug since.
  */
-import { sql } from 'kysely';
+import { sql, type Compilable } from 'kysely';
 import { precompiled, precompiledByShape, precompiledInsert } from '../../adapters/db/precompiled.ts';
 import type { BugRow, NewBugRow, Reader, Tx } from '../../adapters/db/schema.ts';
 import type { BugStatus } from './bug-statuses.ts';
@@ -48,6 +48,31 @@ const updateBug = precompiledByShape(
 const HISTORY_COLUMNS = ['bug_id', 'action', 'from_status', 'to_status', 'actor', 'reason', 'data', 'at'] as const;
 const insertHistory = precompiledInsert(HISTORY_COLUMNS, (db, rows) => db.insertInto('bug_history').values(rows as never));
 
+/** Which filters a list query has (each combination compiles once). */
+type ListShape = { status: boolean; severity: boolean; fixFlow: boolean; module: boolean; search: 'none' | 'title' | 'title-or-id'; before: boolean };
+type ListValues = { system: string; status?: string; severity?: string; fixFlow?: string; module?: string; pattern?: string; id?: number; beforeId?: number; limit: number };
+
+/** A page of the list (the hottest read): newest first, keyset-paginated by id. */
+const listBugs = precompiledByShape(
+  (shape: ListShape) => Object.values(shape).join(),
+  (shape) =>
+    precompiled((db, p: ListValues): Compilable<BugSummaryRow> => {
+      let q = db.selectFrom('bugs').select(SUMMARY_COLUMNS).where('system', '=', p.system);
+      if (shape.status) q = q.where('status', '=', p.status!);
+      if (shape.severity) q = q.where('severity', '=', p.severity!);
+      if (shape.fixFlow) q = q.where('fix_flow', '=', p.fixFlow!);
+      if (shape.module) q = q.where('module', '=', p.module!);
+      if (shape.search !== 'none') {
+        q = q.where((eb) => {
+          const title = eb(sql`lower(title)`, 'like', sql<string>`${p.pattern} escape '\\'`);
+          return shape.search === 'title-or-id' ? eb.or([title, eb('id', '=', p.id!)]) : title;
+        });
+      }
+      if (shape.before) q = q.where('id', '<', p.beforeId!);
+      return q.orderBy('id', 'desc').limit(p.limit);
+    }),
+);
+
 export function createBugStore() {
   return {
     async insert(trx: Tx, row: NewBugRow): Promise<BugRow> {
@@ -64,22 +89,28 @@ export function createBugStore() {
     },
 
     async list(db: Reader, system: string, f: BugFilters): Promise<BugSummaryRow[]> {
-      let q = db.selectFrom('bugs').select(SUMMARY_COLUMNS).where('system', '=', system);
-      if (f.status) q = q.where('status', '=', f.status);
-      if (f.severity) q = q.where('severity', '=', f.severity);
-      if (f.fixFlow) q = q.where('fix_flow', '=', f.fixFlow);
-      if (f.module) q = q.where('module', '=', f.module);
       const search = f.search?.trim();
-      if (search) {
-        const id = /^#?(\d{1,9})$/.exec(search);
-        const pattern = `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        q = q.where((eb) => {
-          const title = eb(sql`lower(title)`, 'like', sql<string>`${pattern} escape '\\'`);
-          return id ? eb.or([title, eb('id', '=', Number(id[1]))]) : title;
-        });
-      }
-      if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);
-      return q.orderBy('id', 'desc').limit(f.limit).execute();
+      const id = search ? /^#?(\d{1,9})$/.exec(search) : null;
+      const shape: ListShape = {
+        status: !!f.status,
+        severity: !!f.severity,
+        fixFlow: !!f.fixFlow,
+        module: !!f.module,
+        search: !search ? 'none' : id ? 'title-or-id' : 'title',
+        before: f.beforeId !== undefined,
+      };
+      const values: ListValues = {
+        system,
+        status: f.status,
+        severity: f.severity,
+        fixFlow: f.fixFlow,
+        module: f.module,
+        pattern: search ? `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined,
+        id: id ? Number(id[1]) : undefined,
+        beforeId: f.beforeId,
+        limit: f.limit,
+      };
+      return (await listBugs(shape)(db, values)).rows;
     },
 
     /** True when the bug was still at `version` and is now changed; false when it had moved on. */
