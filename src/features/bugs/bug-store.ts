@@ -2,7 +2,7 @@
  * Plain reads and writes of bugs and their history. Writes take a transaction; an update names
  * the version it read and changes nothing if someone else changed the bug since.
  */
-import { sql, type Compilable } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import { precompiled, precompiledByShape, precompiledInsert } from '../../adapters/db/precompiled.ts';
 import type { BugRow, NewBugRow, Reader, Tx } from '../../adapters/db/schema.ts';
 import type { BugStatus } from './bug-statuses.ts';
@@ -48,16 +48,41 @@ const updateBug = precompiledByShape(
 const HISTORY_COLUMNS = ['bug_id', 'action', 'from_status', 'to_status', 'actor', 'reason', 'data', 'at'] as const;
 const insertHistory = precompiledInsert(HISTORY_COLUMNS, (db, rows) => db.insertInto('bug_history').values(rows as never));
 
-/** Which filters a list query has (each combination compiles once). */
-type ListShape = { status: boolean; severity: boolean; fixFlow: boolean; module: boolean; search: 'none' | 'title' | 'title-or-id'; before: boolean };
+/** Which filters a list query has, and whether it reads rows or page items as JSON (each combination compiles once). */
+type ListShape = { status: boolean; severity: boolean; fixFlow: boolean; module: boolean; search: 'none' | 'title' | 'title-or-id'; before: boolean; json: boolean };
 type ListValues = { system: string; status?: string; severity?: string; fixFlow?: string; module?: string; pattern?: string; id?: number; beforeId?: number; limit: number };
+
+/**
+ * A list page's bug as JSON text written by the database, up to `runsAt` (the fields that need no
+ * more than the row), and the columns the rest is made of: runsAtLocal, the version, the two
+ * instants and the caller's actions (bug-view.ts `bugPageJson`; decision records 0022, 0023).
+ */
+export type BugPageRow = Pick<BugRow, 'id' | 'status' | 'fix_flow' | 'severity' | 'fix_attached_by' | 'runs_at' | 'version' | 'created_at' | 'updated_at'> & { head: string };
+const PAGE_COLUMNS = ['id', 'status', 'fix_flow', 'severity', 'fix_attached_by', 'runs_at', 'version', 'created_at', 'updated_at'] as const;
+
+/** The summary's fields up to runsAt, in its order; `json`: the column holds JSON text, embedded as such. */
+const HEAD_FIELDS: readonly [key: string, column: keyof BugRow, json?: 'json'][] = [
+  ['id', 'id'], ['system', 'system'], ['title', 'title'], ['severity', 'severity'], ['status', 'status'], ['foundInEnv', 'found_in_env'],
+  ['module', 'module'], ['services', 'services', 'json'], ['fixFlow', 'fix_flow'], ['flowReason', 'flow_reason'], ['flowHold', 'flow_hold'],
+  ['flowOverrideReason', 'flow_override_reason'], ['reporter', 'reporter'], ['fixAttachedBy', 'fix_attached_by'], ['fixRefs', 'fix_refs', 'json'],
+  ['conflict', 'conflict', 'json'], ['releaseId', 'release_id'], ['runsAt', 'runs_at'],
+];
+
+/** json_object (SQLite) or json_build_object (PostgreSQL, as text: pg would parse json) of HEAD_FIELDS. */
+function headJson(postgres: boolean) {
+  const args = HEAD_FIELDS.map(([key, column, json]) => {
+    const value = !json ? sql.ref(column) : postgres ? sql`${sql.ref(column)}::json` : sql`json(${sql.ref(column)})`;
+    return sql`${sql.lit(key)}, ${value}`;
+  });
+  return postgres ? sql<string>`json_build_object(${sql.join(args)})::text` : sql<string>`json_object(${sql.join(args)})`;
+}
 
 /** A page of the list (the hottest read): newest first, keyset-paginated by id. */
 const listBugs = precompiledByShape(
   (shape: ListShape) => Object.values(shape).join(),
   (shape) =>
-    precompiled((db, p: ListValues): Compilable<BugSummaryRow> => {
-      let q = db.selectFrom('bugs').select(SUMMARY_COLUMNS).where('system', '=', p.system);
+    precompiled((db, p: ListValues) => {
+      let q = db.selectFrom('bugs').where('system', '=', p.system);
       if (shape.status) q = q.where('status', '=', p.status!);
       if (shape.severity) q = q.where('severity', '=', p.severity!);
       if (shape.fixFlow) q = q.where('fix_flow', '=', p.fixFlow!);
@@ -69,9 +94,36 @@ const listBugs = precompiledByShape(
         });
       }
       if (shape.before) q = q.where('id', '<', p.beforeId!);
-      return q.orderBy('id', 'desc').limit(p.limit);
+      q = q.orderBy('id', 'desc').limit(p.limit);
+      return shape.json ? q.select([...PAGE_COLUMNS, headJson(db.getExecutor().adapter instanceof PostgresAdapter).as('head')]) : q.select(SUMMARY_COLUMNS);
     }),
 );
+
+function listShape(f: BugFilters, json: boolean): { shape: ListShape; values: Omit<ListValues, 'system'> } {
+  const search = f.search?.trim();
+  const id = search ? /^#?(\d{1,9})$/.exec(search) : null;
+  return {
+    shape: {
+      status: !!f.status,
+      severity: !!f.severity,
+      fixFlow: !!f.fixFlow,
+      module: !!f.module,
+      search: !search ? 'none' : id ? 'title-or-id' : 'title',
+      before: f.beforeId !== undefined,
+      json,
+    },
+    values: {
+      status: f.status,
+      severity: f.severity,
+      fixFlow: f.fixFlow,
+      module: f.module,
+      pattern: search ? `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined,
+      id: id ? Number(id[1]) : undefined,
+      beforeId: f.beforeId,
+      limit: f.limit,
+    },
+  };
+}
 
 export function createBugStore() {
   return {
@@ -89,28 +141,14 @@ export function createBugStore() {
     },
 
     async list(db: Reader, system: string, f: BugFilters): Promise<BugSummaryRow[]> {
-      const search = f.search?.trim();
-      const id = search ? /^#?(\d{1,9})$/.exec(search) : null;
-      const shape: ListShape = {
-        status: !!f.status,
-        severity: !!f.severity,
-        fixFlow: !!f.fixFlow,
-        module: !!f.module,
-        search: !search ? 'none' : id ? 'title-or-id' : 'title',
-        before: f.beforeId !== undefined,
-      };
-      const values: ListValues = {
-        system,
-        status: f.status,
-        severity: f.severity,
-        fixFlow: f.fixFlow,
-        module: f.module,
-        pattern: search ? `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined,
-        id: id ? Number(id[1]) : undefined,
-        beforeId: f.beforeId,
-        limit: f.limit,
-      };
-      return (await listBugs(shape)(db, values)).rows;
+      const { shape, values } = listShape(f, false);
+      return (await listBugs(shape)(db, { system, ...values })).rows as unknown as BugSummaryRow[];
+    },
+
+    /** The same page as `list`, each bug partly written as JSON by the database (the API's hot path). */
+    async listPage(db: Reader, system: string, f: BugFilters): Promise<BugPageRow[]> {
+      const { shape, values } = listShape(f, true);
+      return (await listBugs(shape)(db, { system, ...values })).rows as BugPageRow[];
     },
 
     /** True when the bug was still at `version` and is now changed; false when it had moved on. */

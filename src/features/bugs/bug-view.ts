@@ -1,6 +1,7 @@
 /** How a bug looks outside the database: camelCase, parsed JSON, typed statuses. */
 import type { ValidationStep } from '../../adapters/analyze/diff-analyzer.ts';
 import type { BugRow } from '../../adapters/db/schema.ts';
+import type { BugPageRow } from './bug-store.ts';
 import { formatLocal } from '../schedule/schedule-rules.ts';
 import type { PersonAction } from './bug-rules.ts';
 import type { BugStatus, EnvironmentName, FixFlow, Severity } from './bug-statuses.ts';
@@ -98,33 +99,26 @@ export function toBugSummary(r: BugSummaryRow, timeZone: string): BugSummary {
 
 const json = JSON.stringify;
 
-type BugFactsOfRow = { id: number; status: BugStatus; fixFlow: FixFlow | null; severity: Severity; fixAttachedBy: string | null };
-
-/** What the actions a person may take depend on, from a row. */
-function factsOfRow(r: BugSummaryRow): BugFactsOfRow {
-  return { id: r.id, status: r.status as BugStatus, fixFlow: r.fix_flow as FixFlow | null, severity: r.severity as Severity, fixAttachedBy: r.fix_attached_by };
-}
-
 /**
- * A list page as JSON text, written straight from the rows: the same document as
+ * A list page as JSON text: the same document as
  * `JSON.stringify({ items: rows.map((r) => ({ ...toBugSummary(r, timeZone), allowedActions })), nextCursor })`,
- * key for key, without building the objects first. The JSON columns (services, fix refs, conflict)
- * are embedded as stored: Tonic writes them with JSON.stringify. The bug list is the hottest read
- * of the API (every dashboard refresh); decision record 0022.
+ * key for key in that order (PostgreSQL spaces its JSON differently), without building objects.
+ * The database writes each bug up to runsAt (`head`, bug-store.ts); the rest is added here. The bug
+ * list is the hottest read of the API (every dashboard refresh); decision records 0022 and 0023.
  */
-export function bugPageJson(rows: readonly BugSummaryRow[], timeZone: string, actionsOf: (bug: BugFactsOfRow) => readonly PersonAction[], nextCursor: string | null): string {
+export function bugPageJson(rows: readonly BugPageRow[], timeZone: string, actionsOf: (bug: BugFactsOfRow) => readonly PersonAction[], nextCursor: string | null): string {
   let items = '';
   for (const r of rows) {
-    const runsAtLocal = r.runs_at ? formatLocal(new Date(r.runs_at), timeZone) : null;
+    const runsAtLocal = r.runs_at ? json(formatLocal(new Date(r.runs_at), timeZone)) : 'null';
+    const facts: BugFactsOfRow = { id: r.id, status: r.status as BugStatus, fixFlow: r.fix_flow as FixFlow | null, severity: r.severity as Severity, fixAttachedBy: r.fix_attached_by };
     items +=
-      `${items ? ',' : ''}{"id":${json(r.id)},"system":${json(r.system)},"title":${json(r.title)},"severity":${json(r.severity)},"status":${json(r.status)}` +
-      `,"foundInEnv":${json(r.found_in_env)},"module":${json(r.module)},"services":${r.services},"fixFlow":${json(r.fix_flow)},"flowReason":${json(r.flow_reason)}` +
-      `,"flowHold":${json(r.flow_hold)},"flowOverrideReason":${json(r.flow_override_reason)},"reporter":${json(r.reporter)},"fixAttachedBy":${json(r.fix_attached_by)}` +
-      `,"fixRefs":${r.fix_refs},"conflict":${r.conflict || 'null'},"releaseId":${json(r.release_id)},"runsAt":${json(r.runs_at)},"runsAtLocal":${json(runsAtLocal)}` +
-      `,"version":${json(r.version)},"createdAt":${json(r.created_at)},"updatedAt":${json(r.updated_at)},"allowedActions":${json(actionsOf(factsOfRow(r)))}}`;
+      `${items ? ',' : ''}${r.head.slice(0, r.head.lastIndexOf('}'))},"runsAtLocal":${runsAtLocal},"version":${r.version}` +
+      `,"createdAt":${json(r.created_at)},"updatedAt":${json(r.updated_at)},"allowedActions":${json(actionsOf(facts))}}`;
   }
   return `{"items":[${items}],"nextCursor":${json(nextCursor)}}`;
 }
+
+type BugFactsOfRow = { id: number; status: BugStatus; fixFlow: FixFlow | null; severity: Severity; fixAttachedBy: string | null };
 
 /** Opaque cursor for keyset pagination, newest first. */
 export function encodeCursor(id: number): string {
