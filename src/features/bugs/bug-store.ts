@@ -53,11 +53,12 @@ type ListShape = { status: boolean; severity: boolean; fixFlow: boolean; module:
 type ListValues = { system: string; status?: string; severity?: string; fixFlow?: string; module?: string; pattern?: string; id?: number; beforeId?: number; limit: number };
 
 /**
- * A list page's bug as JSON text written by the database, up to `runsAt` (the fields that need no
- * more than the row), and the columns the rest is made of: runsAtLocal, the version, the two
- * instants and the caller's actions (bug-view.ts `bugPageJson`; decision records 0022, 0023).
+ * A list page's bug: on SQLite as JSON text written by the database up to `runsAt` (`head`) and the
+ * columns the rest is made of (runsAtLocal, the version, the two instants, the caller's actions);
+ * on PostgreSQL the summary's columns, since json_build_object costs the server more than writing
+ * the JSON costs Node (bug-view.ts `bugPageJson`; decision records 0022, 0023).
  */
-export type BugPageRow = Pick<BugRow, 'id' | 'status' | 'fix_flow' | 'severity' | 'fix_attached_by' | 'runs_at' | 'version' | 'created_at' | 'updated_at'> & { head: string };
+export type BugPageRow = BugSummaryRow | (Pick<BugRow, (typeof PAGE_COLUMNS)[number]> & { head: string });
 const PAGE_COLUMNS = ['id', 'status', 'fix_flow', 'severity', 'fix_attached_by', 'runs_at', 'version', 'created_at', 'updated_at'] as const;
 
 /** The summary's fields up to runsAt, in its order; `json`: the column holds JSON text, embedded as such. */
@@ -68,13 +69,10 @@ const HEAD_FIELDS: readonly [key: string, column: keyof BugRow, json?: 'json'][]
   ['conflict', 'conflict', 'json'], ['releaseId', 'release_id'], ['runsAt', 'runs_at'],
 ];
 
-/** json_object (SQLite) or json_build_object (PostgreSQL, as text: pg would parse json) of HEAD_FIELDS. */
-function headJson(postgres: boolean) {
-  const args = HEAD_FIELDS.map(([key, column, json]) => {
-    const value = !json ? sql.ref(column) : postgres ? sql`${sql.ref(column)}::json` : sql`json(${sql.ref(column)})`;
-    return sql`${sql.lit(key)}, ${value}`;
-  });
-  return postgres ? sql<string>`json_build_object(${sql.join(args)})::text` : sql<string>`json_object(${sql.join(args)})`;
+/** SQLite's json_object of HEAD_FIELDS. */
+function headJson() {
+  const args = HEAD_FIELDS.map(([key, column, json]) => sql`${sql.lit(key)}, ${json ? sql`json(${sql.ref(column)})` : sql.ref(column)}`);
+  return sql<string>`json_object(${sql.join(args)})`;
 }
 
 /** A page of the list (the hottest read): newest first, keyset-paginated by id. */
@@ -95,7 +93,7 @@ const listBugs = precompiledByShape(
       }
       if (shape.before) q = q.where('id', '<', p.beforeId!);
       q = q.orderBy('id', 'desc').limit(p.limit);
-      return shape.json ? q.select([...PAGE_COLUMNS, headJson(db.getExecutor().adapter instanceof PostgresAdapter).as('head')]) : q.select(SUMMARY_COLUMNS);
+      return shape.json ? q.select([...PAGE_COLUMNS, headJson().as('head')]) : q.select(SUMMARY_COLUMNS);
     }),
 );
 
@@ -145,9 +143,9 @@ export function createBugStore() {
       return (await listBugs(shape)(db, { system, ...values })).rows as unknown as BugSummaryRow[];
     },
 
-    /** The same page as `list`, each bug partly written as JSON by the database (the API's hot path). */
+    /** The same page as `list`, each bug partly written as JSON by SQLite (the API's hot path). */
     async listPage(db: Reader, system: string, f: BugFilters): Promise<BugPageRow[]> {
-      const { shape, values } = listShape(f, true);
+      const { shape, values } = listShape(f, !(db.getExecutor().adapter instanceof PostgresAdapter));
       return (await listBugs(shape)(db, { system, ...values })).rows as BugPageRow[];
     },
 

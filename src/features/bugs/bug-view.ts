@@ -103,19 +103,32 @@ const json = JSON.stringify;
  * A list page as JSON text: the same document as
  * `JSON.stringify({ items: rows.map((r) => ({ ...toBugSummary(r, timeZone), allowedActions })), nextCursor })`,
  * key for key in that order (PostgreSQL spaces its JSON differently), without building objects.
- * The database writes each bug up to runsAt (`head`, bug-store.ts); the rest is added here. The bug
- * list is the hottest read of the API (every dashboard refresh); decision records 0022 and 0023.
+ * Each bug up to runsAt comes written by the database (`head`, SQLite) or is written here from the
+ * row (PostgreSQL, where building JSON costs the server more than it saves Node); the rest is
+ * added here. The bug list is the hottest read of the API (every dashboard refresh); decision
+ * records 0022 and 0023.
  */
 export function bugPageJson(rows: readonly BugPageRow[], timeZone: string, actionsOf: (bug: BugFactsOfRow) => readonly PersonAction[], nextCursor: string | null): string {
   let items = '';
   for (const r of rows) {
     const runsAtLocal = r.runs_at ? json(formatLocal(new Date(r.runs_at), timeZone)) : 'null';
     const facts: BugFactsOfRow = { id: r.id, status: r.status as BugStatus, fixFlow: r.fix_flow as FixFlow | null, severity: r.severity as Severity, fixAttachedBy: r.fix_attached_by };
+    const head = 'head' in r ? r.head.slice(0, r.head.lastIndexOf('}')) : summaryHead(r);
     items +=
-      `${items ? ',' : ''}${r.head.slice(0, r.head.lastIndexOf('}'))},"runsAtLocal":${runsAtLocal},"version":${r.version}` +
+      `${items ? ',' : ''}${head},"runsAtLocal":${runsAtLocal},"version":${r.version}` +
       `,"createdAt":${json(r.created_at)},"updatedAt":${json(r.updated_at)},"allowedActions":${json(actionsOf(facts))}}`;
   }
   return `{"items":[${items}],"nextCursor":${json(nextCursor)}}`;
+}
+
+/** A summary's JSON from id to runsAt, unclosed. The JSON columns are embedded as stored: Tonic writes them with JSON.stringify. */
+function summaryHead(r: BugSummaryRow): string {
+  return (
+    `{"id":${r.id},"system":${json(r.system)},"title":${json(r.title)},"severity":${json(r.severity)},"status":${json(r.status)}` +
+    `,"foundInEnv":${json(r.found_in_env)},"module":${json(r.module)},"services":${r.services},"fixFlow":${json(r.fix_flow)},"flowReason":${json(r.flow_reason)}` +
+    `,"flowHold":${json(r.flow_hold)},"flowOverrideReason":${json(r.flow_override_reason)},"reporter":${json(r.reporter)},"fixAttachedBy":${json(r.fix_attached_by)}` +
+    `,"fixRefs":${r.fix_refs},"conflict":${r.conflict || 'null'},"releaseId":${json(r.release_id)},"runsAt":${json(r.runs_at)}`
+  );
 }
 
 type BugFactsOfRow = { id: number; status: BugStatus; fixFlow: FixFlow | null; severity: Severity; fixAttachedBy: string | null };
