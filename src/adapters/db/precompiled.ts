@@ -31,12 +31,13 @@ class Placeholder {
 
 type Compiled = { query: CompiledQuery; parameters: readonly unknown[] };
 
-export type Precompiled<P, R> = (db: Kysely<DB>, values: P) => Promise<QueryResult<R>>;
+/** Runs the query with these values; `bind` gives the query with its values without running it (see write-together.ts). */
+export type Precompiled<P, R> = ((db: Kysely<DB>, values: P) => Promise<QueryResult<R>>) & { bind(db: Kysely<DB>, values: P): CompiledQuery<R> };
 
 export function precompiled<P extends object, R>(build: (db: Kysely<DB>, p: P) => Compilable<R>): Precompiled<P, R> {
   // One compiled form per database: the dialect decides the SQL (placeholders, quoting).
   const byAdapter = new WeakMap<object, Compiled>();
-  return async (db, values) => {
+  const bind = (db: Kysely<DB>, values: P): CompiledQuery<R> => {
     const adapter = db.getExecutor().adapter;
     let compiled = byAdapter.get(adapter);
     if (!compiled) {
@@ -44,8 +45,9 @@ export function precompiled<P extends object, R>(build: (db: Kysely<DB>, p: P) =
       byAdapter.set(adapter, compiled);
     }
     const parameters = compiled.parameters.map((v) => (v instanceof Placeholder ? v.valueIn(values) : v));
-    return db.executeQuery({ ...compiled.query, parameters } as CompiledQuery<R>);
+    return { ...compiled.query, parameters } as CompiledQuery<R>;
   };
+  return Object.assign(async (db: Kysely<DB>, values: P) => db.executeQuery(bind(db, values)), { bind });
 }
 
 function compile<P extends object, R>(db: Kysely<DB>, build: (db: Kysely<DB>, p: P) => Compilable<R>): Compiled {

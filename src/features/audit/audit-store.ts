@@ -2,9 +2,10 @@
  * Appends audit events inside the caller's transaction and reads them back. Each system has its
  * own chain ("stream"); identity changes go to the `_global` stream.
  */
-import { sql } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
 import { precompiled, precompiledInsert } from '../../adapters/db/precompiled.ts';
 import type { Reader, Tx } from '../../adapters/db/schema.ts';
+import { writeTogether } from '../../adapters/db/write-together.ts';
 import { GENESIS_HASH, hashEvent, verifyStream, type ChainBreak } from './audit-chain.ts';
 
 export const GLOBAL_STREAM = '_global';
@@ -57,8 +58,19 @@ export function createAuditStore(options: { afterAppend?: AuditListener } = {}) 
 
     /** Several events in order, with one head read per stream (the database moves the head). */
     async appendMany(trx: Tx, inputs: readonly AuditInput[]): Promise<void> {
+      const { writes, appended } = await this.appendWrites(trx, inputs);
+      await writeTogether(trx, writes);
+      appended();
+    },
+
+    /**
+     * The inserts of these events, to run with a change's other writes (write-together.ts), and
+     * what to call once they ran. Takes each stream's head now (locking it on PostgreSQL).
+     */
+    async appendWrites(trx: Tx, inputs: readonly AuditInput[]): Promise<{ writes: CompiledQuery[]; appended: () => void }> {
       const byStream = new Map<string, AuditInput[]>();
       for (const input of inputs) byStream.set(input.stream, [...(byStream.get(input.stream) ?? []), input]);
+      const writes: CompiledQuery[] = [];
       for (const [stream, events] of byStream) {
         let { seq, hash } = (await lockHead(trx, { stream, genesis: GENESIS_HASH })).rows[0]!;
         const rows = events.map((input) => {
@@ -76,9 +88,9 @@ export function createAuditStore(options: { afterAppend?: AuditListener } = {}) 
           hash = hashEvent(content, prev);
           return { ...content, prev_hash: prev, hash };
         });
-        await insertEvents(rows.length)(trx, rows);
+        writes.push(insertEvents(rows.length).bind(trx, rows));
       }
-      if (inputs.length > 0) options.afterAppend?.(inputs);
+      return { writes, appended: () => void (inputs.length > 0 && options.afterAppend?.(inputs)) };
     },
 
     /** Newest first, paginated by id. */

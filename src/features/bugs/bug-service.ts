@@ -4,6 +4,7 @@
  * outbox message it calls for.
  */
 import type { BugRow, Db, Reader, Tx } from '../../adapters/db/schema.ts';
+import { writeTogether } from '../../adapters/db/write-together.ts';
 import type { SystemConfig } from '../../config/load-config.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError, type ErrorCode } from '../../shared/errors.ts';
@@ -194,10 +195,11 @@ export function createBugService({ db, bugs, environments, systems, identity, au
     return view;
   }
 
+  /** The history, audit events and outbox messages together: one statement on PostgreSQL (write-together.ts). */
   async function flush(trx: Tx, pending: Pending): Promise<void> {
-    await bugs.appendHistory(trx, pending.history);
-    await audit.appendMany(trx, pending.audit);
-    await outbox.enqueue(trx, ...pending.outbox);
+    const events = await audit.appendWrites(trx, pending.audit);
+    await writeTogether(trx, [bugs.historyWrite(trx, pending.history), ...events.writes, outbox.enqueueWrite(trx, pending.outbox)]);
+    events.appended();
   }
 
   /** One bug, one transaction: the change, its history, audit event and outbox message together. */

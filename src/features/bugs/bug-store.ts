@@ -2,9 +2,10 @@
  * Plain reads and writes of bugs and their history. Writes take a transaction; an update names
  * the version it read and changes nothing if someone else changed the bug since.
  */
-import { PostgresAdapter, sql } from 'kysely';
+import { PostgresAdapter, sql, type CompiledQuery } from 'kysely';
 import { precompiled, precompiledByShape, precompiledInsert } from '../../adapters/db/precompiled.ts';
 import type { BugRow, NewBugRow, Reader, Tx } from '../../adapters/db/schema.ts';
+import { writeTogether } from '../../adapters/db/write-together.ts';
 import type { BugStatus } from './bug-statuses.ts';
 import { SUMMARY_COLUMNS, type BugSummaryRow } from './bug-view.ts';
 
@@ -123,6 +124,22 @@ function listShape(f: BugFilters, json: boolean): { shape: ListShape; values: Om
   };
 }
 
+/** The insert of these history entries, to run with a change's other writes (write-together.ts); null for none. */
+function historyWrite(trx: Tx, entries: readonly { bugId: number; entry: HistoryEntry }[]): CompiledQuery | null {
+  if (entries.length === 0) return null;
+  const rows = entries.map(({ bugId, entry }) => ({
+    bug_id: bugId,
+    action: entry.action,
+    from_status: entry.from,
+    to_status: entry.to,
+    actor: entry.actor,
+    reason: entry.reason,
+    data: entry.data ? JSON.stringify(entry.data) : null,
+    at: entry.at,
+  }));
+  return insertHistory(rows.length).bind(trx, rows);
+}
+
 export function createBugStore() {
   return {
     async insert(trx: Tx, row: NewBugRow): Promise<BugRow> {
@@ -158,19 +175,10 @@ export function createBugStore() {
     },
 
     async appendHistory(trx: Tx, entries: readonly { bugId: number; entry: HistoryEntry }[]): Promise<void> {
-      if (entries.length === 0) return;
-      const rows = entries.map(({ bugId, entry }) => ({
-        bug_id: bugId,
-        action: entry.action,
-        from_status: entry.from,
-        to_status: entry.to,
-        actor: entry.actor,
-        reason: entry.reason,
-        data: entry.data ? JSON.stringify(entry.data) : null,
-        at: entry.at,
-      }));
-      await insertHistory(rows.length)(trx, rows);
+      await writeTogether(trx, [historyWrite(trx, entries)]);
     },
+
+    historyWrite,
 
     async getMany(db: Reader, system: string, ids: readonly number[]): Promise<BugRow[]> {
       if (ids.length === 0) return [];
