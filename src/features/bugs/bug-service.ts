@@ -305,8 +305,8 @@ export function createBugService({ db, bugs, environments, systems, identity, au
       return { items, nextCursor };
     },
 
-    /** The same page as `list`, as JSON text written straight from the rows (the API's hot path). */
-    async listJson(actor: Actor, system: string, query: ListQuery): Promise<string> {
+    /** The same page as `list`, as JSON (UTF-8 bytes) written straight from the rows (the API's hot path). */
+    async listJson(actor: Actor, system: string, query: ListQuery): Promise<Buffer> {
       const { config, rows, actionsOf, nextCursor } = await listPage(actor, system, query, bugs.listPage);
       return bugPageJson(rows, config.timeZone, actionsOf, nextCursor);
     },

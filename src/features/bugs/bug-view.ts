@@ -100,7 +100,7 @@ export function toBugSummary(r: BugSummaryRow, timeZone: string): BugSummary {
 const json = JSON.stringify;
 
 /**
- * A list page as JSON text: the same document as
+ * A list page as JSON (UTF-8 bytes): the same document as
  * `JSON.stringify({ items: rows.map((r) => ({ ...toBugSummary(r, timeZone), allowedActions })), nextCursor })`,
  * key for key in that order (PostgreSQL spaces its JSON differently), without building objects.
  * Each bug up to runsAt comes written by the database (`head`, SQLite) or is written here from the
@@ -108,18 +108,29 @@ const json = JSON.stringify;
  * added here. The bug list is the hottest read of the API (every dashboard refresh); decision
  * records 0022 and 0023.
  */
-export function bugPageJson(rows: readonly BugPageRow[], timeZone: string, actionsOf: (bug: BugFactsOfRow) => readonly PersonAction[], nextCursor: string | null): string {
-  let items = '';
-  for (const r of rows) {
+export function bugPageJson(rows: readonly BugPageRow[], timeZone: string, actionsOf: (bug: BugFactsOfRow) => readonly PersonAction[], nextCursor: string | null): Buffer {
+  // Bytes, made a few kilobytes at a time: a page of 200 bugs as one string would be a large
+  // object to V8 (over 128 KB), kept until a full collection; buffers of bytes are freed with their
+  // small handles, so paging through many bugs does not grow the server's memory.
+  const chunks: Buffer[] = [];
+  let text = '{"items":[';
+  rows.forEach((r, i) => {
     const runsAtLocal = r.runs_at ? json(formatLocal(new Date(r.runs_at), timeZone)) : 'null';
     const facts: BugFactsOfRow = { id: r.id, status: r.status as BugStatus, fixFlow: r.fix_flow as FixFlow | null, severity: r.severity as Severity, fixAttachedBy: r.fix_attached_by };
     const head = 'head' in r ? r.head.slice(0, r.head.lastIndexOf('}')) : summaryHead(r);
-    items +=
-      `${items ? ',' : ''}${head},"runsAtLocal":${runsAtLocal},"version":${r.version}` +
+    text +=
+      `${i ? ',' : ''}${head},"runsAtLocal":${runsAtLocal},"version":${r.version}` +
       `,"createdAt":${json(r.created_at)},"updatedAt":${json(r.updated_at)},"allowedActions":${json(actionsOf(facts))}}`;
-  }
-  return `{"items":[${items}],"nextCursor":${json(nextCursor)}}`;
+    if (text.length >= CHUNK_CHARS) {
+      chunks.push(Buffer.from(text));
+      text = '';
+    }
+  });
+  chunks.push(Buffer.from(`${text}],"nextCursor":${json(nextCursor)}}`));
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
+
+const CHUNK_CHARS = 16_384;
 
 /** A summary's JSON from id to runsAt, unclosed. The JSON columns are embedded as stored: Tonic writes them with JSON.stringify. */
 function summaryHead(r: BugSummaryRow): string {
