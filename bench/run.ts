@@ -104,7 +104,8 @@ function benchDir(): string {
 
 /**
  * The server children run as a bundle built like `npm start` builds dist/tonic.mjs (esbuild,
- * dependencies external): plain JavaScript, no TypeScript loader thread in the measured process.
+ * dependencies external): plain JavaScript, no TypeScript loader thread in the measured process,
+ * with the Node flags `npm start` gives the server (SERVER_NODE_FLAGS).
  */
 const built = new Set<string>();
 
@@ -118,8 +119,16 @@ async function bundled(script: string): Promise<string> {
   return out;
 }
 
+/** The Node flags `npm start` runs the server with (package.json), given to every child alike. */
+const SERVER_NODE_FLAGS: string[] = (() => {
+  const start = (JSON.parse(readFileSync(join(HERE, '..', 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const flags = /exec node ((?:--\S+ )*)dist\/tonic\.mjs/.exec(start);
+  if (!flags) throw new Error(`package.json's start script is not "… exec node [flags] dist/tonic.mjs serve": ${start}`);
+  return flags[1]!.trim().split(/\s+/).filter(Boolean);
+})();
+
 async function spawnChild(script: string, args: string[], label: string): Promise<ChildProcess> {
-  const execArgv: string[] = [];
+  const execArgv: string[] = [...SERVER_NODE_FLAGS];
   if (SETTINGS.cpuProf) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(SETTINGS.cpuProf, label)}`);
   const env = { ...process.env, TONIC_BENCH_HOME: benchDir() };
   const child = fork(await bundled(script), args, { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
