@@ -10,10 +10,14 @@
 import { PostgresAdapter, type CompiledQuery, type Kysely } from 'kysely';
 import type { DB } from './schema.ts';
 
+const MAX_POSTGRES_VALUES = 65_535;
+
 export async function writeTogether(db: Kysely<DB>, writes: readonly (CompiledQuery | null)[]): Promise<void> {
   const queries = writes.filter((w): w is CompiledQuery => w !== null);
   if (queries.length === 0) return;
-  if (queries.length === 1 || !(db.getExecutor().adapter instanceof PostgresAdapter)) {
+  // PostgreSQL takes at most 65,535 values in one statement: a rare large batch goes one by one.
+  const values = queries.reduce((n, query) => n + query.parameters.length, 0);
+  if (queries.length === 1 || values > MAX_POSTGRES_VALUES || !(db.getExecutor().adapter instanceof PostgresAdapter)) {
     for (const query of queries) await db.executeQuery(query);
     return;
   }

@@ -44,6 +44,21 @@ for (const dialect of DIALECTS) {
       assert.equal((await handle.db.selectFrom('outbox').select('id').where('idempotency_key', '=', 'wt-2').execute()).length, 0);
     });
 
+    test('more values than PostgreSQL takes in one statement: written one by one, all of them', async () => {
+      const users = Array.from({ length: 9_000 }, (_, i) => user(`wt-many-${i}`));
+      const messages = Array.from({ length: 5_000 }, (_, i) => message(`wt-many-${i}`));
+      await handle.db.transaction().execute(async (trx) => {
+        const writes = [];
+        for (let i = 0; i < users.length; i += 3_000) writes.push(insertUsers(3_000).bind(trx, users.slice(i, i + 3_000)));
+        for (let i = 0; i < messages.length; i += 2_500) writes.push(insertMessages(2_500).bind(trx, messages.slice(i, i + 2_500)));
+        await writeTogether(trx, writes); // 36,000 + 30,000 values
+      });
+      const count = async (table: 'users' | 'outbox', column: 'username' | 'idempotency_key') =>
+        Number((await handle.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where(column, 'like', 'wt-many-%').executeTakeFirstOrThrow()).n);
+      assert.equal(await count('users', 'username'), 9_000);
+      assert.equal(await count('outbox', 'idempotency_key'), 5_000);
+    });
+
     if (dialect === 'postgres') {
       test('a query whose text holds a $ that is not one of its values is refused, not shifted', async () => {
         const odd = CompiledQuery.raw("insert into users (username, display_name, role, created_at) values ($1, 'costs $2', 'viewer', $2)", ['wt-odd', AT]);
