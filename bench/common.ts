@@ -25,10 +25,11 @@ export function benchHome(): string {
 export type ServerMessage =
   | { type: 'ready'; port: number; pid: number; rss: number; heapUsed: number }
   | { type: 'memory'; rss: number; heapUsed: number; external: number; arrayBuffers: number }
+  | { type: 'cpu'; micros: number }
   | { type: 'error'; message: string };
 
 /** Messages from the runner to the server child. */
-export type ServerCommand = { type: 'memory' } | { type: 'stop' };
+export type ServerCommand = { type: 'memory' } | { type: 'cpu' } | { type: 'stop' };
 
 export type WriteResult = {
   n: number;

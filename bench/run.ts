@@ -104,7 +104,8 @@ function benchDir(): string {
 
 /**
  * The server children run as a bundle built like `npm start` builds dist/tonic.mjs (esbuild,
- * dependencies external): plain JavaScript, no TypeScript loader thread in the measured process.
+ * dependencies external): plain JavaScript, no TypeScript loader thread in the measured process,
+ * with the Node flags `npm start` gives the server (SERVER_NODE_FLAGS).
  */
 const built = new Set<string>();
 
@@ -118,8 +119,16 @@ async function bundled(script: string): Promise<string> {
   return out;
 }
 
+/** The Node flags `npm start` runs the server with (package.json), given to every child alike. */
+const SERVER_NODE_FLAGS: string[] = (() => {
+  const start = (JSON.parse(readFileSync(join(HERE, '..', 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const flags = /exec node ((?:--\S+ )*)dist\/tonic\.mjs/.exec(start);
+  if (!flags) throw new Error(`package.json's start script is not "… exec node [flags] dist/tonic.mjs serve": ${start}`);
+  return flags[1]!.trim().split(/\s+/).filter(Boolean);
+})();
+
 async function spawnChild(script: string, args: string[], label: string): Promise<ChildProcess> {
-  const execArgv: string[] = [];
+  const execArgv: string[] = [...SERVER_NODE_FLAGS];
   if (SETTINGS.cpuProf) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(SETTINGS.cpuProf, label)}`);
   const env = { ...process.env, TONIC_BENCH_HOME: benchDir() };
   const child = fork(await bundled(script), args, { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -168,14 +177,16 @@ function procMemory(pid: number): { rssMb: number; peakMb: number } {
 // ---------------------------------------------------------------------------------------------
 // Load.
 
-type Load = { rps: number; p50: number; p99: number; max: number; requests: number; kbPerResponse: number };
-type Target = { name: string; url: string; headers: Record<string, string> };
-type Tally = { latencies: number[]; seconds: number; bytes: number };
+type Load = { rps: number; p50: number; p99: number; max: number; requests: number; kbPerResponse: number; cpuMicrosPerResponse: number };
+/** `cpu`: the server process's CPU time so far (µs, user + system). */
+type Target = { name: string; url: string; headers: Record<string, string>; cpu: () => Promise<number> };
+type Tally = { latencies: number[]; seconds: number; bytes: number; cpuMicros: number };
 
 /** One autocannon run; every response's latency is kept so rounds can be merged exactly. */
 async function cannon(target: Target, seconds: number, tally: Tally | null): Promise<void> {
   // Without a callback autocannon returns its instance (an EventEmitter) made thenable.
   const options = { url: target.url, connections: SETTINGS.connections, duration: seconds, headers: target.headers };
+  const cpuBefore = tally ? await target.cpu() : 0;
   const instance = autocannon(options) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
   if (tally) instance.on('response', (_client, _status, bytes, ms) => {
     tally.latencies.push(ms);
@@ -183,7 +194,10 @@ async function cannon(target: Target, seconds: number, tally: Tally | null): Pro
   });
   const r = await instance;
   if (r.non2xx || r.errors || r.timeouts) throw new Error(`load against ${target.name}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
-  if (tally) tally.seconds += r.duration;
+  if (tally) {
+    tally.seconds += r.duration;
+    tally.cpuMicros += (await target.cpu()) - cpuBefore;
+  }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -198,7 +212,7 @@ function percentile(sorted: number[], p: number): number {
 async function compare(a: Target, b: Target): Promise<[Load, Load]> {
   await cannon(a, SETTINGS.warmup, null);
   await cannon(b, SETTINGS.warmup, null);
-  const tallies = new Map<Target, Tally>([[a, { latencies: [], seconds: 0, bytes: 0 }], [b, { latencies: [], seconds: 0, bytes: 0 }]]);
+  const tallies = new Map<Target, Tally>([[a, { latencies: [], seconds: 0, bytes: 0, cpuMicros: 0 }], [b, { latencies: [], seconds: 0, bytes: 0, cpuMicros: 0 }]]);
   const turn = SETTINGS.duration / 4;
   for (const t of [a, b, b, a, b, a, a, b]) await cannon(t, turn, tallies.get(t)!);
   return [a, b].map((t) => {
@@ -212,6 +226,7 @@ async function compare(a: Target, b: Target): Promise<[Load, Load]> {
       max: list[list.length - 1] ?? NaN,
       requests: list.length,
       kbPerResponse: tally.bytes / Math.max(1, list.length) / 1024,
+      cpuMicrosPerResponse: tally.cpuMicros / Math.max(1, list.length),
     };
   }) as [Load, Load];
 }
@@ -238,7 +253,12 @@ async function startServer(kind: 'product' | 'minimal', url: string, label: stri
   const child = await spawnChild('server-child.ts', [kind, url], label);
   const ready = await nextMessage<ServerMessage>(child, (m) => m.type === 'ready', 60_000, `${kind} server`);
   if (ready.type !== 'ready') throw new Error('unreachable');
-  return { child, base: `http://127.0.0.1:${ready.port}`, pid: ready.pid, startMs: performance.now() - t0 };
+  const cpu = async () => {
+    child.send({ type: 'cpu' });
+    const m = await nextMessage<ServerMessage>(child, (m) => m.type === 'cpu', 10_000, `${kind} CPU time`);
+    return m.type === 'cpu' ? m.micros : NaN;
+  };
+  return { child, base: `http://127.0.0.1:${ready.port}`, pid: ready.pid, startMs: performance.now() - t0, cpu };
 }
 
 async function runDialect(dialect: Dialect, url: string): Promise<DialectResult> {
@@ -281,8 +301,8 @@ async function runDialect(dialect: Dialect, url: string): Promise<DialectResult>
   const rowsBack = (await (await fetch(`${minimal.base}${PAGE_PATH}`)).json()) as { status: string }[];
   if (rowsBack.length !== 51 || rowsBack.some((b) => b.status !== 'deployed_uat')) throw new Error('minimal page is not 51 deployed_uat rows');
   const [productLoad, minimalLoad] = await compare(
-    { name: 'product', url: `${product.base}${PAGE_PATH}`, headers: AUTH },
-    { name: 'minimal', url: `${minimal.base}${PAGE_PATH}`, headers: {} },
+    { name: 'product', url: `${product.base}${PAGE_PATH}`, headers: AUTH, cpu: product.cpu },
+    { name: 'minimal', url: `${minimal.base}${PAGE_PATH}`, headers: {}, cpu: minimal.cpu },
   );
   const afterRead = procMemory(product.pid);
   const minimalMem = procMemory(minimal.pid);
@@ -448,13 +468,13 @@ async function main(): Promise<number> {
   const f0 = (x: number) => x.toFixed(0);
   const f1 = (x: number) => x.toFixed(1);
   const f2 = (x: number) => x.toFixed(2);
-  console.log('\nReading: GET bugs?status=deployed_uat, 50 per page');
+  console.log('\nReading: GET bugs?status=deployed_uat, 50 per page (CPU µs/resp: the server process\'s CPU time over the responses it sent)');
   console.log(
     table(
-      ['dialect', 'server', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'KB/resp', 'responses', 'ratio'],
+      ['dialect', 'server', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'KB/resp', 'CPU µs/resp', 'responses', 'ratio'],
       results.flatMap((r) => [
-        [r.dialect, 'product (buildApp)', f0(r.product.rps), f1(r.product.p50), f1(r.product.p99), f1(r.product.max), f1(r.product.kbPerResponse), r.product.requests, f2(r.readRatio)],
-        [r.dialect, 'minimal (driver)', f0(r.minimal.rps), f1(r.minimal.p50), f1(r.minimal.p99), f1(r.minimal.max), f1(r.minimal.kbPerResponse), r.minimal.requests, ''],
+        [r.dialect, 'product (buildApp)', f0(r.product.rps), f1(r.product.p50), f1(r.product.p99), f1(r.product.max), f1(r.product.kbPerResponse), f0(r.product.cpuMicrosPerResponse), r.product.requests, f2(r.readRatio)],
+        [r.dialect, 'minimal (driver)', f0(r.minimal.rps), f1(r.minimal.p50), f1(r.minimal.p99), f1(r.minimal.max), f1(r.minimal.kbPerResponse), f0(r.minimal.cpuMicrosPerResponse), r.minimal.requests, ''],
       ]),
     ),
   );

@@ -70,7 +70,10 @@ async function main(): Promise<void> {
   const mem = process.memoryUsage();
   send({ type: 'ready', port, pid: process.pid, rss: mem.rss, heapUsed: mem.heapUsed });
   process.on('message', (command: ServerCommand) => {
-    if (command.type === 'memory') {
+    if (command.type === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      send({ type: 'cpu', micros: user + system });
+    } else if (command.type === 'memory') {
       const m = process.memoryUsage();
       send({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers });
     } else if (command.type === 'stop') {

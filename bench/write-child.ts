@@ -11,9 +11,9 @@
  *               audit_events and an outbox insert, one transaction, prepared statements (the
  *               target's baseline);
  *   - raw-full: every statement the use case sends today (read the bug, update, history, audit
- *               head insert-or-ignore + read (FOR UPDATE on PostgreSQL) + event + head update,
- *               re-read the bug, outbox), by hand with prepared statements: what the use case's
- *               SQL costs without the layers above it (informational).
+ *               head taken (its upsert … returning locks it on PostgreSQL) + event (a trigger moves
+ *               the head), outbox), by hand with prepared statements: what the use case's SQL costs
+ *               without the layers above it (informational).
  * The three alternate in blocks (rotating which goes first) so that drift (WAL checkpoints,
  * autovacuum, JIT, a noisy neighbour) weighs on each alike. Finally checks what each wrote.
  */
@@ -65,10 +65,8 @@ const SQL = {
   get: 'select * from bugs where id = $1 and system = $2',
   update: "update bugs set status = 'pending_prod', runs_at = $1, version = $2, updated_at = $3 where id = $4 and version = $5",
   history: "insert into bug_history (bug_id, action, from_status, to_status, actor, reason, data, at) values ($1, 'approve_prod', 'deployed_uat', 'pending_prod', $2, null, $3, $4)",
-  headInit: 'insert into audit_heads (stream, seq, hash) values ($1, 0, $2) on conflict (stream) do nothing',
-  head: 'select seq, hash from audit_heads where stream = $1',
+  head: 'insert into audit_heads (stream, seq, hash) values ($1, 0, $2) on conflict (stream) do update set stream = excluded.stream returning seq, hash',
   audit: "insert into audit_events (stream, seq, at, actor, action, subject, data, prev_hash, hash) values ($1, $2, $3, $4, 'bug.approve_prod', $5, $6, $7, $8)",
-  headUpdate: 'update audit_heads set seq = $1, hash = $2 where stream = $3',
   outbox: "insert into outbox (system, event, payload, idempotency_key, next_attempt_at, created_at) values ($1, 'bug.approved_prod', $2, $3, $4, $5) on conflict (idempotency_key) do nothing",
 };
 /** better-sqlite3 takes ? placeholders. */
@@ -97,15 +95,11 @@ function sqliteSides(file: string, cutoff: Cutoff): { raw: Approve; rawFull: App
   const rawFull = db.transaction((bug: SetupRow) => {
     const row = s.get.get(bug.id, SYSTEM) as { status: string; version: number } | undefined;
     if (row?.status !== 'deployed_uat') throw new Error(`raw-full: bug ${bug.id} is not deployed_uat`);
-    const head0 = { seq: 0, hash: GENESIS };
-    s.headInit.run(RAW_FULL_STREAM, GENESIS);
-    const head = (s.head.get(RAW_FULL_STREAM) as Head | undefined) ?? head0;
+    const head = s.head.get(RAW_FULL_STREAM, GENESIS) as Head;
     const v = approvalValues({ ...bug, version: row.version }, RAW_FULL_STREAM, head, cutoff);
     if (s.update.run(cutoff.runsAt, row.version + 1, v.iso, bug.id, row.version).changes !== 1) throw new Error(`raw-full: bug ${bug.id} not updated`);
     s.history.run(bug.id, ACTOR.username, v.history, v.iso);
     s.audit.run(RAW_FULL_STREAM, v.audit.seq, v.iso, ACTOR.username, `bug:${bug.id}`, v.audit.data, v.audit.prev, v.audit.hash);
-    s.headUpdate.run(v.audit.seq, v.audit.hash, RAW_FULL_STREAM);
-    s.get.get(bug.id, SYSTEM);
     s.outbox.run(SYSTEM, v.payload, v.key, v.iso, v.iso);
   });
 
@@ -115,8 +109,7 @@ function sqliteSides(file: string, cutoff: Cutoff): { raw: Approve; rawFull: App
 async function postgresSides(url: string, cutoff: Cutoff): Promise<{ raw: Approve; rawFull: Approve; close: () => Promise<void> }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const q = <R extends pg.QueryResultRow = pg.QueryResultRow>(name: keyof typeof SQL, values: unknown[], text: string = SQL[name]) =>
-    client.query<R>({ name: `bench_${name}${text === SQL[name] ? '' : '_2'}`, text, values });
+  const q = <R extends pg.QueryResultRow = pg.QueryResultRow>(name: keyof typeof SQL, values: unknown[]) => client.query<R>({ name: `bench_${name}`, text: SQL[name], values });
   const inTransaction = async (work: () => Promise<void>) => {
     await client.query('begin');
     try {
@@ -144,14 +137,11 @@ async function postgresSides(url: string, cutoff: Cutoff): Promise<{ raw: Approv
     inTransaction(async () => {
       const row = (await q<{ status: string; version: number }>('get', [bug.id, SYSTEM])).rows[0];
       if (row?.status !== 'deployed_uat') throw new Error(`raw-full: bug ${bug.id} is not deployed_uat`);
-      await q('headInit', [RAW_FULL_STREAM, GENESIS]);
-      const head = (await q<Head>('head', [RAW_FULL_STREAM], `${SQL.head} for update`)).rows[0]!;
+      const head = (await q<Head>('head', [RAW_FULL_STREAM, GENESIS])).rows[0]!;
       const v = approvalValues({ ...bug, version: row.version }, RAW_FULL_STREAM, head, cutoff);
       if ((await q('update', [cutoff.runsAt, row.version + 1, v.iso, bug.id, row.version])).rowCount !== 1) throw new Error(`raw-full: bug ${bug.id} not updated`);
       await q('history', [bug.id, ACTOR.username, v.history, v.iso]);
       await q('audit', [RAW_FULL_STREAM, v.audit.seq, v.iso, ACTOR.username, `bug:${bug.id}`, v.audit.data, v.audit.prev, v.audit.hash]);
-      await q('headUpdate', [v.audit.seq, v.audit.hash, RAW_FULL_STREAM]);
-      await q('get', [bug.id, SYSTEM]);
       await q('outbox', [SYSTEM, v.payload, v.key, v.iso, v.iso]);
     });
 

@@ -2,8 +2,10 @@
  * Appends audit events inside the caller's transaction and reads them back. Each system has its
  * own chain ("stream"); identity changes go to the `_global` stream.
  */
-import { sql } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
+import { precompiled, precompiledInsert } from '../../adapters/db/precompiled.ts';
 import type { Reader, Tx } from '../../adapters/db/schema.ts';
+import { writeTogether } from '../../adapters/db/write-together.ts';
 import { GENESIS_HASH, hashEvent, verifyStream, type ChainBreak } from './audit-chain.ts';
 
 export const GLOBAL_STREAM = '_global';
@@ -33,6 +35,20 @@ export type AuditEvent = {
 /** Told of events appended inside a transaction (live dashboard updates); must not block it. */
 export type AuditListener = (inputs: readonly AuditInput[]) => void;
 
+// Every change appends to the chain: these statements are compiled once (src/adapters/db/precompiled.ts).
+// The head row serialises writers of one stream: the upsert takes its row lock on PostgreSQL (held
+// to the end of the transaction); SQLite has a single writer. The database moves the head when an
+// event is inserted (migration 0014).
+const lockHead = precompiled((db, p: { stream: string; genesis: string }) =>
+  db
+    .insertInto('audit_heads')
+    .values({ stream: p.stream, seq: 0, hash: p.genesis })
+    .onConflict((oc) => oc.column('stream').doUpdateSet((eb) => ({ stream: eb.ref('excluded.stream') })))
+    .returning(['seq', 'hash']),
+);
+const EVENT_COLUMNS = ['stream', 'seq', 'at', 'actor', 'action', 'subject', 'data', 'prev_hash', 'hash'] as const;
+const insertEvents = precompiledInsert(EVENT_COLUMNS, (db, rows) => db.insertInto('audit_events').values(rows as never));
+
 export function createAuditStore(options: { afterAppend?: AuditListener } = {}) {
   return {
     /** Must run in the transaction of the change it records. */
@@ -40,20 +56,23 @@ export function createAuditStore(options: { afterAppend?: AuditListener } = {}) 
       await this.appendMany(trx, [input]);
     },
 
-    /** Several events in order, with one head read and one head write per stream. */
+    /** Several events in order, with one head read per stream (the database moves the head). */
     async appendMany(trx: Tx, inputs: readonly AuditInput[]): Promise<void> {
+      const { writes, appended } = await this.appendWrites(trx, inputs);
+      await writeTogether(trx, writes);
+      appended();
+    },
+
+    /**
+     * The inserts of these events, to run with a change's other writes (write-together.ts), and
+     * what to call once they ran. Takes each stream's head now (locking it on PostgreSQL).
+     */
+    async appendWrites(trx: Tx, inputs: readonly AuditInput[]): Promise<{ writes: CompiledQuery[]; appended: () => void }> {
       const byStream = new Map<string, AuditInput[]>();
       for (const input of inputs) byStream.set(input.stream, [...(byStream.get(input.stream) ?? []), input]);
+      const writes: CompiledQuery[] = [];
       for (const [stream, events] of byStream) {
-        // The head row serialises writers of one stream: the upsert takes its row lock on
-        // PostgreSQL (held to the end of the transaction); SQLite has a single writer.
-        const head = await trx
-          .insertInto('audit_heads')
-          .values({ stream, seq: 0, hash: GENESIS_HASH })
-          .onConflict((oc) => oc.column('stream').doUpdateSet((eb) => ({ stream: eb.ref('excluded.stream') })))
-          .returning(['seq', 'hash'])
-          .executeTakeFirstOrThrow();
-        let { seq, hash } = head;
+        let { seq, hash } = (await lockHead(trx, { stream, genesis: GENESIS_HASH })).rows[0]!;
         const rows = events.map((input) => {
           seq += 1;
           const content = {
@@ -69,10 +88,9 @@ export function createAuditStore(options: { afterAppend?: AuditListener } = {}) 
           hash = hashEvent(content, prev);
           return { ...content, prev_hash: prev, hash };
         });
-        await trx.insertInto('audit_events').values(rows).execute();
-        await trx.updateTable('audit_heads').set({ seq, hash }).where('stream', '=', stream).execute();
+        writes.push(insertEvents(rows.length).bind(trx, rows));
       }
-      if (inputs.length > 0) options.afterAppend?.(inputs);
+      return { writes, appended: () => void (inputs.length > 0 && options.afterAppend?.(inputs)) };
     },
 
     /** Newest first, paginated by id. */

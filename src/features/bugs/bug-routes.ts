@@ -160,8 +160,8 @@ export function registerBugRoutes(app: FastifyInstance, service: BugService): vo
       querystring: ListQuery,
       response: { 200: BugPageSchema, ...PROBLEM_RESPONSES },
     },
-    // The page comes as JSON text written straight from the rows (bugPageJson, the hot path): a
-    // string with a JSON content type is sent as is; the response schema above documents it.
+    // The page comes as JSON bytes written straight from the rows (bugPageJson, the hot path),
+    // sent as they are; the response schema above documents them.
     handler: async (req, reply) => reply.type('application/json; charset=utf-8').send((await service.listJson(actorOf(req), req.params.system, req.query)) as never),
   });
 

@@ -4,6 +4,7 @@
  * outbox message it calls for.
  */
 import type { BugRow, Db, Reader, Tx } from '../../adapters/db/schema.ts';
+import { writeTogether } from '../../adapters/db/write-together.ts';
 import type { SystemConfig } from '../../config/load-config.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError, type ErrorCode } from '../../shared/errors.ts';
@@ -101,8 +102,8 @@ export function createBugService({ db, bugs, environments, systems, identity, au
     return { ...view, allowedActions: allowedActions(view, caller) };
   }
 
-  /** One page of the list: the rows (newest first), the caller's actions, the cursor of the next page. */
-  async function listPage(actor: Actor, system: string, query: ListQuery) {
+  /** One page of the list, read by `read` (rows or page items): newest first, with the caller's actions and the next page's cursor. */
+  async function listPage<R extends { id: number }>(actor: Actor, system: string, query: ListQuery, read: (db: Reader, system: string, filters: BugFilters) => Promise<R[]>) {
     const config = authorize(actor, system, 'bugs.read');
     let beforeId: number | undefined;
     if (query.cursor !== undefined) {
@@ -111,7 +112,7 @@ export function createBugService({ db, bugs, environments, systems, identity, au
       beforeId = decoded;
     }
     const limit = query.limit ?? 50;
-    const rows = await bugs.list(db, system, { status: query.status, severity: query.severity, fixFlow: query.fixFlow, module: query.module, search: query.search, beforeId, limit: limit + 1 });
+    const rows = await read(db, system, { status: query.status, severity: query.severity, fixFlow: query.fixFlow, module: query.module, search: query.search, beforeId, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return { config, rows: page, actionsOf: allowedActionsFor(callerOn(actor, config)), nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
@@ -194,10 +195,11 @@ export function createBugService({ db, bugs, environments, systems, identity, au
     return view;
   }
 
+  /** The history, audit events and outbox messages together: one statement on PostgreSQL (write-together.ts). */
   async function flush(trx: Tx, pending: Pending): Promise<void> {
-    await bugs.appendHistory(trx, pending.history);
-    await audit.appendMany(trx, pending.audit);
-    await outbox.enqueue(trx, ...pending.outbox);
+    const events = await audit.appendWrites(trx, pending.audit);
+    await writeTogether(trx, [bugs.historyWrite(trx, pending.history), ...events.writes, outbox.enqueueWrite(trx, pending.outbox)]);
+    events.appended();
   }
 
   /** One bug, one transaction: the change, its history, audit event and outbox message together. */
@@ -295,7 +297,7 @@ export function createBugService({ db, bugs, environments, systems, identity, au
     },
 
     async list(actor: Actor, system: string, query: ListQuery) {
-      const { config, rows, actionsOf, nextCursor } = await listPage(actor, system, query);
+      const { config, rows, actionsOf, nextCursor } = await listPage(actor, system, query, bugs.list);
       const items = rows.map((r) => {
         const summary = toBugSummary(r, config.timeZone);
         return { ...summary, allowedActions: actionsOf(summary) };
@@ -303,9 +305,9 @@ export function createBugService({ db, bugs, environments, systems, identity, au
       return { items, nextCursor };
     },
 
-    /** The same page as `list`, as JSON text written straight from the rows (the API's hot path). */
-    async listJson(actor: Actor, system: string, query: ListQuery): Promise<string> {
-      const { config, rows, actionsOf, nextCursor } = await listPage(actor, system, query);
+    /** The same page as `list`, as JSON (UTF-8 bytes) written straight from the rows (the API's hot path). */
+    async listJson(actor: Actor, system: string, query: ListQuery): Promise<Buffer> {
+      const { config, rows, actionsOf, nextCursor } = await listPage(actor, system, query, bugs.listPage);
       return bugPageJson(rows, config.timeZone, actionsOf, nextCursor);
     },
 

@@ -2,8 +2,10 @@
  * Plain reads and writes of bugs and their history. Writes take a transaction; an update names
  * the version it read and changes nothing if someone else changed the bug since.
  */
-import { sql } from 'kysely';
+import { PostgresAdapter, sql, type CompiledQuery } from 'kysely';
+import { precompiled, precompiledByShape, precompiledInsert } from '../../adapters/db/precompiled.ts';
 import type { BugRow, NewBugRow, Reader, Tx } from '../../adapters/db/schema.ts';
+import { writeTogether } from '../../adapters/db/write-together.ts';
 import type { BugStatus } from './bug-statuses.ts';
 import { SUMMARY_COLUMNS, type BugSummaryRow } from './bug-view.ts';
 
@@ -28,6 +30,116 @@ export type BugChanges = Partial<
 
 export type HistoryEntry = { action: string; from: BugStatus | null; to: BugStatus; actor: string; reason: string | null; data: Record<string, unknown> | null; at: string };
 
+// The statements every change to a bug runs, compiled once (src/adapters/db/precompiled.ts).
+const getBug = precompiled((db, p: { id: number; system: string }) => db.selectFrom('bugs').selectAll().where('id', '=', p.id).where('system', '=', p.system));
+
+/** An update of these columns, besides version and updated_at. */
+const updateBug = precompiledByShape(
+  (columns: readonly string[]) => columns.join(),
+  (columns) =>
+    precompiled((db, p: Record<string, unknown>) =>
+      db
+        .updateTable('bugs')
+        .set({ ...Object.fromEntries(columns.map((c) => [c, p[c]])), version: p.$nextVersion as number, updated_at: p.$at as string })
+        .where('id', '=', p.$id as number)
+        .where('version', '=', p.$version as number),
+    ),
+);
+
+const HISTORY_COLUMNS = ['bug_id', 'action', 'from_status', 'to_status', 'actor', 'reason', 'data', 'at'] as const;
+const insertHistory = precompiledInsert(HISTORY_COLUMNS, (db, rows) => db.insertInto('bug_history').values(rows as never));
+
+/** Which filters a list query has, and whether it reads rows or page items as JSON (each combination compiles once). */
+type ListShape = { status: boolean; severity: boolean; fixFlow: boolean; module: boolean; search: 'none' | 'title' | 'title-or-id'; before: boolean; json: boolean };
+type ListValues = { system: string; status?: string; severity?: string; fixFlow?: string; module?: string; pattern?: string; id?: number; beforeId?: number; limit: number };
+
+/**
+ * A list page's bug: on SQLite as JSON text written by the database up to `runsAt` (`head`) and the
+ * columns the rest is made of (runsAtLocal, the version, the two instants, the caller's actions);
+ * on PostgreSQL the summary's columns, since json_build_object costs the server more than writing
+ * the JSON costs Node (bug-view.ts `bugPageJson`; decision records 0022, 0023).
+ */
+export type BugPageRow = BugSummaryRow | (Pick<BugRow, (typeof PAGE_COLUMNS)[number]> & { head: string });
+const PAGE_COLUMNS = ['id', 'status', 'fix_flow', 'severity', 'fix_attached_by', 'runs_at', 'version', 'created_at', 'updated_at'] as const;
+
+/** The summary's fields up to runsAt, in its order; `json`: the column holds JSON text, embedded as such. */
+const HEAD_FIELDS: readonly [key: string, column: keyof BugRow, json?: 'json'][] = [
+  ['id', 'id'], ['system', 'system'], ['title', 'title'], ['severity', 'severity'], ['status', 'status'], ['foundInEnv', 'found_in_env'],
+  ['module', 'module'], ['services', 'services', 'json'], ['fixFlow', 'fix_flow'], ['flowReason', 'flow_reason'], ['flowHold', 'flow_hold'],
+  ['flowOverrideReason', 'flow_override_reason'], ['reporter', 'reporter'], ['fixAttachedBy', 'fix_attached_by'], ['fixRefs', 'fix_refs', 'json'],
+  ['conflict', 'conflict', 'json'], ['releaseId', 'release_id'], ['runsAt', 'runs_at'],
+];
+
+/** SQLite's json_object of HEAD_FIELDS. */
+function headJson() {
+  const args = HEAD_FIELDS.map(([key, column, json]) => sql`${sql.lit(key)}, ${json ? sql`json(${sql.ref(column)})` : sql.ref(column)}`);
+  return sql<string>`json_object(${sql.join(args)})`;
+}
+
+/** A page of the list (the hottest read): newest first, keyset-paginated by id. */
+const listBugs = precompiledByShape(
+  (shape: ListShape) => Object.values(shape).join(),
+  (shape) =>
+    precompiled((db, p: ListValues) => {
+      let q = db.selectFrom('bugs').where('system', '=', p.system);
+      if (shape.status) q = q.where('status', '=', p.status!);
+      if (shape.severity) q = q.where('severity', '=', p.severity!);
+      if (shape.fixFlow) q = q.where('fix_flow', '=', p.fixFlow!);
+      if (shape.module) q = q.where('module', '=', p.module!);
+      if (shape.search !== 'none') {
+        q = q.where((eb) => {
+          const title = eb(sql`lower(title)`, 'like', sql<string>`${p.pattern} escape '\\'`);
+          return shape.search === 'title-or-id' ? eb.or([title, eb('id', '=', p.id!)]) : title;
+        });
+      }
+      if (shape.before) q = q.where('id', '<', p.beforeId!);
+      q = q.orderBy('id', 'desc').limit(p.limit);
+      return shape.json ? q.select([...PAGE_COLUMNS, headJson().as('head')]) : q.select(SUMMARY_COLUMNS);
+    }),
+);
+
+function listShape(f: BugFilters, json: boolean): { shape: ListShape; values: Omit<ListValues, 'system'> } {
+  const search = f.search?.trim();
+  const id = search ? /^#?(\d{1,9})$/.exec(search) : null;
+  return {
+    shape: {
+      status: !!f.status,
+      severity: !!f.severity,
+      fixFlow: !!f.fixFlow,
+      module: !!f.module,
+      search: !search ? 'none' : id ? 'title-or-id' : 'title',
+      before: f.beforeId !== undefined,
+      json,
+    },
+    values: {
+      status: f.status,
+      severity: f.severity,
+      fixFlow: f.fixFlow,
+      module: f.module,
+      pattern: search ? `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined,
+      id: id ? Number(id[1]) : undefined,
+      beforeId: f.beforeId,
+      limit: f.limit,
+    },
+  };
+}
+
+/** The insert of these history entries, to run with a change's other writes (write-together.ts); null for none. */
+function historyWrite(trx: Tx, entries: readonly { bugId: number; entry: HistoryEntry }[]): CompiledQuery | null {
+  if (entries.length === 0) return null;
+  const rows = entries.map(({ bugId, entry }) => ({
+    bug_id: bugId,
+    action: entry.action,
+    from_status: entry.from,
+    to_status: entry.to,
+    actor: entry.actor,
+    reason: entry.reason,
+    data: entry.data ? JSON.stringify(entry.data) : null,
+    at: entry.at,
+  }));
+  return insertHistory(rows.length).bind(trx, rows);
+}
+
 export function createBugStore() {
   return {
     async insert(trx: Tx, row: NewBugRow): Promise<BugRow> {
@@ -35,7 +147,7 @@ export function createBugStore() {
     },
 
     async get(db: Reader, system: string, id: number): Promise<BugRow | undefined> {
-      return db.selectFrom('bugs').selectAll().where('id', '=', id).where('system', '=', system).executeTakeFirst();
+      return (await getBug(db, { id, system })).rows[0] as BugRow | undefined;
     },
 
     /** The bugs in given statuses, oldest first: what a run works through. */
@@ -44,53 +156,29 @@ export function createBugStore() {
     },
 
     async list(db: Reader, system: string, f: BugFilters): Promise<BugSummaryRow[]> {
-      let q = db.selectFrom('bugs').select(SUMMARY_COLUMNS).where('system', '=', system);
-      if (f.status) q = q.where('status', '=', f.status);
-      if (f.severity) q = q.where('severity', '=', f.severity);
-      if (f.fixFlow) q = q.where('fix_flow', '=', f.fixFlow);
-      if (f.module) q = q.where('module', '=', f.module);
-      const search = f.search?.trim();
-      if (search) {
-        const id = /^#?(\d{1,9})$/.exec(search);
-        const pattern = `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        q = q.where((eb) => {
-          const title = eb(sql`lower(title)`, 'like', sql<string>`${pattern} escape '\\'`);
-          return id ? eb.or([title, eb('id', '=', Number(id[1]))]) : title;
-        });
-      }
-      if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);
-      return q.orderBy('id', 'desc').limit(f.limit).execute();
+      const { shape, values } = listShape(f, false);
+      return (await listBugs(shape)(db, { system, ...values })).rows as unknown as BugSummaryRow[];
+    },
+
+    /** The same page as `list`, each bug partly written as JSON by SQLite (the API's hot path). */
+    async listPage(db: Reader, system: string, f: BugFilters): Promise<BugPageRow[]> {
+      const { shape, values } = listShape(f, !(db.getExecutor().adapter instanceof PostgresAdapter));
+      return (await listBugs(shape)(db, { system, ...values })).rows as BugPageRow[];
     },
 
     /** True when the bug was still at `version` and is now changed; false when it had moved on. */
     async update(trx: Tx, id: number, version: number, changes: BugChanges, at: Date): Promise<boolean> {
-      const result = await trx
-        .updateTable('bugs')
-        .set({ ...changes, version: version + 1, updated_at: at.toISOString() })
-        .where('id', '=', id)
-        .where('version', '=', version)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+      const columns = Object.keys(changes).filter((c) => changes[c as keyof BugChanges] !== undefined);
+      const values = { ...changes, $nextVersion: version + 1, $at: at.toISOString(), $id: id, $version: version };
+      const result = await updateBug(columns)(trx, values);
+      return Number(result.numAffectedRows) === 1;
     },
 
     async appendHistory(trx: Tx, entries: readonly { bugId: number; entry: HistoryEntry }[]): Promise<void> {
-      if (entries.length === 0) return;
-      await trx
-        .insertInto('bug_history')
-        .values(
-          entries.map(({ bugId, entry }) => ({
-            bug_id: bugId,
-            action: entry.action,
-            from_status: entry.from,
-            to_status: entry.to,
-            actor: entry.actor,
-            reason: entry.reason,
-            data: entry.data ? JSON.stringify(entry.data) : null,
-            at: entry.at,
-          })),
-        )
-        .execute();
+      await writeTogether(trx, [historyWrite(trx, entries)]);
     },
+
+    historyWrite,
 
     async getMany(db: Reader, system: string, ids: readonly number[]): Promise<BugRow[]> {
       if (ids.length === 0) return [];

@@ -2,6 +2,9 @@
  * The outbox (DESIGN.md decision 12): a notification is written in the same transaction as the
  * change it announces, so it exists exactly when the change does. Delivery drains it later.
  */
+import type { CompiledQuery } from 'kysely';
+import { precompiledInsert } from '../../adapters/db/precompiled.ts';
+import { writeTogether } from '../../adapters/db/write-together.ts';
 import type { Reader, Tx } from '../../adapters/db/schema.ts';
 
 /** Every event the pipeline core announces. Channels and templates pick from these. */
@@ -69,27 +72,37 @@ export type OutboxMessage = {
   at: Date;
 };
 
+// Every change enqueues its message: compiled once per number of rows (src/adapters/db/precompiled.ts).
+const MESSAGE_COLUMNS = ['system', 'event', 'payload', 'idempotency_key', 'next_attempt_at', 'created_at'] as const;
+const insertMessages = precompiledInsert(MESSAGE_COLUMNS, (db, rows) =>
+  db
+    .insertInto('outbox')
+    .values(rows as never)
+    .onConflict((oc) => oc.column('idempotency_key').doNothing()),
+);
+
+/** The insert of these messages, to run with a change's other writes (write-together.ts); null for none. */
+function enqueueWrite(trx: Tx, messages: readonly OutboxMessage[]): CompiledQuery | null {
+  if (messages.length === 0) return null;
+  const rows = messages.map((message) => ({
+    system: message.system,
+    event: message.event,
+    payload: JSON.stringify(message.payload),
+    idempotency_key: message.idempotencyKey,
+    next_attempt_at: message.at.toISOString(),
+    created_at: message.at.toISOString(),
+  }));
+  return insertMessages(rows.length).bind(trx, rows);
+}
+
 export function createOutboxStore() {
   return {
     async enqueue(trx: Tx, ...messages: OutboxMessage[]): Promise<void> {
-      if (messages.length === 0) return;
-      await trx
-        .insertInto('outbox')
-        .values(
-          messages.map((message) => ({
-            system: message.system,
-            event: message.event,
-            payload: JSON.stringify(message.payload),
-            idempotency_key: message.idempotencyKey,
-            next_attempt_at: message.at.toISOString(),
-            created_at: message.at.toISOString(),
-            last_error: null,
-            sent_at: null,
-          })),
-        )
-        .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .execute();
+      await writeTogether(trx, [enqueueWrite(trx, messages)]);
     },
+
+    enqueueWrite,
+
 
     async list(db: Reader, query: { system?: string; status?: string; limit: number }) {
       let q = db.selectFrom('outbox').selectAll().orderBy('id', 'desc').limit(query.limit);

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { allowedActionsFor, type Caller } from '../../../src/features/bugs/bug-rules.ts';
+import { BUG_STATUSES, FIX_FLOWS, SEVERITIES } from '../../../src/features/bugs/bug-statuses.ts';
+import { createBugStore } from '../../../src/features/bugs/bug-store.ts';
+import { bugPageJson, toBugSummary } from '../../../src/features/bugs/bug-view.ts';
+import { ROLES } from '../../../src/features/identity/roles.ts';
+import { DIALECTS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+
+// Any text a person may type (PostgreSQL text cannot hold NUL).
+const text = fc
+  .oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('"quoted"', 'back\\slash', 'line\nbreak\ttab', '</script>', '\u2028', '中文 標題', '\u0001control'))
+  .map((t) => t.replaceAll('\0', ''));
+const iso = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2030, 0, 1) }).map((ms) => new Date(ms).toISOString());
+const fixRef = fc.record({ kind: fc.constantFrom('commit', 'branch', 'trailer'), ref: text, commit: fc.stringMatching(/^[0-9a-f]{40}$/), attachedBy: text, at: iso });
+const conflict = fc.record({ release: fc.option(text), commit: fc.stringMatching(/^[0-9a-f]{40}$/), files: fc.array(text, { maxLength: 3 }), message: text, at: iso });
+
+/** Bugs as Tonic stores them: JSON columns as the text it wrote with JSON.stringify. */
+const bug = fc.record({
+  title: text,
+  description: text,
+  severity: fc.constantFrom(...SEVERITIES),
+  status: fc.constantFrom(...BUG_STATUSES),
+  found_in_env: fc.constantFrom('uat', 'prod'),
+  module: fc.option(text),
+  services: fc.array(text, { maxLength: 3 }).map((s) => JSON.stringify(s)),
+  fix_flow: fc.option(fc.constantFrom(...FIX_FLOWS)),
+  flow_reason: fc.option(text),
+  flow_hold: fc.option(text),
+  flow_override_reason: fc.option(text),
+  reporter: text,
+  fix_attached_by: fc.option(fc.constantFrom('dev', 'manager', 'admin')),
+  fix_refs: fc.array(fixRef, { maxLength: 3 }).map((r) => JSON.stringify(r)),
+  conflict: fc.option(conflict.map((c) => JSON.stringify(c))),
+  release_id: fc.option(fc.integer({ min: 1, max: 100_000 })),
+  runs_at: fc.option(iso),
+  version: fc.integer({ min: 1, max: 1000 }),
+  created_at: iso,
+  updated_at: iso,
+});
+
+for (const dialect of DIALECTS) {
+  describe(`a bug list page written as JSON text, on ${dialect}`, () => {
+    let handle: TestDatabase;
+    test.before(async () => {
+      handle = await openTestDatabase(dialect);
+    });
+    test.after(() => handle.close());
+    const store = createBugStore();
+    let systems = 0;
+
+    test('is the page built as objects and given to JSON.stringify, key for key in order, for any bugs, caller, filter and time zone', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(bug, { maxLength: 12 }),
+          fc.constantFrom(...ROLES),
+          fc.constantFrom('Asia/Hong_Kong', 'Europe/London', 'America/New_York', 'UTC'),
+          fc.option(fc.constantFrom(...BUG_STATUSES)),
+          fc.option(fc.string()),
+          async (bugs, role, timeZone, status, nextCursor) => {
+            const system = `page-${++systems}`;
+            if (bugs.length > 0) await handle.db.insertInto('bugs').values(bugs.map((b) => ({ ...b, system }))).execute();
+            const filters = { status: status ?? undefined, limit: 10 };
+            const caller: Caller = { username: 'dev', roles: [role], allowSelfApproval: false, pipelineSeverities: ['low', 'medium'] };
+            const actionsOf = allowedActionsFor(caller);
+            const asObjects = JSON.stringify({
+              items: (await store.list(handle.db, system, filters)).map((r) => {
+                const summary = toBugSummary(r, timeZone);
+                return { ...summary, allowedActions: actionsOf(summary) };
+              }),
+              nextCursor,
+            });
+            const page = bugPageJson(await store.listPage(handle.db, system, filters), timeZone, actionsOf, nextCursor);
+            // Parsed and written again: PostgreSQL puts spaces in its JSON; keys and their order must match.
+            assert.equal(JSON.stringify(JSON.parse(page.toString('utf8'))), asObjects);
+          },
+        ),
+        { numRuns: 100 },
+      );
+    });
+
+    test('a page of 200 long bugs, written in several pieces, is still the object page', async () => {
+      const system = `page-long-${dialect}`;
+      const long = (i: number) => `${i} 中文 標題 "quoted" ${'ü'.repeat(150)}`;
+      const [sample] = fc.sample(bug, { numRuns: 1, seed: 42 });
+      await handle.db.insertInto('bugs').values(Array.from({ length: 200 }, (_, i) => ({ ...sample!, system, title: long(i), reporter: long(i + 1) }))).execute();
+      const caller: Caller = { username: 'dev', roles: ['manager'], allowSelfApproval: false, pipelineSeverities: ['low', 'medium'] };
+      const actionsOf = allowedActionsFor(caller);
+      const filters = { limit: 200 };
+      const page = bugPageJson(await store.listPage(handle.db, system, filters), 'Europe/London', actionsOf, null);
+      assert.ok(page.length > 3 * 16_384, `a page of ${page.length} bytes`);
+      const asObjects = JSON.stringify({ items: (await store.list(handle.db, system, filters)).map((r) => ({ ...toBugSummary(r, 'Europe/London'), allowedActions: actionsOf(toBugSummary(r, 'Europe/London')) })), nextCursor: null });
+      assert.equal(JSON.stringify(JSON.parse(page.toString('utf8'))), asObjects);
+    });
+  });
+}
