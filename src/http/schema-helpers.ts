@@ -28,6 +28,11 @@ export const ProblemSchema = Type.Object(
     code: Type.String({ description: 'Stable machine-readable error code.' }),
     requestId: Type.String(),
     errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+    details: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'Facts about this refusal a client can act on: the field at fault, the version the bug is at, the deployment that failed, who holds the deploy lock, when to retry.',
+      }),
+    ),
   },
   { $id: 'Problem', description: 'RFC 9457 problem details (application/problem+json).' },
 );

@@ -160,8 +160,9 @@ for (const dialect of DIALECTS) {
       assert.equal(await served(w, 'prod', 'web'), 'v1.0.0');
       assert.equal((await recorded(w, 'prod')).version, 'v1.0.0', 'PROD never moved to v1.0.1');
 
-      // The answer names the deployment; its record shows how far each service got.
-      const deploymentId = Number(/\(deployment (\d+)\)/.exec(failed.body.detail)![1]);
+      // The answer names the deployment, in its words and in its details; its record shows how far each service got.
+      const deploymentId = failed.body.details.deploymentId as number;
+      assert.match(failed.body.detail, new RegExp(`\\(deployment ${deploymentId}\\)`));
       const deployment = await w.t.tonic.deployments.get(w.t.actors.viewer, 'shop', deploymentId);
       assert.equal(deployment.status, 'failed');
       assert.deepEqual(statuses(deployment.services), [['api', 'rolled_back'], ['web', 'rolled_back']]);
