@@ -29,14 +29,12 @@ class Placeholder {
   }
 }
 
-type Compiled = { query: CompiledQuery; parameters: readonly unknown[] };
-
 /** Runs the query with these values; `bind` gives the query with its values without running it (see write-together.ts). */
 export type Precompiled<P, R> = ((db: Kysely<DB>, values: P) => Promise<QueryResult<R>>) & { bind(db: Kysely<DB>, values: P): CompiledQuery<R> };
 
 export function precompiled<P extends object, R>(build: (db: Kysely<DB>, p: P) => Compilable<R>): Precompiled<P, R> {
   // One compiled form per database: the dialect decides the SQL (placeholders, quoting).
-  const byAdapter = new WeakMap<object, Compiled>();
+  const byAdapter = new WeakMap<object, CompiledQuery>();
   const bind = (db: Kysely<DB>, values: P): CompiledQuery<R> => {
     const adapter = db.getExecutor().adapter;
     let compiled = byAdapter.get(adapter);
@@ -45,12 +43,12 @@ export function precompiled<P extends object, R>(build: (db: Kysely<DB>, p: P) =
       byAdapter.set(adapter, compiled);
     }
     const parameters = compiled.parameters.map((v) => (v instanceof Placeholder ? v.valueIn(values) : v));
-    return { ...compiled.query, parameters } as CompiledQuery<R>;
+    return { ...compiled, parameters } as CompiledQuery<R>;
   };
   return Object.assign(async (db: Kysely<DB>, values: P) => db.executeQuery(bind(db, values)), { bind });
 }
 
-function compile<P extends object, R>(db: Kysely<DB>, build: (db: Kysely<DB>, p: P) => Compilable<R>): Compiled {
+function compile<P extends object, R>(db: Kysely<DB>, build: (db: Kysely<DB>, p: P) => Compilable<R>): CompiledQuery {
   const read = new Set<string>();
   const placeholders = new Proxy({} as P, {
     get(_target, name) {
@@ -65,7 +63,7 @@ function compile<P extends object, R>(db: Kysely<DB>, build: (db: Kysely<DB>, p:
   if (lost.length > 0) {
     throw new Error(`precompiled query: ${lost.join(', ')} must reach the query as values, unchanged (compute derived values before the call): ${query.sql}`);
   }
-  return { query, parameters: query.parameters };
+  return query;
 }
 
 /**
@@ -91,7 +89,7 @@ const MAX_SHAPES = 64;
 
 /**
  * An insert of `count` rows of these columns (the shape), run with the rows themselves as values:
- * `insertRows(3)(trx, rows)`. `build` gets the rows of placeholders to pass to `values(…)`.
+ * `insertEvents(rows.length)(trx, rows)`. `build` gets the rows of placeholders to pass to `values(…)`.
  */
 export function precompiledInsert<C extends string>(
   columns: readonly C[],
