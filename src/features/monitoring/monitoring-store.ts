@@ -1,5 +1,6 @@
 /** Watches and their samples, stored with the deployment they judge (migration 0007). */
-import type { Reader, Tx } from '../../adapters/db/schema.ts';
+import type { Selectable } from 'kysely';
+import type { MonitoringWatchTable, Reader, Tx } from '../../adapters/db/schema.ts';
 import type { Baseline, Breach, MetricValues, RecordedSample, WatchOutcome } from './monitoring-rules.ts';
 
 export type { WatchOutcome };
@@ -92,18 +93,7 @@ export function createMonitoringStore() {
     /** Every watch still `watching`, oldest first (few: one per deploy under way). */
     async unfinished(db: Reader): Promise<UnfinishedWatch[]> {
       const rows = await db.selectFrom('monitoring_watches').selectAll().where('outcome', '=', 'watching').orderBy('id').limit(1000).execute();
-      return rows.map((w) => ({
-        id: w.id,
-        deploymentId: w.deployment_id,
-        system: w.system,
-        env: w.env as 'uat' | 'prod',
-        release: w.release,
-        source: w.source,
-        baseline: JSON.parse(w.baseline) as Baseline,
-        windowMs: w.window_ms,
-        pollMs: w.poll_ms,
-        startedAt: w.started_at,
-      }));
+      return rows.map(toWatchView);
     },
 
     /** One watch's samples in order, as recorded. */
@@ -143,22 +133,7 @@ export function createMonitoringStore() {
         .limit(20_000)
         .execute();
       return watches.map((w) => ({
-        id: w.id,
-        deploymentId: w.deployment_id,
-        system: w.system,
-        env: w.env as 'uat' | 'prod',
-        release: w.release,
-        source: w.source,
-        outcome: w.outcome as WatchOutcome,
-        reason: w.reason,
-        baseline: JSON.parse(w.baseline) as Baseline,
-        breaches: JSON.parse(w.breaches) as Breach[],
-        notes: JSON.parse(w.notes) as string[],
-        samples: w.samples,
-        windowMs: w.window_ms,
-        pollMs: w.poll_ms,
-        startedAt: w.started_at,
-        finishedAt: w.finished_at,
+        ...toWatchView(w),
         series: samples
           .filter((s) => s.watch_id === w.id)
           .map((s) => ({
@@ -179,3 +154,24 @@ export function createMonitoringStore() {
 }
 
 export type MonitoringStore = ReturnType<typeof createMonitoringStore>;
+
+function toWatchView(w: Selectable<MonitoringWatchTable>): WatchView {
+  return {
+    id: w.id,
+    deploymentId: w.deployment_id,
+    system: w.system,
+    env: w.env as 'uat' | 'prod',
+    release: w.release,
+    source: w.source,
+    outcome: w.outcome as WatchOutcome,
+    reason: w.reason,
+    baseline: JSON.parse(w.baseline) as Baseline,
+    breaches: JSON.parse(w.breaches) as Breach[],
+    notes: JSON.parse(w.notes) as string[],
+    samples: w.samples,
+    windowMs: w.window_ms,
+    pollMs: w.poll_ms,
+    startedAt: w.started_at,
+    finishedAt: w.finished_at,
+  };
+}
