@@ -49,6 +49,7 @@ import { git } from '../src/adapters/git/git-cli.ts';
 import { TONIC_GIT_IDENTITY } from '../src/adapters/git/release-builder.ts';
 import { composeTonic } from '../src/compose.ts';
 import type { SystemConfig } from '../src/config/load-config.ts';
+import { BUG_COLUMNS } from '../src/features/bugs/bug-store.ts';
 import { ADMIN_USERNAME, type Actor } from '../src/features/identity/identity-service.ts';
 import { systemClock } from '../src/shared/clock.ts';
 import { BENCH_TOKEN, benchSystem, exitWithParent, SYSTEM } from './common.ts';
@@ -413,7 +414,7 @@ async function pipelineChild(args: ChildArgs): Promise<PipelineTurn> {
     await tonic.bugs.attachFix(admin, SYSTEM, first.id, { commit: shas[0]! });
     const confirmed = await tonic.bugs.confirm(admin, SYSTEM, first.id, { flow: 'auto' });
     if (confirmed.status !== 'confirmed' || confirmed.fixFlow !== 'flow1') throw new Error(`bug #1 is ${confirmed.status}/${confirmed.fixFlow}, not confirmed/flow1`);
-    const { id: _id, ...row } = await tonic.db.selectFrom('bugs').selectAll().where('id', '=', first.id).executeTakeFirstOrThrow();
+    const { id: _id, ...row } = await tonic.db.selectFrom('bugs').select(BUG_COLUMNS).where('id', '=', first.id).executeTakeFirstOrThrow();
     const [ref] = JSON.parse(row.fix_refs) as { commit: string }[];
     const copies = shas.slice(1).map((sha, i) => ({
       ...row,

@@ -26,6 +26,7 @@ import type { Actor } from '../src/features/identity/identity-service.ts';
 import { systemClock } from '../src/shared/clock.ts';
 import { benchHome, benchSystem, exitWithParent, SYSTEM, type WriteMessage } from './common.ts';
 import { generateBugs, insertPostgres, insertSqlite } from './seed.ts';
+import { BUG_COLUMNS } from '../src/features/bugs/bug-store.ts';
 
 const WARM_UP = 300;
 const BLOCK = 250;
@@ -62,7 +63,7 @@ function approvalValues(bug: SetupRow, stream: string, head: Head, cutoff: Cutof
 }
 
 const SQL = {
-  get: 'select * from bugs where id = $1 and system = $2',
+  get: `select ${BUG_COLUMNS.join(', ')} from bugs where id = $1 and system = $2`,
   update: "update bugs set status = 'pending_prod', runs_at = $1, version = $2, updated_at = $3 where id = $4 and version = $5",
   history: "insert into bug_history (bug_id, action, from_status, to_status, actor, reason, data, at) values ($1, 'approve_prod', 'deployed_uat', 'pending_prod', $2, null, $3, $4)",
   head: 'insert into audit_heads (stream, seq, hash) values ($1, 0, $2) on conflict (stream) do update set stream = excluded.stream returning seq, hash',

@@ -20,6 +20,7 @@ import * as sessions from './migrations/2026-11-26-0010-sessions.ts';
 import * as services from './migrations/2026-11-26-0011-services.ts';
 import * as dashboard from './migrations/2026-11-26-0013-dashboard.ts';
 import * as auditHeadFollows from './migrations/2026-11-26-0014-audit-head-follows.ts';
+import * as bugListDoc from './migrations/2026-11-26-0015-bug-list-doc.ts';
 import { listenPostgres, type Listening } from './pg-listen.ts';
 import { cachingSqlite, namingPool } from './prepared-statements.ts';
 import type { DB } from './schema.ts';
@@ -53,6 +54,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0011-services': services,
   '2026-11-26-0013-dashboard': dashboard,
   '2026-11-26-0014-audit-head-follows': auditHeadFollows,
+  '2026-11-26-0015-bug-list-doc': bugListDoc,
 };
 
 export type OpenOptions = {

@@ -145,6 +145,9 @@ export function actionName(action: BugAction): string {
 
 type BugFacts = { id: number; status: BugStatus; fixFlow: FixFlow | null; severity: Severity };
 
+/** What the actions a person may take on a bug depend on (besides the person). */
+export type ActionFacts = Omit<BugFacts, 'id'> & { fixAttachedBy: string | null };
+
 /**
  * Returns the status `action` leads to from the bug's current one, or throws a DomainError that
  * says what the bug is and what the action needs.
@@ -216,7 +219,7 @@ export type Caller = { username: string; roles: readonly Role[]; allowSelfApprov
  * What `caller` may do to the bug now: their roles on its system, the transition table, the
  * severity policy and the self-approval rule. The dashboard offers exactly these.
  */
-export function allowedActions(bug: BugFacts & { fixAttachedBy: string | null }, caller: Caller): PersonAction[] {
+export function allowedActions(bug: ActionFacts, caller: Caller): PersonAction[] {
   return PERSON_ACTIONS.filter((action) => {
     if (!can(caller.roles, ACTION_PERMISSION[action])) return false;
     switch (action) {
@@ -242,7 +245,7 @@ export function allowedActions(bug: BugFacts & { fixAttachedBy: string | null },
  * bug's status, flow, severity and whether the caller attached its fix, so each combination is
  * worked out once.
  */
-export function allowedActionsFor(caller: Caller): (bug: BugFacts & { fixAttachedBy: string | null }) => PersonAction[] {
+export function allowedActionsFor(caller: Caller): (bug: ActionFacts) => PersonAction[] {
   const known = new Map<string, PersonAction[]>();
   return (bug) => {
     const key = `${bug.status} ${bug.fixFlow} ${bug.severity} ${bug.fixAttachedBy === caller.username}`;

@@ -103,7 +103,8 @@ export function createBugService({ db, bugs, environments, systems, identity, au
   }
 
   /** One page of the list, read by `read` (rows or page items): newest first, with the caller's actions and the next page's cursor. */
-  async function listPage<R extends { id: number }>(actor: Actor, system: string, query: ListQuery, read: (db: Reader, system: string, filters: BugFilters) => Promise<R[]>) {
+  /** What a list query asks for: the system's settings, the filters (one bug more than the page, which says that there is a next page), the caller's actions. */
+  function listRequest(actor: Actor, system: string, query: ListQuery) {
     const config = authorize(actor, system, 'bugs.read');
     let beforeId: number | undefined;
     if (query.cursor !== undefined) {
@@ -112,10 +113,8 @@ export function createBugService({ db, bugs, environments, systems, identity, au
       beforeId = decoded;
     }
     const limit = query.limit ?? 50;
-    const rows = await read(db, system, { status: query.status, severity: query.severity, fixFlow: query.fixFlow, module: query.module, search: query.search, beforeId, limit: limit + 1 });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { config, rows: page, actionsOf: allowedActionsFor(callerOn(actor, config)), nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
+    const filters: BugFilters = { status: query.status, severity: query.severity, fixFlow: query.fixFlow, module: query.module, search: query.search, beforeId, limit: limit + 1 };
+    return { config, limit, filters, actionsOf: allowedActionsFor(callerOn(actor, config)) };
   }
 
   function authorize(actor: Actor, system: string, permission: Permission): SystemConfig {
@@ -297,18 +296,22 @@ export function createBugService({ db, bugs, environments, systems, identity, au
     },
 
     async list(actor: Actor, system: string, query: ListQuery) {
-      const { config, rows, actionsOf, nextCursor } = await listPage(actor, system, query, bugs.list);
-      const items = rows.map((r) => {
+      const { config, limit, filters, actionsOf } = listRequest(actor, system, query);
+      const rows = await bugs.list(db, system, filters);
+      const last = rows[limit - 1];
+      const nextCursor = rows.length > limit && last ? encodeCursor(last.id) : null;
+      const items = rows.slice(0, limit).map((r) => {
         const summary = toBugSummary(r, config.timeZone);
         return { ...summary, allowedActions: actionsOf(summary) };
       });
       return { items, nextCursor };
     },
 
-    /** The same page as `list`, as JSON (UTF-8 bytes) written straight from the rows (the API's hot path). */
+    /** The same page as `list`, as JSON (UTF-8 bytes) mostly written by the database (the API's hot path). */
     async listJson(actor: Actor, system: string, query: ListQuery): Promise<Buffer> {
-      const { config, rows, actionsOf, nextCursor } = await listPage(actor, system, query, bugs.listPage);
-      return bugPageJson(rows, config.timeZone, actionsOf, nextCursor);
+      const { config, limit, filters, actionsOf } = listRequest(actor, system, query);
+      const rows = await bugs.listPage(db, system, filters, actor.username);
+      return bugPageJson(rows, { limit, timeZone: config.timeZone, me: actor.username, actionsOf });
     },
 
     async confirm(actor: Actor, system: string, id: number, input: ConfirmInput, pre: Precondition = {}): Promise<BugView> {

@@ -2,7 +2,7 @@
  * Plain reads and writes of bugs and their history. Writes take a transaction; an update names
  * the version it read and changes nothing if someone else changed the bug since.
  */
-import { PostgresAdapter, sql, type CompiledQuery } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
 import { precompiled, precompiledByShape, precompiledInsert } from '../../adapters/db/precompiled.ts';
 import type { BugRow, NewBugRow, Reader, Tx } from '../../adapters/db/schema.ts';
 import { writeTogether } from '../../adapters/db/write-together.ts';
@@ -30,8 +30,19 @@ export type BugChanges = Partial<
 
 export type HistoryEntry = { action: string; from: BugStatus | null; to: BugStatus; actor: string; reason: string | null; data: Record<string, unknown> | null; at: string };
 
+/**
+ * A bug's columns, named rather than `*`: the table also has `doc` (the list's JSON of the bug),
+ * which SQLite would write for every read of a bug and PostgreSQL would send. The reads below
+ * return BugRow, so a column missing here does not compile.
+ */
+export const BUG_COLUMNS = [
+  'id', 'system', 'title', 'description', 'severity', 'status', 'found_in_env', 'module', 'services', 'fix_flow', 'flow_reason', 'flow_hold',
+  'flow_override_reason', 'reporter', 'fix_attached_by', 'runs_at', 'fix_refs', 'analysis', 'ai_fix_diff', 'conflict', 'release_id', 'version',
+  'created_at', 'updated_at',
+] as const satisfies readonly (keyof BugRow)[];
+
 // The statements every change to a bug runs, compiled once (src/adapters/db/precompiled.ts).
-const getBug = precompiled((db, p: { id: number; system: string }) => db.selectFrom('bugs').selectAll().where('id', '=', p.id).where('system', '=', p.system));
+const getBug = precompiled((db, p: { id: number; system: string }) => db.selectFrom('bugs').select(BUG_COLUMNS).where('id', '=', p.id).where('system', '=', p.system));
 
 /** An update of these columns, besides version and updated_at. */
 const updateBug = precompiledByShape(
@@ -51,29 +62,21 @@ const insertHistory = precompiledInsert(HISTORY_COLUMNS, (db, rows) => db.insert
 
 /** Which filters a list query has, and whether it reads rows or page items as JSON (each combination compiles once). */
 type ListShape = { status: boolean; severity: boolean; fixFlow: boolean; module: boolean; search: 'none' | 'title' | 'title-or-id'; before: boolean; json: boolean };
-type ListValues = { system: string; status?: string; severity?: string; fixFlow?: string; module?: string; pattern?: string; id?: number; beforeId?: number; limit: number };
+type ListValues = { system: string; status?: string; severity?: string; fixFlow?: string; module?: string; pattern?: string; id?: number; beforeId?: number; limit: number; me?: string };
 
 /**
- * A list page's bug: on SQLite as JSON text written by the database up to `runsAt` (`head`) and the
- * columns the rest is made of (runsAtLocal, the version, the two instants, the caller's actions);
- * on PostgreSQL the summary's columns, since json_build_object costs the server more than writing
- * the JSON costs Node (bug-view.ts `bugPageJson`; decision records 0022, 0023).
+ * A list page's bug (the API's hottest read, decision record 0025):
+ * - `doc`: the bug's JSON object as the database keeps it (`bugs.doc`, migration 0015), every
+ *   stored field of its summary, left open;
+ * - `facts`: what the rest depends on, "status fixFlow severity mine runsAt" (`mine` when the
+ *   caller attached its fix), so the caller's actions and the local time of runsAt are worked out
+ *   once per kind of bug on the page, not once per bug (bug-view.ts `bugPageJson`).
  */
-export type BugPageRow = BugSummaryRow | (Pick<BugRow, (typeof PAGE_COLUMNS)[number]> & { head: string });
-const PAGE_COLUMNS = ['id', 'status', 'fix_flow', 'severity', 'fix_attached_by', 'runs_at', 'version', 'created_at', 'updated_at'] as const;
+export type BugPageRow = { doc: string; facts: string };
 
-/** The summary's fields up to runsAt, in its order; `json`: the column holds JSON text, embedded as such. */
-const HEAD_FIELDS: readonly [key: string, column: keyof BugRow, json?: 'json'][] = [
-  ['id', 'id'], ['system', 'system'], ['title', 'title'], ['severity', 'severity'], ['status', 'status'], ['foundInEnv', 'found_in_env'],
-  ['module', 'module'], ['services', 'services', 'json'], ['fixFlow', 'fix_flow'], ['flowReason', 'flow_reason'], ['flowHold', 'flow_hold'],
-  ['flowOverrideReason', 'flow_override_reason'], ['reporter', 'reporter'], ['fixAttachedBy', 'fix_attached_by'], ['fixRefs', 'fix_refs', 'json'],
-  ['conflict', 'conflict', 'json'], ['releaseId', 'release_id'], ['runsAt', 'runs_at'],
-];
-
-/** SQLite's json_object of HEAD_FIELDS. */
-function headJson() {
-  const args = HEAD_FIELDS.map(([key, column, json]) => sql`${sql.lit(key)}, ${json ? sql`json(${sql.ref(column)})` : sql.ref(column)}`);
-  return sql<string>`json_object(${sql.join(args)})`;
+function bugFacts(me: string) {
+  const mine = sql`case when fix_attached_by = ${me} then 'mine' else '' end`;
+  return sql<string>`status || ' ' || coalesce(fix_flow, '') || ' ' || severity || ' ' || ${mine} || ' ' || coalesce(runs_at, '')`;
 }
 
 /** A page of the list (the hottest read): newest first, keyset-paginated by id. */
@@ -94,7 +97,7 @@ const listBugs = precompiledByShape(
       }
       if (shape.before) q = q.where('id', '<', p.beforeId!);
       q = q.orderBy('id', 'desc').limit(p.limit);
-      return shape.json ? q.select([...PAGE_COLUMNS, headJson().as('head')]) : q.select(SUMMARY_COLUMNS);
+      return shape.json ? q.select([sql<string>`doc`.as('doc'), bugFacts(p.me!).as('facts')]) : q.select(SUMMARY_COLUMNS);
     }),
 );
 
@@ -152,7 +155,7 @@ export function createBugStore() {
 
     /** The bugs in given statuses, oldest first: what a run works through. */
     async inStatuses(db: Reader, system: string, statuses: readonly string[]): Promise<BugRow[]> {
-      return db.selectFrom('bugs').selectAll().where('system', '=', system).where('status', 'in', [...statuses]).orderBy('id').execute();
+      return db.selectFrom('bugs').select(BUG_COLUMNS).where('system', '=', system).where('status', 'in', [...statuses]).orderBy('id').execute();
     },
 
     async list(db: Reader, system: string, f: BugFilters): Promise<BugSummaryRow[]> {
@@ -160,10 +163,10 @@ export function createBugStore() {
       return (await listBugs(shape)(db, { system, ...values })).rows as unknown as BugSummaryRow[];
     },
 
-    /** The same page as `list`, each bug partly written as JSON by SQLite (the API's hot path). */
-    async listPage(db: Reader, system: string, f: BugFilters): Promise<BugPageRow[]> {
-      const { shape, values } = listShape(f, !(db.getExecutor().adapter instanceof PostgresAdapter));
-      return (await listBugs(shape)(db, { system, ...values })).rows as BugPageRow[];
+    /** The same page as `list`, each bug written as JSON by the database, with the facts its actions for `me` depend on. */
+    async listPage(db: Reader, system: string, f: BugFilters, me: string): Promise<BugPageRow[]> {
+      const { shape, values } = listShape(f, true);
+      return (await listBugs(shape)(db, { system, me, ...values })).rows as BugPageRow[];
     },
 
     /** True when the bug was still at `version` and is now changed; false when it had moved on. */
@@ -182,7 +185,7 @@ export function createBugStore() {
 
     async getMany(db: Reader, system: string, ids: readonly number[]): Promise<BugRow[]> {
       if (ids.length === 0) return [];
-      return db.selectFrom('bugs').selectAll().where('system', '=', system).where('id', 'in', [...ids]).execute();
+      return db.selectFrom('bugs').select(BUG_COLUMNS).where('system', '=', system).where('id', 'in', [...ids]).execute();
     },
 
     async history(db: Reader, bugId: number): Promise<HistoryEntry[]> {

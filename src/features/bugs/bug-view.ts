@@ -3,7 +3,7 @@ import type { ValidationStep } from '../../adapters/analyze/diff-analyzer.ts';
 import type { BugRow } from '../../adapters/db/schema.ts';
 import type { BugPageRow } from './bug-store.ts';
 import { formatLocal } from '../schedule/schedule-rules.ts';
-import type { PersonAction } from './bug-rules.ts';
+import type { ActionFacts, PersonAction } from './bug-rules.ts';
 import type { BugStatus, EnvironmentName, FixFlow, Severity } from './bug-statuses.ts';
 
 export type BugView = {
@@ -90,59 +90,63 @@ export function toBugSummary(r: BugSummaryRow, timeZone: string): BugSummary {
     conflict: r.conflict ? (JSON.parse(r.conflict) as BugView['conflict']) : null,
     releaseId: r.release_id,
     runsAt: r.runs_at,
-    runsAtLocal: r.runs_at ? formatLocal(new Date(r.runs_at), timeZone) : null,
     version: r.version,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    runsAtLocal: r.runs_at ? formatLocal(new Date(r.runs_at), timeZone) : null,
   };
 }
-
-const json = JSON.stringify;
 
 /**
  * A list page as JSON (UTF-8 bytes): the same document as
  * `JSON.stringify({ items: rows.map((r) => ({ ...toBugSummary(r, timeZone), allowedActions })), nextCursor })`,
  * key for key in that order (PostgreSQL spaces its JSON differently), without building objects.
- * Each bug up to runsAt comes written by the database (`head`, SQLite) or is written here from the
- * row (PostgreSQL, where building JSON costs the server more than it saves Node); the rest is
- * added here. The bug list is the hottest read of the API (every dashboard refresh); decision
- * records 0022 and 0023.
+ * The database writes each bug's stored fields (`doc`, bug-store.ts); the local time of runsAt and
+ * the caller's actions are added here, worked out once per kind of bug (`facts`). `rows` may hold
+ * one bug more than `limit`, which says that there is a next page. The bug list is the hottest read
+ * of the API (every dashboard refresh); decision records 0022, 0023 and 0025.
  */
-export function bugPageJson(rows: readonly BugPageRow[], timeZone: string, actionsOf: (bug: BugFactsOfRow) => readonly PersonAction[], nextCursor: string | null): Buffer {
+export function bugPageJson(rows: readonly BugPageRow[], page: PageOptions): Buffer {
   // Bytes, made a few kilobytes at a time: a page of 200 bugs as one string would be a large
   // object to V8 (over 128 KB), kept until a full collection; buffers of bytes are freed with their
   // small handles, so paging through many bugs does not grow the server's memory.
   const chunks: Buffer[] = [];
+  const ends = new Map<string, string>();
+  const { limit } = page;
+  const count = Math.min(rows.length, limit);
   let text = '{"items":[';
-  rows.forEach((r, i) => {
-    const runsAtLocal = r.runs_at ? json(formatLocal(new Date(r.runs_at), timeZone)) : 'null';
-    const facts: BugFactsOfRow = { id: r.id, status: r.status as BugStatus, fixFlow: r.fix_flow as FixFlow | null, severity: r.severity as Severity, fixAttachedBy: r.fix_attached_by };
-    const head = 'head' in r ? r.head.slice(0, r.head.lastIndexOf('}')) : summaryHead(r);
-    text +=
-      `${i ? ',' : ''}${head},"runsAtLocal":${runsAtLocal},"version":${r.version}` +
-      `,"createdAt":${json(r.created_at)},"updatedAt":${json(r.updated_at)},"allowedActions":${json(actionsOf(facts))}}`;
+  for (let i = 0; i < count; i++) {
+    const { doc, facts } = rows[i]!;
+    let end = ends.get(facts);
+    if (end === undefined) {
+      end = bugEnd(facts, page);
+      ends.set(facts, end);
+    }
+    text += i ? `,${doc}${end}` : doc + end;
     if (text.length >= CHUNK_CHARS) {
       chunks.push(Buffer.from(text));
       text = '';
     }
-  });
-  chunks.push(Buffer.from(`${text}],"nextCursor":${json(nextCursor)}}`));
+  }
+  // The next page starts below the last bug of this one; each doc opens with its id ({"id":12,…).
+  const nextCursor = rows.length > limit ? encodeCursor(Number.parseInt(rows[limit - 1]!.doc.slice(6), 10)) : null;
+  chunks.push(Buffer.from(`${text}],"nextCursor":${nextCursor === null ? 'null' : `"${nextCursor}"`}}`));
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 const CHUNK_CHARS = 16_384;
 
-/** A summary's JSON from id to runsAt, unclosed. The JSON columns are embedded as stored: Tonic writes them with JSON.stringify. */
-function summaryHead(r: BugSummaryRow): string {
-  return (
-    `{"id":${r.id},"system":${json(r.system)},"title":${json(r.title)},"severity":${json(r.severity)},"status":${json(r.status)}` +
-    `,"foundInEnv":${json(r.found_in_env)},"module":${json(r.module)},"services":${r.services},"fixFlow":${json(r.fix_flow)},"flowReason":${json(r.flow_reason)}` +
-    `,"flowHold":${json(r.flow_hold)},"flowOverrideReason":${json(r.flow_override_reason)},"reporter":${json(r.reporter)},"fixAttachedBy":${json(r.fix_attached_by)}` +
-    `,"fixRefs":${r.fix_refs},"conflict":${r.conflict || 'null'},"releaseId":${json(r.release_id)},"runsAt":${json(r.runs_at)}`
-  );
-}
+/** `me`: the caller, whose actions `actionsOf` gives; `limit`: the page's size. */
+type PageOptions = { limit: number; timeZone: string; me: string; actionsOf: (bug: ActionFacts) => readonly PersonAction[] };
 
-type BugFactsOfRow = { id: number; status: BugStatus; fixFlow: FixFlow | null; severity: Severity; fixAttachedBy: string | null };
+/** The end of a bug's JSON: runsAtLocal and the caller's actions, from its facts ("status fixFlow severity mine runsAt"). */
+function bugEnd(facts: string, { timeZone, me, actionsOf }: PageOptions): string {
+  const [status, fixFlow, severity, mine, runsAt] = facts.split(' ') as [BugStatus, FixFlow | '', Severity, 'mine' | '', string];
+  // Whose fix it is matters to the actions only as the caller's or not.
+  const actions = actionsOf({ status, fixFlow: fixFlow || null, severity, fixAttachedBy: mine ? me : null });
+  const runsAtLocal = runsAt ? JSON.stringify(formatLocal(new Date(runsAt), timeZone)) : 'null';
+  return `,"runsAtLocal":${runsAtLocal},"allowedActions":${JSON.stringify(actions)}}`;
+}
 
 /** Opaque cursor for keyset pagination, newest first. */
 export function encodeCursor(id: number): string {
