@@ -146,7 +146,7 @@ function historyWrite(trx: Tx, entries: readonly { bugId: number; entry: History
 export function createBugStore() {
   return {
     async insert(trx: Tx, row: NewBugRow): Promise<BugRow> {
-      return trx.insertInto('bugs').values(row).returningAll().executeTakeFirstOrThrow();
+      return trx.insertInto('bugs').values(row).returning(BUG_COLUMNS).executeTakeFirstOrThrow();
     },
 
     async get(db: Reader, system: string, id: number): Promise<BugRow | undefined> {
