@@ -2,9 +2,9 @@
  * Plain reads and writes of bugs and their history. Writes take a transaction; an update names
  * the version it read and changes nothing if someone else changed the bug since.
  */
-import { PostgresAdapter, sql, type CompiledQuery, type Kysely } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
 import { precompiled, precompiledByShape, precompiledInsert } from '../../adapters/db/precompiled.ts';
-import type { BugRow, DB, NewBugRow, Reader, Tx } from '../../adapters/db/schema.ts';
+import type { BugRow, NewBugRow, Reader, Tx } from '../../adapters/db/schema.ts';
 import { writeTogether } from '../../adapters/db/write-together.ts';
 import type { BugStatus } from './bug-statuses.ts';
 import { SUMMARY_COLUMNS, type BugSummaryRow } from './bug-view.ts';
@@ -60,66 +60,48 @@ const updateBug = precompiledByShape(
 const HISTORY_COLUMNS = ['bug_id', 'action', 'from_status', 'to_status', 'actor', 'reason', 'data', 'at'] as const;
 const insertHistory = precompiledInsert(HISTORY_COLUMNS, (db, rows) => db.insertInto('bug_history').values(rows as never));
 
-/** Which filters a list query has (each combination compiles once). */
-type ListShape = { status: boolean; severity: boolean; fixFlow: boolean; module: boolean; search: 'none' | 'title' | 'title-or-id'; before: boolean };
-type ListValues = { system: string; status?: string; severity?: string; fixFlow?: string; module?: string; pattern?: string; id?: number; beforeId?: number; limit: number };
+/** Which filters a list query has, and whether it reads rows or page items as JSON (each combination compiles once). */
+type ListShape = { status: boolean; severity: boolean; fixFlow: boolean; module: boolean; search: 'none' | 'title' | 'title-or-id'; before: boolean; json: boolean };
+type ListValues = { system: string; status?: string; severity?: string; fixFlow?: string; module?: string; pattern?: string; id?: number; beforeId?: number; limit: number; me?: string };
 
 /**
- * A list page as the database writes it (the API's hottest read, decision record 0025), newest
- * first, one text: for each bug its `doc` and its `facts`, each followed by PAGE_SEPARATOR.
+ * A list page's bug (the API's hottest read, decision record 0025):
  * - `doc`: the bug's JSON object as the database keeps it (`bugs.doc`, migration 0015), every
  *   stored field of its summary, left open;
  * - `facts`: what the rest depends on, "status fixFlow severity mine runsAt" (`mine` when the
  *   caller attached its fix), so the caller's actions and the local time of runsAt are worked out
  *   once per kind of bug on the page, not once per bug (bug-view.ts `bugPageJson`).
- * One text rather than a row per bug: rows parsed as they arrive lived on until the last one
- * came, long enough for V8 to move them to its old generation, which only a full collection frees.
  */
-export type BugPageText = string;
+export type BugPageRow = { doc: string; facts: string };
 
-/** U+0001: JSON escapes control characters in its strings, and facts are names and instants. */
-export const PAGE_SEPARATOR = '\u0001';
-
-function pageText(postgres: boolean, me: string) {
+function bugFacts(me: string) {
   const mine = sql`case when fix_attached_by = ${me} then 'mine' else '' end`;
-  const separator = sql.raw(postgres ? 'chr(1)' : 'char(1)');
-  const facts = sql`status || ' ' || coalesce(fix_flow, '') || ' ' || severity || ' ' || ${mine} || ' ' || coalesce(runs_at, '')`;
-  // The facts are put together first: each || copies what it joins.
-  const item = sql`doc || (${separator} || ${facts} || ${separator})`;
-  return postgres ? sql<string | null>`string_agg(${item}, '')` : sql<string | null>`group_concat(${item}, '')`;
+  return sql<string>`status || ' ' || coalesce(fix_flow, '') || ' ' || severity || ' ' || ${mine} || ' ' || coalesce(runs_at, '')`;
 }
 
-/** The bugs of a list page: filtered, newest first, keyset-paginated by id. */
-function pageOf(db: Kysely<DB>, shape: ListShape, p: ListValues) {
-  let q = db.selectFrom('bugs').where('system', '=', p.system);
-  if (shape.status) q = q.where('status', '=', p.status!);
-  if (shape.severity) q = q.where('severity', '=', p.severity!);
-  if (shape.fixFlow) q = q.where('fix_flow', '=', p.fixFlow!);
-  if (shape.module) q = q.where('module', '=', p.module!);
-  if (shape.search !== 'none') {
-    q = q.where((eb) => {
-      const title = eb(sql`lower(title)`, 'like', sql<string>`${p.pattern} escape '\\'`);
-      return shape.search === 'title-or-id' ? eb.or([title, eb('id', '=', p.id!)]) : title;
-    });
-  }
-  if (shape.before) q = q.where('id', '<', p.beforeId!);
-  return q.orderBy('id', 'desc').limit(p.limit);
-}
-
-const shapeKey = (shape: ListShape) => Object.values(shape).join();
-
-/** A page of the list as rows of a bug's summary. */
-const listBugs = precompiledByShape(shapeKey, (shape) => precompiled((db, p: ListValues) => pageOf(db, shape, p).select(SUMMARY_COLUMNS)));
-
-/** The same page as one text (BugPageText); the aggregate reads `doc`, `fix_flow`… of each row of the page. */
-const listPageText = precompiledByShape(shapeKey, (shape) =>
-  precompiled((db, p: ListValues & { me: string }) => {
-    const rows = pageOf(db, shape, p).select(['id', 'status', 'fix_flow', 'severity', 'fix_attached_by', 'runs_at', sql<string>`doc`.as('doc')]);
-    return db.selectFrom(rows.as('bugs')).select(pageText(db.getExecutor().adapter instanceof PostgresAdapter, p.me).as('page'));
-  }),
+/** A page of the list (the hottest read): newest first, keyset-paginated by id. */
+const listBugs = precompiledByShape(
+  (shape: ListShape) => Object.values(shape).join(),
+  (shape) =>
+    precompiled((db, p: ListValues) => {
+      let q = db.selectFrom('bugs').where('system', '=', p.system);
+      if (shape.status) q = q.where('status', '=', p.status!);
+      if (shape.severity) q = q.where('severity', '=', p.severity!);
+      if (shape.fixFlow) q = q.where('fix_flow', '=', p.fixFlow!);
+      if (shape.module) q = q.where('module', '=', p.module!);
+      if (shape.search !== 'none') {
+        q = q.where((eb) => {
+          const title = eb(sql`lower(title)`, 'like', sql<string>`${p.pattern} escape '\\'`);
+          return shape.search === 'title-or-id' ? eb.or([title, eb('id', '=', p.id!)]) : title;
+        });
+      }
+      if (shape.before) q = q.where('id', '<', p.beforeId!);
+      q = q.orderBy('id', 'desc').limit(p.limit);
+      return shape.json ? q.select([sql<string>`doc`.as('doc'), bugFacts(p.me!).as('facts')]) : q.select(SUMMARY_COLUMNS);
+    }),
 );
 
-function listShape(f: BugFilters): { shape: ListShape; values: Omit<ListValues, 'system'> } {
+function listShape(f: BugFilters, json: boolean): { shape: ListShape; values: Omit<ListValues, 'system'> } {
   const search = f.search?.trim();
   const id = search ? /^#?(\d{1,9})$/.exec(search) : null;
   return {
@@ -130,6 +112,7 @@ function listShape(f: BugFilters): { shape: ListShape; values: Omit<ListValues, 
       module: !!f.module,
       search: !search ? 'none' : id ? 'title-or-id' : 'title',
       before: f.beforeId !== undefined,
+      json,
     },
     values: {
       status: f.status,
@@ -176,15 +159,14 @@ export function createBugStore() {
     },
 
     async list(db: Reader, system: string, f: BugFilters): Promise<BugSummaryRow[]> {
-      const { shape, values } = listShape(f);
+      const { shape, values } = listShape(f, false);
       return (await listBugs(shape)(db, { system, ...values })).rows as unknown as BugSummaryRow[];
     },
 
-    /** The same page as `list`, written by the database (BugPageText), with the facts the actions of `me` depend on. */
-    async listPage(db: Reader, system: string, f: BugFilters, me: string): Promise<BugPageText> {
-      const { shape, values } = listShape(f);
-      const [row] = (await listPageText(shape)(db, { system, me, ...values })).rows;
-      return row?.page ?? '';
+    /** The same page as `list`, each bug written as JSON by the database, with the facts its actions for `me` depend on. */
+    async listPage(db: Reader, system: string, f: BugFilters, me: string): Promise<BugPageRow[]> {
+      const { shape, values } = listShape(f, true);
+      return (await listBugs(shape)(db, { system, me, ...values })).rows as BugPageRow[];
     },
 
     /** True when the bug was still at `version` and is now changed; false when it had moved on. */

@@ -1,7 +1,7 @@
 /** How a bug looks outside the database: camelCase, parsed JSON, typed statuses. */
 import type { ValidationStep } from '../../adapters/analyze/diff-analyzer.ts';
 import type { BugRow } from '../../adapters/db/schema.ts';
-import { PAGE_SEPARATOR, type BugPageText } from './bug-store.ts';
+import type { BugPageRow } from './bug-store.ts';
 import { formatLocal } from '../schedule/schedule-rules.ts';
 import type { ActionFacts, PersonAction } from './bug-rules.ts';
 import type { BugStatus, EnvironmentName, FixFlow, Severity } from './bug-statuses.ts';
@@ -102,26 +102,24 @@ export function toBugSummary(r: BugSummaryRow, timeZone: string): BugSummary {
  * `JSON.stringify({ items: rows.map((r) => ({ ...toBugSummary(r, timeZone), allowedActions })), nextCursor })`,
  * key for key in that order (PostgreSQL spaces its JSON differently), without building objects.
  * The database writes each bug's stored fields (`doc`, bug-store.ts); the local time of runsAt and
- * the caller's actions are added here, worked out once per kind of bug (`facts`). The page may hold
+ * the caller's actions are added here, worked out once per kind of bug (`facts`). `rows` may hold
  * one bug more than `limit`, which says that there is a next page. The bug list is the hottest read
  * of the API (every dashboard refresh); decision records 0022, 0023 and 0025.
  */
-export function bugPageJson(page: BugPageText, options: PageOptions): Buffer {
+export function bugPageJson(rows: readonly BugPageRow[], page: PageOptions): Buffer {
   // Bytes, made a few kilobytes at a time: a page of 200 bugs as one string would be a large
   // object to V8 (over 128 KB), kept until a full collection; buffers of bytes are freed with their
   // small handles, so paging through many bugs does not grow the server's memory.
   const chunks: Buffer[] = [];
   const ends = new Map<string, string>();
-  const parts = newestFirst(page.split(PAGE_SEPARATOR));
-  const bugs = (parts.length - 1) / 2;
-  const count = Math.min(bugs, options.limit);
+  const { limit } = page;
+  const count = Math.min(rows.length, limit);
   let text = '{"items":[';
   for (let i = 0; i < count; i++) {
-    const doc = parts[2 * i]!;
-    const facts = parts[2 * i + 1]!;
+    const { doc, facts } = rows[i]!;
     let end = ends.get(facts);
     if (end === undefined) {
-      end = bugEnd(facts, options);
+      end = bugEnd(facts, page);
       ends.set(facts, end);
     }
     text += i ? `,${doc}${end}` : doc + end;
@@ -130,32 +128,13 @@ export function bugPageJson(page: BugPageText, options: PageOptions): Buffer {
       text = '';
     }
   }
-  // The next page starts below the last bug of this one.
-  const nextCursor = bugs > count ? encodeCursor(idOf(parts[2 * (count - 1)]!)) : null;
+  // The next page starts below the last bug of this one; each doc opens with its id ({"id":12,…).
+  const nextCursor = rows.length > limit ? encodeCursor(Number.parseInt(rows[limit - 1]!.doc.slice(6), 10)) : null;
   chunks.push(Buffer.from(`${text}],"nextCursor":${nextCursor === null ? 'null' : `"${nextCursor}"`}}`));
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 const CHUNK_CHARS = 16_384;
-
-/** A bug's id, from its doc: each opens with it ({"id":12,…). */
-const idOf = (doc: string) => Number.parseInt(doc.slice(6), 10);
-
-/**
- * The parts of a page (doc, facts, doc, facts, …, '') with the bugs newest first. The database
- * reads them in that order from the index and joins them as it reads them; it is not asked to
- * sort them again (PostgreSQL 15 would, whole documents, for a fifth of its time on this query),
- * so the order is checked here and put right if ever it is not.
- */
-export function newestFirst(parts: string[]): string[] {
-  for (let i = 2; i < parts.length - 1; i += 2) {
-    if (idOf(parts[i]!) < idOf(parts[i - 2]!)) continue;
-    const bugs = Array.from({ length: (parts.length - 1) / 2 }, (_, b) => [parts[2 * b]!, parts[2 * b + 1]!] as const);
-    bugs.sort(([a], [b]) => idOf(b) - idOf(a));
-    return [...bugs.flat(), ''];
-  }
-  return parts;
-}
 
 /** `me`: the caller, whose actions `actionsOf` gives; `limit`: the page's size. */
 type PageOptions = { limit: number; timeZone: string; me: string; actionsOf: (bug: ActionFacts) => readonly PersonAction[] };

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { allowedActionsFor, type Caller } from '../../../src/features/bugs/bug-rules.ts';
 import { BUG_STATUSES, FIX_FLOWS, SEVERITIES } from '../../../src/features/bugs/bug-statuses.ts';
 import { createBugStore } from '../../../src/features/bugs/bug-store.ts';
-import { bugPageJson, encodeCursor, newestFirst, toBugSummary } from '../../../src/features/bugs/bug-view.ts';
+import { bugPageJson, encodeCursor, toBugSummary } from '../../../src/features/bugs/bug-view.ts';
 import { ROLES } from '../../../src/features/identity/roles.ts';
 import { DIALECTS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
 
@@ -96,16 +96,3 @@ for (const dialect of DIALECTS) {
     });
   });
 }
-
-describe('the bugs of a page text', () => {
-  const parts = (ids: number[]) => [...ids.flatMap((id) => [`{"id":${id},"title":"bug ${id}"`, `closed  low  `]), ''];
-
-  test('come newest first as the database joined them, or are put in that order', () => {
-    fc.assert(
-      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 1_000_000 }), { maxLength: 60 }), (ids) => {
-        const newest = [...ids].sort((a, b) => b - a);
-        assert.deepEqual(newestFirst(parts(ids)), parts(newest));
-      }),
-    );
-  });
-});
