@@ -102,7 +102,6 @@ export function createBugService({ db, bugs, environments, systems, identity, au
     return { ...view, allowedActions: allowedActions(view, caller) };
   }
 
-  /** One page of the list, read by `read` (rows or page items): newest first, with the caller's actions and the next page's cursor. */
   /** What a list query asks for: the system's settings, the filters (one bug more than the page, which says that there is a next page), the caller's actions. */
   function listRequest(actor: Actor, system: string, query: ListQuery) {
     const config = authorize(actor, system, 'bugs.read');

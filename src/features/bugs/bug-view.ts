@@ -100,7 +100,7 @@ export function toBugSummary(r: BugSummaryRow, timeZone: string): BugSummary {
 /**
  * A list page as JSON (UTF-8 bytes): the same document as
  * `JSON.stringify({ items: rows.map((r) => ({ ...toBugSummary(r, timeZone), allowedActions })), nextCursor })`,
- * key for key in that order (PostgreSQL spaces its JSON differently), without building objects.
+ * byte for byte, without building objects.
  * The database writes each bug's stored fields (`doc`, bug-store.ts); the local time of runsAt and
  * the caller's actions are added here, worked out once per kind of bug (`facts`). `rows` may hold
  * one bug more than `limit`, which says that there is a next page. The bug list is the hottest read
