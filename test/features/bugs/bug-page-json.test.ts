@@ -6,6 +6,7 @@ import { BUG_STATUSES, FIX_FLOWS, SEVERITIES } from '../../../src/features/bugs/
 import { createBugStore } from '../../../src/features/bugs/bug-store.ts';
 import { bugPageJson, encodeCursor, toBugSummary } from '../../../src/features/bugs/bug-view.ts';
 import { ROLES } from '../../../src/features/identity/roles.ts';
+import { migrateDown, migrateToLatest } from '../../../src/adapters/db/database.ts';
 import { DIALECTS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
 
 // Any text a person may type (PostgreSQL text cannot hold NUL).
@@ -79,6 +80,28 @@ for (const dialect of DIALECTS) {
         ),
         { numRuns: 100 },
       );
+    });
+
+    test('bugs written before their list JSON was kept, and bugs changed since, are still the object page', async () => {
+      const system = `page-upgrade-${dialect}`;
+      const caller: Caller = { username: 'dev', roles: ['manager'], allowSelfApproval: false, pipelineSeverities: ['low', 'medium'] };
+      const actionsOf = allowedActionsFor(caller);
+      const filters = { limit: 11 };
+      const objectPage = async () => {
+        const rows = await store.list(handle.db, system, filters);
+        return JSON.stringify({ items: rows.map((r) => ({ ...toBugSummary(r, 'UTC'), allowedActions: actionsOf(toBugSummary(r, 'UTC')) })), nextCursor: null });
+      };
+      const page = async () => bugPageJson(await store.listPage(handle.db, system, filters, caller.username), { limit: 10, timeZone: 'UTC', me: caller.username, actionsOf }).toString('utf8');
+      // Back to before migration 0015, bugs written there, then migrated again: its backfill writes their JSON.
+      await migrateDown(handle);
+      const [sample] = fc.sample(bug, { numRuns: 1, seed: 7 });
+      await handle.db.insertInto('bugs').values([{ ...sample!, system, title: 'written "before" 0015 中文' }, { ...sample!, system, fix_attached_by: 'dev' }]).execute();
+      await migrateToLatest(handle);
+      assert.equal(await page(), await objectPage());
+      // A change rewrites it: a new flow reason, status, runsAt and version.
+      const [first] = await store.list(handle.db, system, filters);
+      assert.ok(await handle.db.transaction().execute((trx) => store.update(trx, first!.id, first!.version, { flow_reason: 'changed \\ since', status: 'pending_prod', runs_at: '2026-12-01T10:00:00.000Z' }, new Date('2026-11-30T00:00:00Z'))));
+      assert.equal(await page(), await objectPage());
     });
 
     test('a page of 200 long bugs, written in several pieces, is still the object page', async () => {
