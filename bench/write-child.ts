@@ -22,11 +22,11 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { dialectOf, openDatabase } from '../src/adapters/db/database.ts';
 import { composeTonic } from '../src/compose.ts';
+import { BUG_COLUMNS } from '../src/features/bugs/bug-store.ts';
 import type { Actor } from '../src/features/identity/identity-service.ts';
 import { systemClock } from '../src/shared/clock.ts';
 import { benchHome, benchSystem, exitWithParent, SYSTEM, type WriteMessage } from './common.ts';
 import { generateBugs, insertPostgres, insertSqlite } from './seed.ts';
-import { BUG_COLUMNS } from '../src/features/bugs/bug-store.ts';
 
 const WARM_UP = 300;
 const BLOCK = 250;

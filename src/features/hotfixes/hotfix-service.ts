@@ -145,6 +145,11 @@ export function createHotfixService(deps: HotfixDeps) {
     return audit.append(trx, { stream: system, actor, action: `hotfix.${action}`, subject: `hotfix:${row.id}`, data, at });
   }
 
+  /** What every hotfix message opens with: the incident and its bug. */
+  function incidentHeader(row: HotfixRow, bug: BugView) {
+    return { incidentId: row.id, bugId: bug.id, title: bug.title, severity: bug.severity, priority: row.priority };
+  }
+
   function message(system: string, event: OutboxMessage['event'], key: string, payload: Record<string, unknown>, at: Date): OutboxMessage {
     return { system, event, payload, idempotencyKey: `${event}:${key}`, at };
   }
@@ -211,11 +216,7 @@ export function createHotfixService(deps: HotfixDeps) {
       }
       const bug = await loadBug(trx, config, row.bug_id);
       const payload = {
-        incidentId: row.id,
-        bugId: bug.id,
-        title: bug.title,
-        severity: bug.severity,
-        priority: row.priority,
+        ...incidentHeader(row, bug),
         env,
         step: work.step,
         reason: why,
@@ -331,11 +332,7 @@ export function createHotfixService(deps: HotfixDeps) {
     await tickBySystem(trx, updated, 'bug_status_updated', `bug ${bug.id} is deployed_prod`, at);
     await tickBySystem(trx, updated, 'stakeholders_notified', "the Emergency Hotfix message was queued for the system's channels", at);
     const payload = {
-      incidentId: row.id,
-      bugId: bug.id,
-      title: bug.title,
-      severity: bug.severity,
-      priority: row.priority,
+      ...incidentHeader(row, bug),
       env: 'prod',
       at: deployed.at,
       by: actor.username,
@@ -404,11 +401,7 @@ export function createHotfixService(deps: HotfixDeps) {
       data: { incidentId: row.id, mode: done.mode, version: done.version, commit: done.commit, byHand: done.byHand },
     });
     const payload = {
-      incidentId: row.id,
-      bugId: bug.id,
-      title: bug.title,
-      severity: bug.severity,
-      priority: row.priority,
+      ...incidentHeader(row, bug),
       env: 'uat',
       at: at.toISOString(),
       by: actor.username,

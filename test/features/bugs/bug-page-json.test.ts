@@ -41,6 +41,15 @@ const bug = fc.record({
   updated_at: iso,
 });
 
+/** The page the API would build from objects: each summary with the caller's actions, as JSON.stringify writes it. */
+function objectPage(rows: Parameters<typeof toBugSummary>[0][], timeZone: string, actionsOf: ReturnType<typeof allowedActionsFor>, nextCursor: string | null): string {
+  const items = rows.map((r) => {
+    const summary = toBugSummary(r, timeZone);
+    return { ...summary, allowedActions: actionsOf(summary) };
+  });
+  return JSON.stringify({ items, nextCursor });
+}
+
 for (const dialect of DIALECTS) {
   describe(`a bug list page written as JSON text, on ${dialect}`, () => {
     let handle: TestDatabase;
@@ -67,13 +76,7 @@ for (const dialect of DIALECTS) {
             const caller: Caller = { username: 'dev', roles: [role], allowSelfApproval: false, pipelineSeverities: ['low', 'medium'] };
             const actionsOf = allowedActionsFor(caller);
             const rows = await store.list(handle.db, system, filters);
-            const asObjects = JSON.stringify({
-              items: rows.slice(0, limit).map((r) => {
-                const summary = toBugSummary(r, timeZone);
-                return { ...summary, allowedActions: actionsOf(summary) };
-              }),
-              nextCursor: rows.length > limit ? encodeCursor(rows[limit - 1]!.id) : null,
-            });
+            const asObjects = objectPage(rows.slice(0, limit), timeZone, actionsOf, rows.length > limit ? encodeCursor(rows[limit - 1]!.id) : null);
             const page = bugPageJson(await store.listPage(handle.db, system, filters, caller.username), { limit, timeZone, me: caller.username, actionsOf });
             assert.equal(page.toString('utf8'), asObjects);
           },
@@ -87,21 +90,18 @@ for (const dialect of DIALECTS) {
       const caller: Caller = { username: 'dev', roles: ['manager'], allowSelfApproval: false, pipelineSeverities: ['low', 'medium'] };
       const actionsOf = allowedActionsFor(caller);
       const filters = { limit: 11 };
-      const objectPage = async () => {
-        const rows = await store.list(handle.db, system, filters);
-        return JSON.stringify({ items: rows.map((r) => ({ ...toBugSummary(r, 'UTC'), allowedActions: actionsOf(toBugSummary(r, 'UTC')) })), nextCursor: null });
-      };
+      const asObjects = async () => objectPage(await store.list(handle.db, system, filters), 'UTC', actionsOf, null);
       const page = async () => bugPageJson(await store.listPage(handle.db, system, filters, caller.username), { limit: 10, timeZone: 'UTC', me: caller.username, actionsOf }).toString('utf8');
       // Back to before migration 0015, bugs written there, then migrated again: its backfill writes their JSON.
       await migrateDown(handle);
       const [sample] = fc.sample(bug, { numRuns: 1, seed: 7 });
       await handle.db.insertInto('bugs').values([{ ...sample!, system, title: 'written "before" 0015 中文' }, { ...sample!, system, fix_attached_by: 'dev' }]).execute();
       await migrateToLatest(handle);
-      assert.equal(await page(), await objectPage());
+      assert.equal(await page(), await asObjects());
       // A change rewrites it: a new flow reason, status, runsAt and version.
       const [first] = await store.list(handle.db, system, filters);
       assert.ok(await handle.db.transaction().execute((trx) => store.update(trx, first!.id, first!.version, { flow_reason: 'changed \\ since', status: 'pending_prod', runs_at: '2026-12-01T10:00:00.000Z' }, new Date('2026-11-30T00:00:00Z'))));
-      assert.equal(await page(), await objectPage());
+      assert.equal(await page(), await asObjects());
     });
 
     test('a page of 200 long bugs, written in several pieces, is still the object page', async () => {
@@ -114,7 +114,7 @@ for (const dialect of DIALECTS) {
       const filters = { limit: 201 };
       const page = bugPageJson(await store.listPage(handle.db, system, filters, caller.username), { limit: 200, timeZone: 'Europe/London', me: caller.username, actionsOf });
       assert.ok(page.length > 3 * 16_384, `a page of ${page.length} bytes`);
-      const asObjects = JSON.stringify({ items: (await store.list(handle.db, system, filters)).map((r) => ({ ...toBugSummary(r, 'Europe/London'), allowedActions: actionsOf(toBugSummary(r, 'Europe/London')) })), nextCursor: null });
+      const asObjects = objectPage(await store.list(handle.db, system, filters), 'Europe/London', actionsOf, null);
       assert.equal(page.toString('utf8'), asObjects);
     });
   });
