@@ -113,7 +113,7 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
  * deploy.mjs <repo> <envDir> <tag> <version> <port> [<folder> [NAME=VALUE…]]: exports the tag's
  * files into envDir/app, stops the process running there (pid file), starts <folder>/server.js
  * (default: the root's) detached with the extra variables, and waits until it answers /health with
- * the version. Exit code 0 only when it does.
+ * the version. Exit code 0 only when it does; otherwise it prints why and the end of the service's log.
  */
 export const DEPLOY_SCRIPT = `import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -147,11 +147,14 @@ const child = spawn(process.execPath, [join(app, folder, 'server.js')], {
   stdio: ['ignore', log, log],
   env: { ...process.env, ...extra, PORT: port, APP_VERSION: version },
 });
+let exited = null;
+child.once('exit', (code) => { exited = code; });
 child.unref();
 writeFileSync(pidFile, String(child.pid));
 console.log(\`started \${version} as process \${child.pid} on port \${port}\`);
 
-for (let i = 0; i < 100; i++) {
+// Up to 45 s, within the deploy command's 60 s: a loaded machine starts Node slowly.
+for (let i = 0; i < 450 && exited === null; i++) {
   try {
     const res = await fetch(\`http://127.0.0.1:\${port}/health\`);
     const body = await res.text();
@@ -159,6 +162,8 @@ for (let i = 0; i < 100; i++) {
   } catch { /* not up yet */ }
   await new Promise((r) => setTimeout(r, 100));
 }
-console.error('the service did not become healthy within 10 s');
+const tail = readFileSync(join(envDir, 'service.log'), 'utf8').split('\\n').slice(-10).join('\\n');
+console.error(exited === null ? 'the service did not become healthy within 45 s' : \`the service exited (\${exited}) before it was healthy\`);
+console.error(tail);
 process.exit(1);
 `;

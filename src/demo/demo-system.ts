@@ -283,12 +283,16 @@ export async function startDemoEnvironments(tonic: Tonic, home: string): Promise
         if (alive(pidFile) || !e.version || p.deploy?.driver !== 'command') continue;
         mkdirSync(p.dir, { recursive: true });
         const [program, ...args] = p.deploy.command.map((part) => fillPlaceholders(part, { tag: e.version!, version: e.version! }));
+        let said = '';
         const code = await new Promise<number | null>((resolve) => {
-          const child = spawn(program!, args, { stdio: 'ignore' });
-          child.once('exit', resolve);
+          const child = spawn(program!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+          child.stderr.on('data', (chunk: Buffer) => (said += chunk.toString()));
+          child.once('close', resolve);
           child.once('error', () => resolve(null));
         });
-        if (code !== 0) throw new Error(`could not start the demo ${system.name} ${p.what} environment (${e.version}); see ${join(p.dir, 'service.log')}`);
+        if (code !== 0) {
+          throw new Error(`could not start the demo ${system.name} ${p.what} environment (${e.version}); see ${join(p.dir, 'service.log')}${said.trim() ? `:\n${said.trim()}` : ''}`);
+        }
       }
     }
   }
